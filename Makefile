@@ -1,0 +1,63 @@
+# peerpath: `make demo` runs the site, `make test` runs every check. Both set up everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install demo test lint typecheck migrations-check pytest-sqlite pytest-services e2e \
+        bench bench-% clean format
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+$(CHROMIUM):
+	@echo "Installing Debian's Chromium for the browser tests"
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium
+
+demo: install
+	@bash scripts/demo.sh $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+typecheck: install
+	$(BIN)/mypy .
+
+migrations-check: install
+	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
+
+pytest-sqlite: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not e2e" -p no:cacheprovider
+
+pytest-services: install
+	@bash scripts/test-services.sh
+
+e2e: install $(CHROMIUM)
+	env -u DATABASE_URL -u REDIS_URL PEERPATH_E2E=1 $(BIN)/pytest -m e2e -p no:cacheprovider
+
+test: install $(CHROMIUM)
+	$(MAKE) --no-print-directory lint typecheck migrations-check pytest-sqlite pytest-services e2e
+
+bench: install
+	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+
+bench-%: install
+	$(BIN)/python bench/bench_$*.py
+
+clean:
+	rm -rf $(VENV) var/*.sqlite3* var/staticfiles

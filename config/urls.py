@@ -1,0 +1,25 @@
+"""The product's URL map. Every route here must also appear in docs/authz_matrix.csv."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from peerpath.accounts import views as account_views
+from peerpath.api.api import api
+from peerpath.core import views as core_views
+
+admin.site.site_header = "peerpath staff"
+admin.site.site_title = "peerpath staff"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("healthz", core_views.healthz, name="healthz"),
+    path("accounts/", include("peerpath.accounts.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+]
+
+handler400 = "peerpath.core.views.error_400"
+handler403 = "peerpath.core.views.error_403"
+handler404 = "peerpath.core.views.error_404"
+handler500 = "peerpath.core.views.error_500"

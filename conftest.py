@@ -1,0 +1,19 @@
+"""Project-wide pytest fixtures: a seeded world with one named user per role."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from peerpath.accounts.tests.factories import WorldBuilder
+
+
+@pytest.fixture
+def world(db):
+    """One user per role of the authorization matrix, plus peers in each age band."""
+    return WorldBuilder().build()
+
+
+def pytest_report_header(config):
+    return [f"database url: {os.environ.get('DATABASE_URL', 'sqlite (default)')}"]

@@ -1,0 +1,28 @@
+"""Reads for accounts."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from django.http import Http404
+
+from peerpath.accounts import policies
+from peerpath.accounts.models import Profile, User
+
+
+def profile_for_viewer(*, viewer: User, username: str) -> Profile:
+    """The profile ``viewer`` may see, or Http404: a forbidden profile and a missing one
+    answer the same way."""
+    subject = (
+        User.objects.filter(username__iexact=username)
+        .select_related("profile")
+        .prefetch_related(Prefetch("profile__topics"), Prefetch("profile__languages"), "groups")
+        .first()
+    )
+    if subject is None or not policies.can_view_profile(viewer, subject):
+        raise Http404("No such person.")
+    return subject.profile
+
+
+def own_profile(user: User) -> Profile:
+    profile, _ = Profile.objects.get_or_create(user=user)
+    return profile

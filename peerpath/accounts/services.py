@@ -1,0 +1,176 @@
+"""Writes for accounts. Keyword-only, typed, atomic, validated before saving."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from peerpath.accounts import policies
+from peerpath.accounts.ageband import ADULT_AGE, MIN_AGE, AgeBand, age_band, turns_age_at
+from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
+from peerpath.accounts.roles import Role
+from peerpath.accounts.validators import validate_timezone
+
+MAX_AGE_YEARS = 120
+UNDER_13_MESSAGE = (
+    "Thank you for wanting to join. peerpath is for people aged 13 and over, so we can't "
+    "create an account for you yet. If you need someone to talk to now, please reach out to "
+    "a trusted adult or a local helpline. Nothing you entered has been saved."
+)
+
+
+def check_birth_details(*, date_of_birth: dt.date, tz_name: str, at: dt.datetime) -> AgeBand:
+    """Validate a date of birth in a time zone; return the band at ``at``.
+
+    Raises ValidationError (keyed by field) for unknown zones, future or implausible dates
+    and people under 13.
+    """
+    validate_timezone(tz_name)
+    tz = zoneinfo.ZoneInfo(tz_name)
+    today = at.astimezone(tz).date()
+    if date_of_birth > today:
+        raise ValidationError({"date_of_birth": "Your date of birth can't be in the future."})
+    if date_of_birth.year < today.year - MAX_AGE_YEARS:
+        raise ValidationError({"date_of_birth": "Please check the year of your date of birth."})
+    band = age_band(date_of_birth, tz, at)
+    if band is AgeBand.CHILD:
+        raise ValidationError({"date_of_birth": UNDER_13_MESSAGE}, code="under_13")
+    return band
+
+
+def _apply_birth_details(user: User, *, date_of_birth: dt.date, tz_name: str) -> None:
+    tz = zoneinfo.ZoneInfo(tz_name)
+    user.date_of_birth = date_of_birth
+    user.timezone = tz_name
+    user.teen_from = turns_age_at(date_of_birth, MIN_AGE, tz)
+    user.adult_from = turns_age_at(date_of_birth, ADULT_AGE, tz)
+
+
+@transaction.atomic
+def create_account(
+    *,
+    username: str,
+    email: str,
+    password: str | None,
+    date_of_birth: dt.date,
+    tz_name: str,
+    account_type: AccountType | str = AccountType.MEMBER,
+    languages: Iterable[Language] = (),
+    topics: Iterable[Topic] = (),
+    display_name: str = "",
+    user: User | None = None,
+) -> User:
+    """Create a user and their profile. Nothing is saved when anything is invalid.
+
+    ``user`` lets the allauth adapter pass the instance it built; otherwise one is made.
+    """
+    now = timezone.now()
+    check_birth_details(date_of_birth=date_of_birth, tz_name=tz_name, at=now)
+    if policies.is_reserved_username(username):
+        raise ValidationError({"username": "That pseudonym is reserved. Please pick another."})
+    user = user or User()
+    user.username = username.strip().lower()
+    user.email = email.strip().lower()
+    user.account_type = AccountType(account_type)
+    _apply_birth_details(user, date_of_birth=date_of_birth, tz_name=tz_name)
+    if password is None:
+        user.set_unusable_password()
+    else:
+        user.set_password(password)
+    user.full_clean(exclude=["password"])
+    user.save()
+    profile = Profile(user=user, display_name=display_name.strip())
+    profile.full_clean()
+    profile.save()
+    profile.languages.set(list(languages))
+    profile.topics.set(list(topics))
+    return user
+
+
+@transaction.atomic
+def set_birth_details(*, user: User, date_of_birth: dt.date, tz_name: str) -> User:
+    """Change date of birth and/or time zone, keeping the derived band thresholds exact."""
+    check_birth_details(date_of_birth=date_of_birth, tz_name=tz_name, at=timezone.now())
+    _apply_birth_details(user, date_of_birth=date_of_birth, tz_name=tz_name)
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["date_of_birth", "timezone", "teen_from", "adult_from"])
+    return user
+
+
+@transaction.atomic
+def update_profile(
+    *,
+    actor: User,
+    user: User,
+    display_name: str,
+    bio: str,
+    topics: Iterable[Topic],
+    languages: Iterable[Language],
+    availability: str,
+    tz_name: str,
+) -> Profile:
+    decision = policies.can_edit_profile(actor, user)
+    if not decision:
+        raise PermissionError(decision.reason)
+    profile = user.profile
+    profile.display_name = display_name.strip()
+    profile.bio = bio.strip()
+    profile.availability = availability
+    profile.full_clean()
+    if tz_name != user.timezone:
+        set_birth_details(user=user, date_of_birth=user.date_of_birth, tz_name=tz_name)
+    profile.save()
+    profile.topics.set(list(topics))
+    profile.languages.set(list(languages))
+    return profile
+
+
+@transaction.atomic
+def suspend_user(*, actor: User, user: User, until: dt.datetime, reason: str) -> User:
+    if not policies.is_staff_member(actor):
+        raise PermissionError("Only staff can suspend accounts.")
+    if until <= timezone.now():
+        raise ValidationError({"until": "A suspension must end in the future."})
+    user.suspended_until = until
+    user.suspension_reason = reason.strip()[:500]
+    user.save(update_fields=["suspended_until", "suspension_reason"])
+    return user
+
+
+@transaction.atomic
+def lift_suspension(*, actor: User, user: User) -> User:
+    if not policies.is_staff_member(actor):
+        raise PermissionError("Only staff can lift suspensions.")
+    user.suspended_until = None
+    user.suspension_reason = ""
+    user.save(update_fields=["suspended_until", "suspension_reason"])
+    return user
+
+
+def ensure_role_groups() -> dict[Role, Group]:
+    return {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
+
+
+@transaction.atomic
+def grant_role(*, user: User, role: Role) -> None:
+    group, _ = Group.objects.get_or_create(name=role.value)
+    user.groups.add(group)
+    if role is Role.STAFF and not user.is_staff:
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_role_names", None)
+
+
+@transaction.atomic
+def revoke_role(*, user: User, role: Role) -> None:
+    user.groups.remove(*Group.objects.filter(name=role.value))
+    if role is Role.STAFF and user.is_staff and not user.is_superuser:
+        user.is_staff = False
+        user.save(update_fields=["is_staff"])
+    user.__dict__.pop("_role_names", None)
