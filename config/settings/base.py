@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "peerpath.accounts",
     "peerpath.activity",
     "peerpath.api",
+    "peerpath.demo",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +170,7 @@ else:
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
+    "peerpath.accounts.backends.RolePermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

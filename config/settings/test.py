@@ -14,6 +14,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Huey runs tasks inline in tests; the consumer test builds a real, non-immediate Huey.
 HUEY = {**HUEY, "immediate": True}
+if HUEY["huey_class"] == "huey.SqliteHuey":
+    HUEY["filename"] = str(VAR_DIR / "huey-test.sqlite3")
 ACCOUNT_RATE_LIMITS = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},

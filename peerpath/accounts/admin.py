@@ -17,6 +17,9 @@ class ProfileInline(admin.StackedInline[Profile, User]):
     exclude = ["availability"]
 
 
+SUPER_ONLY = frozenset({"is_superuser", "is_staff", "groups"})
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     list_display = ["username", "account_type", "age_band_label", "is_staff", "date_joined"]
@@ -55,6 +58,17 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
     @admin.display(description="Age band")
     def age_band_label(self, obj: User) -> str:
         return obj.age_band.label
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        user = request.user
+        if obj is None or getattr(user, "is_superuser", False):
+            return fieldsets
+        # Only superusers hand out superuser or staff powers.
+        return tuple(
+            (name, {**opts, "fields": tuple(f for f in opts["fields"] if f not in SUPER_ONLY)})
+            for name, opts in fieldsets
+        )
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # The derived age thresholds are kept exact by the service, whoever edits.

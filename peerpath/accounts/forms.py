@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
@@ -160,7 +160,10 @@ class ProfileForm(forms.ModelForm[Profile]):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["timezone"].initial = user.timezone
-        self.fields["topics"].queryset = Topic.objects.all()
-        self.fields["languages"].queryset = Language.objects.all()
+        cast(
+            "forms.ModelMultipleChoiceField[Topic]", self.fields["topics"]
+        ).queryset = Topic.objects.all()
+        languages = cast("forms.ModelMultipleChoiceField[Language]", self.fields["languages"])
+        languages.queryset = Language.objects.all()
         self.fields["languages"].required = True
         self.fields["languages"].error_messages["required"] = "Pick at least one language."

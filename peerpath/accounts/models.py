@@ -83,12 +83,8 @@ class UserQuerySet(models.QuerySet["User"]):
         )
 
 
-class UserManager(DjangoUserManager["User"]):
-    def get_queryset(self) -> UserQuerySet:
-        return UserQuerySet(self.model, using=self._db)
-
-    def in_age_band(self, band: AgeBand, at: dt.datetime | None = None) -> UserQuerySet:
-        return self.get_queryset().in_age_band(band, at)
+class UserManager(DjangoUserManager.from_queryset(UserQuerySet)):  # type: ignore[misc]
+    """Django's user manager with the age-band and role filters of UserQuerySet."""
 
 
 class User(AbstractUser):
@@ -121,7 +117,7 @@ class User(AbstractUser):
     suspended_until = models.DateTimeField(null=True, blank=True)
     suspension_reason = models.CharField(max_length=500, blank=True)
 
-    objects: ClassVar[UserManager] = UserManager()  # type: ignore[assignment]
+    objects: ClassVar[UserManager] = UserManager()
 
     REQUIRED_FIELDS = ["email", "date_of_birth"]
 

@@ -20,7 +20,8 @@ def profile_for_viewer(*, viewer: User, username: str) -> Profile:
     )
     if subject is None or not policies.can_view_profile(viewer, subject):
         raise Http404("No such person.")
-    return subject.profile
+    profile: Profile = subject.profile
+    return profile
 
 
 def own_profile(user: User) -> Profile:

@@ -31,7 +31,10 @@ def check_birth_details(*, date_of_birth: dt.date, tz_name: str, at: dt.datetime
     Raises ValidationError (keyed by field) for unknown zones, future or implausible dates
     and people under 13.
     """
-    validate_timezone(tz_name)
+    try:
+        validate_timezone(tz_name)
+    except ValidationError as exc:
+        raise ValidationError({"timezone": exc.messages}) from exc
     tz = zoneinfo.ZoneInfo(tz_name)
     today = at.astimezone(tz).date()
     if date_of_birth > today:
@@ -40,7 +43,7 @@ def check_birth_details(*, date_of_birth: dt.date, tz_name: str, at: dt.datetime
         raise ValidationError({"date_of_birth": "Please check the year of your date of birth."})
     band = age_band(date_of_birth, tz, at)
     if band is AgeBand.CHILD:
-        raise ValidationError({"date_of_birth": UNDER_13_MESSAGE}, code="under_13")
+        raise ValidationError({"date_of_birth": ValidationError(UNDER_13_MESSAGE, code="under_13")})
     return band
 
 

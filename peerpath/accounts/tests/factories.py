@@ -25,7 +25,7 @@ def years_ago(years: int, days: int = 0) -> dt.date:
     return born - dt.timedelta(days=days)
 
 
-class UserFactory(factory.Factory):
+class UserFactory(factory.Factory):  # type: ignore[misc]
     class Meta:
         model = User
 
