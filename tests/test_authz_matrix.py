@@ -1,0 +1,501 @@
+"""The authorization matrix (docs/authz_matrix.csv), walked against the running app.
+
+Every URL route and every WebSocket route has rows in the table: one per relation to the
+object it shows (``own``, ``same_band``, ``other_band``; ``-`` when there is no object), with
+one expected outcome per role. Every later issue adds its routes to the table; the coverage
+tests below fail when the URLconf or the WebSocket router has a route the table lacks, or
+when the table names a route that no longer exists.
+
+Outcomes (see peerpath.core.authz.OUTCOMES and docs/authz_matrix.md):
+
+    ok            2xx; for a token route requested with an invalid token, the friendly
+                  "bad link" page. WebSocket: the connection is accepted.
+    login         3xx to the login page with next= the requested path
+    admin_login   3xx to the admin login page with next= the requested path
+    redirect      any other 3xx (e.g. allauth sends signed-in people from login/signup home)
+    unauthorized  401 (the API without a session)
+    forbidden     403
+    deny          404, byte-for-byte the answer for a missing object: the test requests a
+                  nonexistent object as the same person and compares status and body (CSRF
+                  tokens masked). WebSocket: rejected with the close code of a missing object.
+    missing       404 because there is nothing there for this person (no object involved)
+    reject        WebSocket only: closed before being accepted
+    na            not applicable: the cell is not requested
+
+Relations: ``own`` targets the actor, ``same_band`` a peer of the actor's age band,
+``other_band`` a peer of the other band. An anonymous visitor has no band: its
+``same_band`` target is the adult peer and its ``other_band`` target the teen peer.
+
+Routes of the Django admin are covered by globs (``admin:*``, ``admin:accounts_*``...),
+tested on a representative set: the index and each registered model's changelist and add
+view. An exact row beats a glob, a more specific glob a looser one (authz.row_for).
+
+The world (one user per role) is built once for this module inside a transaction that is
+rolled back at the end; each cell uses a fresh client.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from asgiref.sync import async_to_sync
+from asgiref.testing import ApplicationCommunicator
+from django.conf import settings
+from django.contrib import admin
+from django.db import transaction
+from django.http import HttpResponse, HttpResponseBase, StreamingHttpResponse
+from django.shortcuts import resolve_url
+from django.test import Client
+from django.urls import path as url_path
+from django.urls import resolve, reverse
+
+from peerpath.accounts.models import User
+from peerpath.accounts.tests.factories import World, WorldBuilder
+from peerpath.core.authz import (
+    ROLES,
+    Coverage,
+    MatrixRow,
+    all_routes,
+    check_coverage,
+    classify_http,
+    classify_ws,
+    load_matrix,
+    mask_csrf,
+    outcome_matches,
+    row_for,
+)
+
+MATRIX = load_matrix()
+MISSING_USERNAME = "w-nobody-here"
+
+
+# --- Placeholders in sample paths -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    world: World
+    role: str
+    actor: User | None
+    relation: str
+
+
+def _target_user(cell: Cell) -> User:
+    world, actor = cell.world, cell.actor
+    if cell.relation == "own":
+        assert actor is not None, "'own' makes no sense for an anonymous visitor: use na"
+        return actor
+    actor_is_teen = actor is not None and actor.is_teen
+    same = world.teen_peer if actor_is_teen else world.adult_peer
+    other = world.adult_peer if actor_is_teen else world.teen_peer
+    if cell.relation == "same_band":
+        return same
+    if cell.relation == "other_band":
+        return other
+    raise AssertionError(f"relation {cell.relation!r} has no target")
+
+
+@dataclass(frozen=True)
+class Placeholder:
+    """How to fill ``{name}`` in a sample path: for a cell, and for a missing object."""
+
+    present: Callable[[Cell], str]
+    missing: str
+
+
+#: Later issues add placeholders for their objects (rooms, programs...), each with an
+#: object in the actor's band, one in the other band, one the actor owns, and a missing key.
+PLACEHOLDERS: dict[str, Placeholder] = {
+    "target": Placeholder(lambda cell: _target_user(cell).username, MISSING_USERNAME),
+}
+
+
+def fill(row: MatrixRow, cell: Cell | None, *, missing: bool = False) -> str:
+    path = row.path
+    for name in row.placeholders:
+        holder = PLACEHOLDERS[name]
+        value = holder.missing if missing or cell is None else holder.present(cell)
+        path = path.replace("{" + name + "}", value)
+    return path
+
+
+# --- Glob rows: representative routes ---------------------------------------------------------
+
+
+def admin_representatives() -> list[tuple[str, str]]:
+    """The admin index and every registered model's changelist and add view."""
+    names = ["admin:index"]
+    for model in admin.site._registry:
+        opts = model._meta
+        names += [
+            f"admin:{opts.app_label}_{opts.model_name}_changelist",
+            f"admin:{opts.app_label}_{opts.model_name}_add",
+        ]
+    return [(name, reverse(name)) for name in names]
+
+
+#: Glob families and how to pick their concretely tested routes.
+REPRESENTATIVES: dict[str, Callable[[], list[tuple[str, str]]]] = {
+    "admin:*": admin_representatives,
+}
+
+
+@dataclass(frozen=True)
+class Case:
+    row: MatrixRow
+    key: str  # the concrete route tested (the row's route, or one a glob covers)
+    path: str
+
+    @property
+    def id(self) -> str:
+        return self.key if self.row.relation == "-" else f"{self.key}[{self.row.relation}]"
+
+
+def build_cases(rows: list[MatrixRow]) -> list[Case]:
+    """One case per exact row, plus one per representative route that a glob decides."""
+    cases = [Case(row, row.route, row.path) for row in rows if not row.is_glob]
+    for provider in REPRESENTATIVES.values():
+        for key, path in provider():
+            row = row_for(rows, key, "GET")
+            if row is not None and row.is_glob:
+                cases.append(Case(row, key, path))
+    return cases
+
+
+CASES = build_cases(MATRIX)
+
+
+# --- Probing the app --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """The world, built once for the module and rolled back afterwards."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield WorldBuilder().build()
+        transaction.set_rollback(True)
+
+
+def http_get(actor: User | None, path: str, method: str = "GET") -> HttpResponseBase:
+    """Request ``path`` as ``actor`` with a fresh client (no messages or cookies carried over).
+    A crash answers the 500 page instead of raising, so it is reported as one mismatch."""
+    client = Client(raise_request_exception=False)
+    if actor is not None:
+        client.force_login(actor)
+    response: HttpResponseBase = client.generic(method, path)
+    return response
+
+
+def body_of(response: HttpResponseBase) -> bytes:
+    assert isinstance(response, HttpResponse | StreamingHttpResponse)
+    return response.getvalue()
+
+
+LOGIN_URL = resolve_url(settings.LOGIN_URL)
+
+
+def observe_http(response: HttpResponseBase, requested: str) -> str:
+    return classify_http(
+        response.status_code,
+        response.get("Location", ""),
+        requested=requested,
+        login_url=LOGIN_URL,
+        admin_login_url=reverse("admin:login"),
+    )
+
+
+def describe_http(response: HttpResponseBase) -> str:
+    location = response.get("Location")
+    return f"{response.status_code}" + (f" -> {location}" if location else "")
+
+
+def session_cookie(actor: User | None) -> str | None:
+    if actor is None:
+        return None
+    client = Client()
+    client.force_login(actor)
+    return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+def ws_connect(app: Any, path: str, actor: User | None) -> tuple[bool, int | None]:
+    """Open a WebSocket as ``actor`` through ``app``; (accepted, close code if rejected).
+
+    Speaks ASGI directly (channels.testing needs daphne, which the project does not use).
+    """
+    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
+    cookie = session_cookie(actor)
+    if cookie:
+        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
+    scope = {
+        "type": "websocket",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": headers,
+        "subprotocols": [],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
+    }
+
+    async def attempt() -> tuple[bool, int | None]:
+        communicator = ApplicationCommunicator(app, scope)
+        await communicator.send_input({"type": "websocket.connect"})
+        message = await communicator.receive_output(timeout=3)
+        accepted = message["type"] == "websocket.accept"
+        # What a server sends once the socket is gone: the consumer then stops.
+        await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
+        await communicator.wait(timeout=3)
+        return accepted, None if accepted else int(message.get("code", 1000))
+
+    result: tuple[bool, int | None] = async_to_sync(attempt)()
+    return result
+
+
+@pytest.fixture
+def ws_app(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The real ASGI WebSocket stack. Channels closes "old" connections around each database
+    call, which would break the module's open transaction: make that a no-op here."""
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+    from config.asgi import application
+
+    return application
+
+
+def check_http_cell(case: Case, cell: Cell, expected: str) -> tuple[str, str | None]:
+    """(observed outcome, problem or None)."""
+    requested = fill(case.row, cell) if case.row.placeholders else case.path
+    response = http_get(cell.actor, requested, case.row.method)
+    observed = observe_http(response, requested)
+    if not outcome_matches(expected, observed):
+        return observed, f"expected {expected}, got {observed} ({describe_http(response)})"
+    if expected == "deny":
+        missing_path = fill(case.row, cell, missing=True)
+        absent = http_get(cell.actor, missing_path, case.row.method)
+        if absent.status_code != response.status_code:
+            return observed, (
+                f"deny answers {response.status_code} but a missing object "
+                f"{absent.status_code} ({missing_path})"
+            )
+        if mask_csrf(body_of(absent)) != mask_csrf(body_of(response)):
+            return observed, f"deny page differs from the missing-object page ({missing_path})"
+    return observed, None
+
+
+def check_ws_cell(case: Case, cell: Cell, expected: str, app: Any) -> tuple[str, str | None]:
+    requested = fill(case.row, cell)
+    try:
+        accepted, code = ws_connect(app, requested, cell.actor)
+    except Exception as exc:
+        return "error", f"expected {expected}, the connection failed: {exc!r}"
+    observed = classify_ws(accepted)
+    if not outcome_matches(expected, observed, websocket=True):
+        return observed, f"expected {expected}, got {observed} (close code {code})"
+    if expected == "deny":
+        _, missing_code = ws_connect(app, fill(case.row, cell, missing=True), cell.actor)
+        if missing_code != code:
+            return observed, f"deny closes with {code} but a missing object with {missing_code}"
+    return observed, None
+
+
+# --- The matrix -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_matrix(case: Case, matrix_world: World, request: pytest.FixtureRequest) -> None:
+    """Every role gets the table's outcome on this route and relation."""
+    app = request.getfixturevalue("ws_app") if case.row.is_websocket else None
+    problems: list[str] = []
+    for role in ROLES:
+        expected = case.row.outcomes[role]
+        if expected == "na":
+            continue
+        cell = Cell(matrix_world, role, matrix_world.by_role(role), case.row.relation)
+        if case.row.is_websocket:
+            _, problem = check_ws_cell(case, cell, expected, app)
+        else:
+            _, problem = check_http_cell(case, cell, expected)
+        if problem:
+            problems.append(f"{case.key} × {role} × {case.row.relation}: {problem}")
+    assert not problems, f"{case.row.label} (docs/authz_matrix.csv line {case.row.line}):\n" + (
+        "\n".join(problems)
+    )
+
+
+# --- The table covers the app, and only the app -----------------------------------------------
+
+
+def test_every_route_has_a_row() -> None:
+    """Fails when the URLconf or the WebSocket router has a route the table lacks."""
+    coverage = check_coverage(MATRIX, all_routes())
+    if coverage.missing:
+        pytest.fail(Coverage(missing=coverage.missing).describe(), pytrace=False)
+
+
+def test_every_row_names_a_route() -> None:
+    """Fails when the table names a route that does not exist (or a glob matching none)."""
+    coverage = check_coverage(MATRIX, all_routes())
+    if coverage.stale:
+        pytest.fail(Coverage(stale=coverage.stale).describe(), pytrace=False)
+
+
+def test_every_glob_row_is_tested() -> None:
+    globs = {row.route for row in MATRIX if row.is_glob}
+    tested = {case.row.route for case in CASES}
+    assert globs <= tested, (
+        f"glob rows {sorted(globs - tested)} decide no representative route: name the "
+        "routes in the table one by one, or add a provider to REPRESENTATIVES"
+    )
+
+
+def test_every_account_route_has_its_own_row() -> None:
+    """allauth's routes (login, signup, password reset, email, 2FA...) are listed one by one."""
+    exact = {row.route for row in MATRIX if not row.is_glob}
+    unlisted = [r.key for r in all_routes() if r.path.startswith("accounts/")]
+    assert [k for k in unlisted if k not in exact] == []
+    for name in ("account_login", "account_signup", "account_reset_password", "mfa_index"):
+        assert name in exact
+
+
+def test_sample_paths_resolve_to_their_route() -> None:
+    wrong = []
+    for row in MATRIX:
+        if row.is_glob or row.is_websocket:
+            continue
+        sample = fill(row, None, missing=True)
+        view_name = resolve(sample).view_name
+        if view_name != row.route:
+            wrong.append(f"line {row.line}: {sample} resolves to {view_name}, not {row.route}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_object_rows_have_every_relation() -> None:
+    relations: dict[tuple[str, str], set[str]] = {}
+    for row in MATRIX:
+        unknown = set(row.placeholders) - set(PLACEHOLDERS)
+        assert not unknown, f"line {row.line}: unknown placeholders {unknown}"
+        relations.setdefault((row.route, row.method), set()).add(row.relation)
+        if not row.placeholders:
+            assert row.relation == "-", f"line {row.line}: a relation needs an object in the path"
+        else:
+            assert row.relation != "-", f"line {row.line}: an object route needs a relation"
+    for (route, method), found in relations.items():
+        if found != {"-"}:
+            assert found == {"own", "same_band", "other_band"}, f"{method} {route}: {found}"
+
+
+def test_anonymous_never_has_an_own_object() -> None:
+    for row in MATRIX:
+        if row.relation == "own":
+            assert row.outcomes["anonymous"] == "na", f"line {row.line}"
+
+
+# --- Self-checks: the probes can tell outcomes apart ------------------------------------------
+
+
+def test_websocket_probe_tells_accept_from_reject(matrix_world: World, monkeypatch) -> None:
+    """No consumer exists yet: prove the WebSocket half of the matrix works on a fake one."""
+    from channels.auth import AuthMiddlewareStack
+    from channels.generic.websocket import AsyncWebsocketConsumer
+    from channels.routing import URLRouter
+    from channels.security.websocket import AllowedHostsOriginValidator
+
+    class SignedInOnly(AsyncWebsocketConsumer):  # type: ignore[misc]
+        async def connect(self) -> None:
+            if self.scope["user"].is_authenticated:
+                await self.accept()
+            else:
+                await self.close(code=4401)
+
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+    app = AllowedHostsOriginValidator(
+        AuthMiddlewareStack(URLRouter([url_path("ws/self-check/", SignedInOnly.as_asgi())]))
+    )
+    assert ws_connect(app, "/ws/self-check/", None) == (False, 4401)
+    assert ws_connect(app, "/ws/self-check/", matrix_world.teen_member) == (True, None)
+
+
+def test_deny_check_catches_a_leaky_404(matrix_world: World, monkeypatch) -> None:
+    """A 404 that differs from the missing-object page is reported, not accepted."""
+    row = next(r for r in MATRIX if r.route == "accounts:profile_detail")
+    row = MatrixRow(
+        route=row.route,
+        method="GET",
+        path=row.path,
+        relation="other_band",
+        outcomes=dict.fromkeys(ROLES, "deny"),
+        line=row.line,
+    )
+    case = Case(row, row.route, row.path)
+    cell = Cell(matrix_world, "teen_member", matrix_world.teen_member, "other_band")
+    assert check_http_cell(case, cell, "deny") == ("not_found", None)
+
+    real_get = http_get
+
+    def leaky_get(actor: User | None, path: str, method: str = "GET") -> HttpResponseBase:
+        response = real_get(actor, path, method)
+        if "w-adult-peer" in path:
+            assert isinstance(response, HttpResponse)
+            response.content += b"<!-- w-adult-peer exists -->"
+        return response
+
+    monkeypatch.setattr(f"{__name__}.http_get", leaky_get)
+    _, problem = check_http_cell(case, cell, "deny")
+    assert problem is not None
+    assert "differs from the missing-object page" in problem
+
+
+def test_websocket_deny_compares_close_codes(matrix_world: World, monkeypatch) -> None:
+    """A WebSocket ``deny`` must close exactly like a missing object: a different close code
+    for a hidden person than for a nonexistent one is reported."""
+    from channels.auth import AuthMiddlewareStack
+    from channels.db import database_sync_to_async
+    from channels.generic.websocket import AsyncWebsocketConsumer
+    from channels.routing import URLRouter
+
+    from peerpath.accounts import policies
+
+    leaky = {"on": False}
+
+    class PersonSocket(AsyncWebsocketConsumer):  # type: ignore[misc]
+        async def connect(self) -> None:
+            name = self.scope["url_route"]["kwargs"]["username"]
+            viewer = self.scope["user"]
+
+            def decide() -> tuple[bool, bool]:
+                subject = User.objects.filter(username=name).first()
+                return subject is not None, bool(
+                    subject and policies.can_view_profile(viewer, subject)
+                )
+
+            exists, visible = await database_sync_to_async(decide)()
+            if not exists:
+                await self.close(code=4404)
+            elif not visible:
+                await self.close(code=4403 if leaky["on"] else 4404)
+            else:
+                await self.accept()
+
+    monkeypatch.setattr("channels.db.close_old_connections", lambda: None)
+    app = AuthMiddlewareStack(
+        URLRouter([url_path("ws/people/<str:username>/", PersonSocket.as_asgi())])
+    )
+    row = MatrixRow(
+        route="ws:people",
+        method="WS",
+        path="/ws/people/{target}/",
+        relation="other_band",
+        outcomes=dict.fromkeys(ROLES, "deny"),
+    )
+    case = Case(row, row.route, row.path)
+    teen = Cell(matrix_world, "teen_member", matrix_world.teen_member, "other_band")
+    assert check_ws_cell(case, teen, "deny", app) == ("reject", None)
+    same = Cell(matrix_world, "teen_member", matrix_world.teen_member, "same_band")
+    assert check_ws_cell(case, same, "ok", app) == ("ok", None)
+    leaky["on"] = True
+    observed, problem = check_ws_cell(case, teen, "deny", app)
+    assert observed == "reject"
+    assert problem is not None
+    assert "4403" in problem
