@@ -1,0 +1,82 @@
+"""``manage.py seed_demo``: a realistic, deterministic demo community in one command.
+
+``make demo`` runs ``seed_demo --size small --seed 1 --if-empty`` on every start, so the
+command must be idempotent with --if-empty and quick at the small size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from peerpath.demo.generator import DEMO_PASSWORD, SIZES, demo_exists, seed_demo
+
+
+def _anchor(value: str | None) -> dt.datetime:
+    """Midnight UTC of the given date (default: today). Every generated time is before it,
+    and two runs with the same anchor, seed and size write the same rows."""
+    day = dt.date.fromisoformat(value) if value else dt.datetime.now(dt.UTC).date()
+    return dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC)
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed a demo community: generated members and listeners with a year of activity, "
+        f"plus nine demo logins (password {DEMO_PASSWORD!r}). Development only."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--size", choices=list(SIZES), default="small")
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (successfully) when the demo community already exists.",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Seed even with DEBUG off. The demo logins share a published password.",
+        )
+        parser.add_argument(
+            "--anchor",
+            metavar="YYYY-MM-DD",
+            help="Generate times relative to midnight UTC of this date (default: today).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        force: bool = options["force"]
+        if not settings.DEBUG and not force:
+            raise CommandError(
+                "Refusing to seed demo accounts with DEBUG off: they share the published "
+                f"password {DEMO_PASSWORD!r}. Pass --force if this really is a demo site."
+            )
+        if demo_exists():
+            if options["if_empty"]:
+                self.stdout.write("The demo community already exists; nothing to do.")
+                return
+            raise CommandError(
+                "The demo community already exists (user demo-member is present). Use "
+                "--if-empty to skip quietly, or seed into an empty database."
+            )
+        try:
+            anchor = _anchor(options["anchor"])
+        except ValueError as exc:
+            raise CommandError(f"--anchor: {exc}") from exc
+        size = SIZES[options["size"]]
+        verbose = options["verbosity"] >= 2
+        self.stdout.write(
+            f"Seeding the {options['size']} demo community ({size.users:,} users, seed "
+            f"{options['seed']})..."
+        )
+        summary = seed_demo(
+            size,
+            seed=options["seed"],
+            anchor=anchor,
+            bypass_reserved=force,
+            progress=self.stdout.write if verbose else None,
+        )
+        self.stdout.write(self.style.SUCCESS(summary.line()))
