@@ -7,7 +7,6 @@ database a file, so the server thread and the test see the same committed rows.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import os
 import socket
 import threading
@@ -19,7 +18,6 @@ from typing import Any
 
 import pytest
 import uvicorn
-from django.apps import apps
 from django.conf import settings
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
 
@@ -120,13 +118,8 @@ def live_asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[
 
 @pytest.fixture(autouse=True)
 def _committed_db(transactional_db: None) -> None:
-    """Browser tests commit, so the server thread sees their rows.
-
-    A transactional test empties every table afterwards, including the topics and languages
-    the data migration seeded: put them back (the seed is idempotent).
-    """
-    migration = importlib.import_module("peerpath.accounts.migrations.0002_seed_taxonomy")
-    migration.seed(apps, None)
+    """Browser tests commit, so the server thread sees their rows. (The flush after each
+    test re-creates the reference topics and languages through post_migrate.)"""
 
 
 # --- Browser -------------------------------------------------------------------------------

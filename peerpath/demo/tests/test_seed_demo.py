@@ -256,7 +256,7 @@ def _index_sql() -> set[tuple[str, str]]:
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite bulk-load path")
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_bulk_load_outside_a_transaction_restores_indexes_and_pragmas():
     """The real command path: no surrounding transaction, so indexes are dropped and
     rebuilt, foreign keys are off during the load and checked afterwards."""

@@ -1,7 +1,18 @@
-"""The fixed taxonomy of support topics, the languages offered, and the staff-granted role
-groups. Versioned here; staff may add more in admin."""
+"""Reference data every community starts with: the fixed taxonomy of support topics, the
+languages offered, and the staff-granted role groups.
 
-from django.db import migrations
+``ensure_reference_data`` runs after every ``migrate`` (and after each test flush, which
+emits post_migrate too), adding what is missing and never touching what staff edited.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group
+
+from peerpath.accounts.models import Language, Topic
+from peerpath.accounts.roles import Role
 
 TOPICS = [
     ("anxiety", "Anxiety"),
@@ -56,25 +67,25 @@ LANGUAGES = [
     ("fa", "Persian"),
 ]
 
-ROLE_GROUPS = ["Staff", "Ambassador", "Moderator", "Mentor"]
 
-
-def seed(apps, schema_editor):
-    Topic = apps.get_model("accounts", "Topic")
-    Language = apps.get_model("accounts", "Language")
-    Group = apps.get_model("auth", "Group")
-    for position, (slug, name) in enumerate(TOPICS):
-        Topic.objects.update_or_create(slug=slug, defaults={"name": name, "position": position})
-    for code, name in LANGUAGES:
-        Language.objects.update_or_create(code=code, defaults={"name": name})
-    for name in ROLE_GROUPS:
-        Group.objects.get_or_create(name=name)
-
-
-class Migration(migrations.Migration):
-    dependencies = [
-        ("accounts", "0001_initial"),
-        ("auth", "0012_alter_user_first_name_max_length"),
-    ]
-
-    operations = [migrations.RunPython(seed, migrations.RunPython.noop)]
+def ensure_reference_data(**_: Any) -> None:
+    """Create missing topics, languages and role groups; idempotent and cheap (3 reads)."""
+    have_topics = set(Topic.objects.values_list("slug", flat=True))
+    Topic.objects.bulk_create(
+        [
+            Topic(slug=slug, name=name, position=position)
+            for position, (slug, name) in enumerate(TOPICS)
+            if slug not in have_topics
+        ],
+        ignore_conflicts=True,
+    )
+    have_languages = set(Language.objects.values_list("code", flat=True))
+    Language.objects.bulk_create(
+        [Language(code=code, name=name) for code, name in LANGUAGES if code not in have_languages],
+        ignore_conflicts=True,
+    )
+    have_groups = set(Group.objects.values_list("name", flat=True))
+    Group.objects.bulk_create(
+        [Group(name=role.value) for role in Role if role.value not in have_groups],
+        ignore_conflicts=True,
+    )
