@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "peerpath.core.middleware.UserTimezoneMiddleware",
+    "peerpath.core.middleware.InvalidFormStatusMiddleware",
     "peerpath.accounts.middleware.SuspensionMiddleware",
 ]
 

@@ -15,7 +15,7 @@ def profile_for_viewer(*, viewer: User, username: str) -> Profile:
     subject = (
         User.objects.filter(username__iexact=username)
         .select_related("profile")
-        .prefetch_related(Prefetch("profile__topics"), Prefetch("profile__languages"), "groups")
+        .prefetch_related(Prefetch("profile__topics"), Prefetch("profile__languages"))
         .first()
     )
     if subject is None or not policies.can_view_profile(viewer, subject):
@@ -26,4 +26,5 @@ def profile_for_viewer(*, viewer: User, username: str) -> Profile:
 
 def own_profile(user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
+    profile.user = user  # already loaded: spare templates a second fetch
     return profile

@@ -1,0 +1,65 @@
+"""Automated WCAG 2 A/AA checks (axe-core, vendored: nothing is fetched) on every page this
+issue ships, signed out and signed in, including a form showing its errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from playwright.sync_api import Page
+
+from peerpath.accounts.tests import factories
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import LiveServer
+
+pytestmark = pytest.mark.e2e
+
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(content=AXE)
+    result: dict[str, Any] = page.evaluate(
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        WCAG_TAGS,
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in result["violations"]
+    ]
+
+
+def assert_accessible(page: Page, path: str) -> None:
+    page.goto(path)
+    violations = axe_violations(page)
+    assert violations == [], f"{path}: {json.dumps(violations, indent=1)}"
+
+
+def test_public_pages_are_accessible(page: Page, live_asgi_server: LiveServer) -> None:
+    for path in ["/", "/accounts/signup/", "/accounts/login/", "/accounts/password/reset/"]:
+        assert_accessible(page, path)
+    page.goto("/no/such/page/")
+    assert axe_violations(page) == []
+
+
+def test_form_with_errors_is_accessible(page: Page, live_asgi_server: LiveServer) -> None:
+    page.goto("/accounts/signup/")
+    page.get_by_role("button", name="Create my account").click()
+    assert page.locator(".error").count() > 0
+    assert axe_violations(page) == []
+
+
+def test_signed_in_pages_are_accessible(page: Page, live_asgi_server: LiveServer) -> None:
+    user = factories.UserFactory.create(username="axe-person", listener=True)
+    factories.UserFactory.create(username="axe-peer")
+    page.goto("/accounts/login/")
+    page.locator("#id_login").fill(user.username)
+    page.locator("#id_password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Log in", exact=True).click()
+    page.wait_for_url(f"{live_asgi_server.url}/")
+    for path in ["/", "/accounts/profile/", "/accounts/people/axe-peer/"]:
+        assert_accessible(page, path)
