@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
 from peerpath.accounts import policies
@@ -35,6 +35,8 @@ class SuspensionMiddleware:
         if match is not None and match.view_name in ALLOWED_WHILE_SUSPENDED:
             return None
         decision = policies.can_use_community(user)
+        if request.path.startswith("/api/"):
+            return JsonResponse({"detail": decision.reason}, status=403)
         return TemplateResponse(
             request, "accounts/suspended.html", {"reason": decision.reason}, status=403
         ).render()

@@ -39,3 +39,10 @@ def test_unsafe_methods_need_csrf(world):
     client.force_login(world.adult_member)
     response = client.post("/api/me")
     assert response.status_code in (403, 405)
+
+
+def test_suspended_accounts_get_a_json_reason(client, world):
+    client.force_login(world.suspended)
+    response = client.get("/api/me")
+    assert response.status_code == 403
+    assert "suspended until" in response.json()["detail"]
