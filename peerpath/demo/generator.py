@@ -981,11 +981,15 @@ class BulkWriter:
                     cursor.execute(sql)
 
 
+# Below this many users the load is seconds long: keep every index in place.
+DEFER_INDEXES_FROM_USERS: Final = 200_000
 _LOAD_PRAGMAS: Final = (("synchronous", "OFF"), ("cache_size", "-524288"), ("temp_store", "MEMORY"))
 
 
 @contextlib.contextmanager
-def sqlite_bulk_load(conn: BaseDatabaseWrapper, tables: Sequence[str]) -> Iterator[None]:
+def sqlite_bulk_load(
+    conn: BaseDatabaseWrapper, tables: Sequence[str], *, defer_indexes: bool = True
+) -> Iterator[None]:
     """SQLite set up for a bulk load of ``tables``, then put back exactly as it was.
 
     Measured on the large size, random inserts into secondary indexes dominated the load
@@ -999,7 +1003,9 @@ def sqlite_bulk_load(conn: BaseDatabaseWrapper, tables: Sequence[str]) -> Iterat
     * no fsync, a 512 MiB page cache, in-memory temporaries.
 
     Only outside a transaction (a test's, say): otherwise it does nothing. The indexes are
-    rebuilt even when the load fails; only a killed process (SIGKILL) leaves them missing.
+    rebuilt even when the load fails; only a killed process (SIGKILL) would leave them
+    missing, which is why callers defer indexes only for the large, throwaway benchmark
+    databases (``defer_indexes``) and never for ``make demo``'s small seed.
     """
     if conn.vendor != "sqlite" or conn.in_atomic_block:
         yield
@@ -1015,7 +1021,11 @@ def sqlite_bulk_load(conn: BaseDatabaseWrapper, tables: Sequence[str]) -> Iterat
             "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'index' "
             "AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%%' ORDER BY name"
         )
-        deferred = [(name, sql) for table, name, sql in cursor.fetchall() if table in tables]
+        deferred = [
+            (name, sql)
+            for table, name, sql in cursor.fetchall()
+            if defer_indexes and table in tables
+        ]
         for name, _ in deferred:
             cursor.execute(f"DROP INDEX {qn(name)}")
     try:
@@ -1221,7 +1231,9 @@ def seed_demo(
     taken |= policies.DEMO_USERNAMES | {n.lower() for n in settings.PEERPATH_RESERVED_USERNAMES}
     first_id = (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     users = events = teens = listeners = mentors = 0
-    with sqlite_bulk_load(connection, _loaded_tables()):
+    with sqlite_bulk_load(
+        connection, _loaded_tables(), defer_indexes=size.users >= DEFER_INDEXES_FROM_USERS
+    ):
         for chunk in generate_community(plan, first_id=first_id, taken=taken):
             with transaction.atomic():
                 writer.write_chunk(chunk)

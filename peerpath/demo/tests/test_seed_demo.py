@@ -257,15 +257,27 @@ def _index_sql() -> set[tuple[str, str]]:
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite bulk-load path")
 @pytest.mark.django_db(transaction=True)
-def test_bulk_load_outside_a_transaction_restores_indexes_and_pragmas():
-    """The real command path: no surrounding transaction, so indexes are dropped and
-    rebuilt, foreign keys are off during the load and checked afterwards."""
+def test_bulk_load_outside_a_transaction_restores_indexes_and_pragmas(monkeypatch):
+    """The real command path: no surrounding transaction, so (for a large seed) indexes are
+    dropped and rebuilt, foreign keys are off during the load and checked afterwards."""
+    monkeypatch.setattr(generator, "DEFER_INDEXES_FROM_USERS", 100)
     before = _index_sql()
+    assert "activity_kind_time" in {name for name, _ in before}
+    seen_during: list[set[str]] = []
+    real_write = generator.BulkWriter.write_chunk
+
+    def spy(self, chunk):
+        seen_during.append({name for name, _ in _index_sql()})
+        return real_write(self, chunk)
+
+    monkeypatch.setattr(generator.BulkWriter, "write_chunk", spy)
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous")
         synchronous = cursor.fetchone()[0]
     summary = seed_demo(Size(users=120, events_per_user=3.0), seed=2, anchor=ANCHOR)
     assert summary.users == User.objects.count() == 120
+    assert seen_during
+    assert all("activity_kind_time" not in names for names in seen_during)
     assert _index_sql() == before
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA synchronous")
