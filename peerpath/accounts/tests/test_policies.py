@@ -41,11 +41,13 @@ def test_private_contact_refusals(world):
 
 
 def test_teen_becomes_adult_on_18th_birthday_without_anyone_acting(db):
-    teen = UserFactory.create(username="almost18", date_of_birth=years_ago(18, days=-1))
+    # Two days short of 18 (by the UTC date; the user lives in London, at most a day apart).
+    teen = UserFactory.create(username="almost18", date_of_birth=years_ago(18, days=-2))
     adult = UserFactory.create(username="grownup")
     now = timezone.now()
     assert not policies.same_age_band(teen, adult, at=now)
-    later = now + dt.timedelta(days=2)
+    assert policies.same_age_band(teen, adult, at=teen.adult_from)
+    later = now + dt.timedelta(days=3)
     assert policies.same_age_band(teen, adult, at=later)
     assert policies.can_contact_privately(teen, adult, at=later)
 
