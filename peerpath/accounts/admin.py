@@ -72,7 +72,7 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
 
     def save_model(self, request: HttpRequest, obj: User, form: Any, change: bool) -> None:
         # The derived age thresholds are kept exact by the service, whoever edits.
-        services._apply_birth_details(obj, date_of_birth=obj.date_of_birth, tz_name=obj.timezone)
+        services.apply_birth_details(obj, date_of_birth=obj.date_of_birth, tz_name=obj.timezone)
         super().save_model(request, obj, form, change)
         Profile.objects.get_or_create(user=obj)
 

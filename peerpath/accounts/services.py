@@ -47,7 +47,11 @@ def check_birth_details(*, date_of_birth: dt.date, tz_name: str, at: dt.datetime
     return band
 
 
-def _apply_birth_details(user: User, *, date_of_birth: dt.date, tz_name: str) -> None:
+def apply_birth_details(user: User, *, date_of_birth: dt.date, tz_name: str) -> None:
+    """Set date of birth, zone and the derived band thresholds on ``user`` (not saved).
+
+    The one place ``teen_from`` / ``adult_from`` are computed; services and the admin call it.
+    """
     tz = zoneinfo.ZoneInfo(tz_name)
     user.date_of_birth = date_of_birth
     user.timezone = tz_name
@@ -81,7 +85,7 @@ def create_account(
     user.username = username.strip().lower()
     user.email = email.strip().lower()
     user.account_type = AccountType(account_type)
-    _apply_birth_details(user, date_of_birth=date_of_birth, tz_name=tz_name)
+    apply_birth_details(user, date_of_birth=date_of_birth, tz_name=tz_name)
     if password is None:
         user.set_unusable_password()
     else:
@@ -100,7 +104,7 @@ def create_account(
 def set_birth_details(*, user: User, date_of_birth: dt.date, tz_name: str) -> User:
     """Change date of birth and/or time zone, keeping the derived band thresholds exact."""
     check_birth_details(date_of_birth=date_of_birth, tz_name=tz_name, at=timezone.now())
-    _apply_birth_details(user, date_of_birth=date_of_birth, tz_name=tz_name)
+    apply_birth_details(user, date_of_birth=date_of_birth, tz_name=tz_name)
     user.full_clean(exclude=["password"])
     user.save(update_fields=["date_of_birth", "timezone", "teen_from", "adult_from"])
     return user

@@ -8,7 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from peerpath.accounts import selectors, services
+from peerpath.accounts import policies, selectors, services
 from peerpath.accounts.forms import ProfileForm
 from peerpath.accounts.models import User
 from peerpath.activity.selectors import activity_counts_for_user
@@ -27,16 +27,13 @@ def home(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "core/landing.html")
     user = _user(request)
     counts = activity_counts_for_user(user)
+    access = policies.can_use_community(user)
     context = {
         "profile": selectors.own_profile(user),
         "roles": sorted(user.role_names),
         "activity": [(kind.label, n) for kind, n in counts.items() if n],
-        "suspended_reason": None,
+        "suspended_reason": None if access else access.reason,
     }
-    if user.is_suspended:
-        from peerpath.accounts.policies import can_use_community
-
-        context["suspended_reason"] = can_use_community(user).reason
     return TemplateResponse(request, "accounts/dashboard.html", context)
 
 

@@ -439,7 +439,7 @@ def _years_before(date: dt.date, years: int) -> dt.date:
 
 
 def birth_thresholds(date_of_birth: dt.date, tz_name: str) -> tuple[dt.datetime, dt.datetime]:
-    """(teen_from, adult_from) exactly as ``accounts.services._apply_birth_details`` sets
+    """(teen_from, adult_from) exactly as ``accounts.services.apply_birth_details`` sets
     them. One definition for the bulk path, the --force path and the tests."""
     tz = zoneinfo.ZoneInfo(tz_name)
     return turns_age_at(date_of_birth, MIN_AGE, tz), turns_age_at(date_of_birth, ADULT_AGE, tz)
