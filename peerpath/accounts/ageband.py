@@ -8,6 +8,7 @@ safeguarding threshold is never crossed early.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from enum import StrEnum
 
@@ -81,13 +82,9 @@ def is_valid_timezone(name: str) -> bool:
     return True
 
 
-_ZONES: frozenset[str] | None = None
-
-
+@functools.cache
 def available_timezones() -> frozenset[str]:
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = frozenset(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC") - {
-            "Factory"
-        }
-    return _ZONES
+    """IANA zone names offered to people (computed once: the tz database is fixed at run time)."""
+    return frozenset(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC") - {
+        "Factory"
+    }

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, cast
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
@@ -18,6 +19,7 @@ from peerpath.accounts.validators import HOURS_PER_WEEK
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
+@functools.cache
 def timezone_choices() -> list[tuple[str, str]]:
     return [(z, z.replace("_", " ")) for z in sorted(available_timezones())]
 
