@@ -53,10 +53,10 @@ test: install $(CHROMIUM)
 	$(MAKE) --no-print-directory lint typecheck migrations-check pytest-sqlite pytest-services e2e
 
 bench: install
-	@set -e; for f in bench/bench_*.py; do echo "== $$f"; $(BIN)/python $$f; done
+	@set -e; for f in bench/*.py; do case $$f in */_*) continue;; esac; echo "== $$f"; $(BIN)/python $$f; done
 
 bench-%: install
-	$(BIN)/python bench/bench_$*.py
+	$(BIN)/python bench/$*.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* var/staticfiles
