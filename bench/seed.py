@@ -6,9 +6,9 @@ anchor), so the difference is only how rows reach the database: ours writes colu
 baseline builds model instances and calls ``Model.objects.bulk_create``, as one would
 without thinking about it.
 
-    .venv/bin/python bench/bench_seed.py                        # 20,000 users each
-    BENCH_SEED_SIZE=large .venv/bin/python bench/bench_seed.py  # also 1M users, ours only
-    BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/bench_seed.py
+    .venv/bin/python bench/seed.py                        # 20,000 users each
+    BENCH_SEED_SIZE=large .venv/bin/python bench/seed.py  # also 1M users, ours only
+    BENCH_DATABASE_URL=postgres://... .venv/bin/python bench/seed.py
 
 SQLite databases are temporary files under var/bench/ (deleted afterwards); each run gets a
 fresh, migrated copy. The last line printed is JSON.
