@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "peerpath.core",
     "peerpath.accounts",
     "peerpath.activity",
+    "peerpath.mentorship",
     "peerpath.api",
     "peerpath.demo",
 ]

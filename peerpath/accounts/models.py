@@ -210,3 +210,23 @@ class Profile(BaseModel):
 
     def available_hours(self) -> list[int]:
         return [i for i, c in enumerate(self.availability) if c == "1"]
+
+
+class Block(models.Model):
+    """``blocker`` never wants contact with ``blocked``: no requests, matches or chat either
+    way (the policies treat a block as mutual)."""
+
+    blocker = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_made")
+    blocked = models.ForeignKey(User, on_delete=models.CASCADE, related_name="blocks_received")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["blocker", "blocked"], name="accounts_block_once"),
+            models.CheckConstraint(
+                condition=~models.Q(blocker=models.F("blocked")), name="accounts_block_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.blocker_id} blocks {self.blocked_id}"

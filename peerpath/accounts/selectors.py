@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.http import Http404
 
 from peerpath.accounts import policies
-from peerpath.accounts.models import Profile, User
+from peerpath.accounts.models import Block, Profile, User
 
 
 def profile_for_viewer(*, viewer: User, username: str) -> Profile:
@@ -28,3 +28,18 @@ def own_profile(user: User) -> Profile:
     profile, _ = Profile.objects.get_or_create(user=user)
     profile.user = user  # already loaded: spare templates a second fetch
     return profile
+
+
+def is_blocked_between(a_id: int, b_id: int) -> bool:
+    """Has either person blocked the other? (one indexed query)"""
+    return Block.objects.filter(
+        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
+    ).exists()
+
+
+def blocked_ids(user_id: int) -> set[int]:
+    """Everyone ``user_id`` blocked or was blocked by."""
+    rows = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list(
+        "blocker_id", "blocked_id"
+    )
+    return {b if a == user_id else a for a, b in rows}

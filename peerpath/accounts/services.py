@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from peerpath.accounts import policies
 from peerpath.accounts.ageband import ADULT_AGE, MIN_AGE, AgeBand, age_band, turns_age_at
-from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
+from peerpath.accounts.models import AccountType, Block, Language, Profile, Topic, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.validators import validate_timezone
 
@@ -181,3 +181,17 @@ def revoke_role(*, user: User, role: Role) -> None:
         user.is_staff = False
         user.save(update_fields=["is_staff"])
     user.__dict__.pop("_role_names", None)
+
+
+@transaction.atomic
+def block_user(*, blocker: User, blocked: User) -> Block:
+    """Idempotent. Blocking is mutual in effect: neither can request, match or chat."""
+    if blocker.pk == blocked.pk:
+        raise ValidationError("You cannot block yourself.")
+    block, _ = Block.objects.get_or_create(blocker=blocker, blocked=blocked)
+    return block
+
+
+@transaction.atomic
+def unblock_user(*, blocker: User, blocked: User) -> None:
+    Block.objects.filter(blocker=blocker, blocked=blocked).delete()

@@ -1,0 +1,51 @@
+"""Mentor matching engine: pure NumPy + OR-Tools, no Django.
+
+* :mod:`.features` - text hashing and weekly availability grids;
+* :mod:`.engine` - hard constraints, pair scores, candidate pruning and the optimal
+  capacitated assignment (min-cost flow), plus fast per-mentee suggestions;
+* :mod:`.explain` - readable reasons for a pair;
+* :mod:`.baselines` - greedy, Gale-Shapley and unpruned exact optimum, for comparison.
+
+The Django side loads users into :class:`Mentees`/:class:`Mentors` arrays and stores the
+pairs of the returned :class:`Matching`.
+"""
+
+from peerpath.matching.engine import (
+    Candidates,
+    Matching,
+    Mentees,
+    Mentors,
+    Weights,
+    candidates,
+    match,
+    pair_scores,
+    score_components,
+    suggest,
+    violations,
+)
+from peerpath.matching.explain import explain
+from peerpath.matching.features import (
+    HOURS,
+    availability_matrix,
+    encode_text,
+    shift_availability,
+)
+
+__all__ = [
+    "HOURS",
+    "Candidates",
+    "Matching",
+    "Mentees",
+    "Mentors",
+    "Weights",
+    "availability_matrix",
+    "candidates",
+    "encode_text",
+    "explain",
+    "match",
+    "pair_scores",
+    "score_components",
+    "shift_availability",
+    "suggest",
+    "violations",
+]

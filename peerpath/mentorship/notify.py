@@ -1,0 +1,37 @@
+"""Telling people what happened, after the transaction that made it happen commits.
+
+For now notices are e-mails sent by a Huey job (the notifications issue adds the in-app inbox
+and preferences behind these same functions). Only people with an e-mail address get mail;
+nothing private (chat content) ever goes into one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Q
+
+from peerpath.accounts.models import User
+from peerpath.accounts.roles import Role
+
+
+def notify(users: Iterable[User], subject: str, body: str) -> None:
+    ids = sorted({u.pk for u in users if u.email})
+    if not ids:
+        return
+    from peerpath.mentorship.tasks import send_notice
+
+    transaction.on_commit(lambda: send_notice(ids, subject, body))
+
+
+def staff_members() -> list[User]:
+    return list(
+        User.objects.filter(is_active=True)
+        .filter(Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name=Role.STAFF.value))
+        .distinct()
+    )
+
+
+def notify_staff(subject: str, body: str) -> None:
+    notify(staff_members(), subject, body)
