@@ -256,6 +256,16 @@ def _accepting_first() -> Case:
     )
 
 
+def mentor_cards(*, viewer: User, ids: list[int]) -> list[MentorCard]:
+    """Cards for the given mentor ids that ``viewer`` may see, in the given order."""
+    at = timezone.now()
+    visible = mentors_visible_to(viewer, at).filter(pk__in=ids).values_list("pk", flat=True)
+    by_id = {u.pk: u for u in _with_card_data(User.objects.filter(pk__in=list(visible)))}
+    viewer_profile = Profile.objects.filter(pk=viewer.pk).only("availability").first()
+    mask = utc_mask(viewer_profile.availability, viewer.timezone, at) if viewer_profile else 0
+    return [_card(by_id[pk], mask, at) for pk in ids if pk in by_id]
+
+
 def mentor_card_for_viewer(*, viewer: User, username: str) -> MentorCard:
     """A mentor's page, or Http404 exactly like a missing mentor when ``viewer`` may not
     see them (other age band, blocked, not a mentor)."""
@@ -382,3 +392,13 @@ def current_mentorship_of(user: User) -> Mentorship | None:
         .select_related("mentor")
         .first()
     )
+
+
+# --- matching (arrays and runs live in pairing; re-exported as the app's one read API) ---
+from peerpath.mentorship.pairing import (  # noqa: E402
+    match_runs,
+    run_proposals,
+    suggested_mentors,
+)
+
+__all__ = ["match_runs", "run_proposals", "suggested_mentors"]

@@ -230,7 +230,7 @@ def respond_to_request(
 ) -> Mentorship | None:
     now = timezone.now()
     target = (
-        RequestTarget.objects.select_for_update()
+        RequestTarget.objects.select_for_update(of=("self",))
         .select_related("request", "mentee", "mentor")
         .filter(pk=target_id)
         .first()
@@ -369,7 +369,7 @@ def advance_requests(now: dt.datetime | None = None) -> dict[str, int]:
     ).values_list("pk", flat=True):
         with transaction.atomic():
             due = (
-                RequestTarget.objects.select_for_update()
+                RequestTarget.objects.select_for_update(of=("self",))
                 .select_related("request", "request__mentee")
                 .filter(pk=target_id, status=TargetStatus.PENDING)
                 .first()
@@ -391,7 +391,7 @@ def advance_requests(now: dt.datetime | None = None) -> dict[str, int]:
 def accept_proposal(*, mentor: User, mentorship_id: int) -> Mentorship:
     now = timezone.now()
     m = (
-        Mentorship.objects.select_for_update()
+        Mentorship.objects.select_for_update(of=("self",))
         .select_related("mentee", "mentor")
         .filter(pk=mentorship_id)
         .first()
@@ -467,7 +467,7 @@ def end_mentorship(
 ) -> Mentorship:
     now = timezone.now()
     m = (
-        Mentorship.objects.select_for_update()
+        Mentorship.objects.select_for_update(of=("self",))
         .select_related("mentor", "mentee")
         .filter(pk=mentorship_id)
         .first()
@@ -492,7 +492,7 @@ def end_mentorship(
 
 @transaction.atomic
 def request_rematch(*, user: User, mentorship_id: int, note: str = "") -> Mentorship:
-    """ "Unmatch me and find me a new match": end, never rematch this pair, and put the user
+    """“Unmatch me and find me a new match”: end, never rematch this pair, and put the user
     back into matching (a mentee becomes unmatched; a mentor's slot frees)."""
     m = end_mentorship(actor=user, mentorship_id=mentorship_id, reason=EndReason.REMATCH, note=note)
     if user.pk == m.mentee_id:
@@ -515,12 +515,12 @@ def mentor_unmatch_no_rematch(*, mentor: User, mentorship_id: int, note: str = "
 
 @transaction.atomic
 def leave_program(*, user: User, mentorship_id: int | None = None, note: str = "") -> int:
-    """ "Remove me from the program": end every current mentorship, withdraw waiting
+    """“Remove me from the program”: end every current mentorship, withdraw waiting
     requests, stop auto-pairing (and pause mentoring for a mentor). Returns how many ended."""
     now = timezone.now()
     ended = 0
     for m in (
-        Mentorship.objects.select_for_update()
+        Mentorship.objects.select_for_update(of=("self",))
         .filter(status__in=CURRENT_STATUSES)
         .filter(Q(mentor=user) | Q(mentee=user))
         .select_related("mentor", "mentee")
@@ -545,7 +545,7 @@ def outreach_text(mentorship: Mentorship, user: User) -> str:
 
 
 def send_outreach_template(*, user: User, mentorship_id: int) -> Message:
-    """ "I don't know how to reach out": send the ready-made opening message in one click."""
+    """“I don't know how to reach out”: send the ready-made opening message in one click."""
     m = Mentorship.objects.select_related("mentor", "mentee").filter(pk=mentorship_id).first()
     if m is None or not policies.is_party(user, m):
         raise NotFound("No such mentorship.")
@@ -557,7 +557,7 @@ def send_outreach_template(*, user: User, mentorship_id: int) -> Message:
 
 @transaction.atomic
 def open_staff_ticket(*, user: User, body: str, mentorship_id: int | None = None) -> StaffTicket:
-    """ "I want to talk to staff": a ticket staff see in the admin, and an e-mail to them."""
+    """“I want to talk to staff”: a ticket staff see in the admin, and an e-mail to them."""
     body = _clean_text(body, field="message", max_chars=NOTE_MAX_CHARS, required=True)
     m = None
     if mentorship_id is not None:
@@ -793,4 +793,13 @@ def end_cross_band_mentorships(now: dt.datetime | None = None) -> int:
 
 
 # --- matching runs (auto-pairing and the staff screen) ------------------------------------
-# Implemented in peerpath.mentorship.pairing; re-exported here as the app's one write API.
+# Implemented next to their array loading in peerpath.mentorship.pairing; re-exported here so
+# callers have one write API.
+from peerpath.mentorship.pairing import (  # noqa: E402
+    auto_pair,
+    discard_run,
+    publish_run,
+    run_matching,
+)
+
+__all__ = ["auto_pair", "discard_run", "publish_run", "run_matching"]
