@@ -561,3 +561,17 @@ def test_save_mentor_profile_validates_and_needs_the_role():
         services.save_mentor_profile(user=make_listener(), capacity=1, **kwargs)
     assert caught.value.status == 403
     assert MentorProfile.objects.get(pk=mentor.pk).capacity == 4
+
+
+def test_the_periodic_request_job_expires_and_cascades(monkeypatch):
+    from peerpath.mentorship import tasks
+
+    first, second = make_mentor(), make_mentor()
+    request = services.request_mentors(mentee=make_listener(), mentors=[first, second], goal=GOAL)
+    RequestTarget.objects.filter(mentor=first).update(
+        sent_at=timezone.now() - dt.timedelta(days=8),
+        expires_at=timezone.now() - dt.timedelta(days=1),
+    )
+    tasks.advance_requests.call_local()
+    got = dict(request.targets.values_list("mentor_id", "status"))
+    assert got == {first.pk: "expired", second.pk: "pending"}
