@@ -150,6 +150,4 @@ def exact_optimum(
     chosen = solve_assignment(rows, cols, utility, mentors.remaining)
     t2 = time.perf_counter()
     seconds = {"score": t1 - t0, "solve": t2 - t1, "total": t2 - t0}
-    return _matching(
-        mentees, mentors, weights, rows[chosen], cols[chosen], len(rows), seconds
-    )
+    return _matching(mentees, mentors, weights, rows[chosen], cols[chosen], len(rows), seconds)

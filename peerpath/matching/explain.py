@@ -49,7 +49,9 @@ def explain(
 
     if comps["language"][0] > 0:
         shared = np.flatnonzero(mentees.languages[i] & mentors.languages[j]).tolist()
-        reasons.append("both speak " + _join([_name(language_names, x, "language") for x in shared]))
+        reasons.append(
+            "both speak " + _join([_name(language_names, x, "language") for x in shared])
+        )
 
     if comps["topic"][0] > 0:
         shared = np.flatnonzero(mentees.topics[i] & mentors.topics[j]).tolist()
