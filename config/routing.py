@@ -4,5 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-# Later issues append their consumers' routes (rooms, notifications, mentorship chat).
-websocket_urlpatterns: list[Any] = []
+from django.urls import path
+
+from peerpath.mentorship.consumers import MentorshipChatConsumer
+
+# Later issues append their consumers' routes (rooms, notifications).
+websocket_urlpatterns: list[Any] = [
+    path(
+        "ws/mentorships/<int:mentorship_id>/",
+        MentorshipChatConsumer.as_asgi(),
+        name="mentorship-chat",
+    ),
+]

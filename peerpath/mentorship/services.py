@@ -591,15 +591,16 @@ def post_message(
     """Persist a chat message (the caller acks only after this returns) and broadcast it on
     commit. Resending the same ``client_id`` returns the stored message, created=False."""
     now = timezone.now()
-    body = _clean_text(body, field="message", max_chars=MESSAGE_MAX_CHARS, required=True)
     client_id = (client_id or "").strip()[:64]
     with transaction.atomic():
         m = Mentorship.objects.select_related("mentor", "mentee").filter(pk=mentorship_id).first()
         if m is None or not policies.is_party(sender, m):
             raise NotFound("No such mentorship.")
         Refused.unless(policies.can_chat(sender, m, now), status=403)
+        # After the party check: a non-party learns nothing, not even that the text is bad.
+        body = _clean_text(body, field="message", max_chars=MESSAGE_MAX_CHARS, required=True)
         if client_id:
-            existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+            existing = _resent(sender, client_id, m.pk)
             if existing is not None:
                 return existing, False
         cfg = selectors.community_settings()
@@ -608,9 +609,17 @@ def post_message(
         ).count()
         if recent >= cfg.messages_per_minute:
             raise RateLimited("You're sending messages very fast. Please wait a moment.")
-        message = Message.objects.create(
-            mentorship=m, sender=sender, body=body, client_id=client_id, created_at=now
-        )
+        try:
+            with transaction.atomic():
+                message = Message.objects.create(
+                    mentorship=m, sender=sender, body=body, client_id=client_id, created_at=now
+                )
+        except IntegrityError:
+            # The same client id arrived through another process a moment ago.
+            existing = _resent(sender, client_id, m.pk) if client_id else None
+            if existing is None:
+                raise
+            return existing, False
         field = "mentor_last_read" if sender.pk == m.mentor_id else "mentee_last_read"
         Mentorship.objects.filter(pk=m.pk).update(**{field: message.pk})
         if sender.pk == m.mentor_id:
@@ -619,6 +628,14 @@ def post_message(
         sender_name = sender.username
         transaction.on_commit(lambda: realtime.broadcast_message(message, sender_name))
     return message, True
+
+
+def _resent(sender: User, client_id: str, mentorship_id: int) -> Message | None:
+    """The message this sender already stored under ``client_id`` (a resend), if any."""
+    existing = Message.objects.filter(sender=sender, client_id=client_id).first()
+    if existing is not None and existing.mentorship_id != mentorship_id:
+        raise Conflict("That message id was already used in another conversation.")
+    return existing
 
 
 def _count_chat_day(m: Mentorship, now: dt.datetime) -> None:

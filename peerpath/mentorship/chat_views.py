@@ -1,0 +1,43 @@
+"""The chat's no-JavaScript fallback: the chat form posts here when there is no WebSocket.
+
+The live path is ``consumers.MentorshipChatConsumer``; both store through
+``services.post_message``, so the rules (party, active, same band, size cap, rate limit,
+resend by client_id) are one and the same.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from peerpath.accounts.models import User
+from peerpath.core.errors import NotFound, Refused
+from peerpath.mentorship import services
+
+
+@login_required
+@require_POST
+def post_message(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
+    try:
+        services.post_message(
+            sender=user,
+            mentorship_id=pk,
+            body=request.POST.get("body", ""),
+            client_id=request.POST.get("client_id", ""),
+        )
+    except NotFound as exc:
+        # Missing and not-yours look the same: the standard 404 page.
+        raise Http404(exc.message) from exc
+    except Refused as exc:
+        return render(
+            request,
+            "mentorship/chat_error.html",
+            {"message": exc.message, "mentorship_id": pk},
+            status=exc.status,
+        )
+    return redirect(reverse("mentorship:space", args=[pk]) + "#chat")

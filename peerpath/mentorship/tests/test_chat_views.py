@@ -1,0 +1,217 @@
+"""The chat without JavaScript (the form's POST fallback) and the chat partial's HTML."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+
+from peerpath.accounts.models import User
+from peerpath.accounts.roles import Role
+from peerpath.accounts.tests.factories import UserFactory
+from peerpath.core.authz import mask_csrf
+from peerpath.mentorship import selectors, services
+from peerpath.mentorship.models import (
+    MESSAGE_MAX_CHARS,
+    EndReason,
+    Mentorship,
+    MentorshipSettings,
+    MentorshipSource,
+    Message,
+)
+
+pytestmark = pytest.mark.django_db
+
+XSS = "<script>alert('pwned')</script> & <b>bold</b>"
+
+
+@dataclass
+class Pair:
+    mentor: User
+    mentee: User
+    mentorship: Mentorship
+
+    @property
+    def post_url(self) -> str:
+        return reverse("mentorship:post_message", args=[self.mentorship.pk])
+
+
+@pytest.fixture
+def pair() -> Pair:
+    mentor = UserFactory.create(teen=True, listener=True, roles=[Role.MENTOR])
+    mentee = UserFactory.create(teen=True, listener=True)
+    m = Mentorship.objects.create(
+        mentor=mentor, mentee=mentee, source=MentorshipSource.REQUEST, started_at=timezone.now()
+    )
+    return Pair(mentor, mentee, m)
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+# --- the POST fallback --------------------------------------------------------------------
+
+
+def test_posting_stores_the_message_and_redirects_to_the_chat(pair: Pair) -> None:
+    response = client_for(pair.mentee).post(pair.post_url, {"body": "hello", "client_id": "f-1"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mentorship:space", args=[pair.mentorship.pk]) + "#chat"
+    message = Message.objects.get()
+    assert (message.sender_id, message.body, message.client_id) == (pair.mentee.pk, "hello", "f-1")
+
+
+def test_a_double_submit_with_the_same_client_id_is_stored_once(pair: Pair) -> None:
+    client = client_for(pair.mentee)
+    for _ in range(2):
+        assert client.post(pair.post_url, {"body": "once", "client_id": "f-2"}).status_code == 302
+    assert Message.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [("", "Please write a message"), ("z" * (MESSAGE_MAX_CHARS + 1), "too long")],
+)
+def test_bad_input_answers_400_with_the_reason_and_stores_nothing(
+    pair: Pair, body: str, words: str
+) -> None:
+    response = client_for(pair.mentee).post(pair.post_url, {"body": body})
+    assert response.status_code == 400
+    text = response.content.decode()
+    assert words in text
+    assert 'role="alert"' in text
+    assert reverse("mentorship:space", args=[pair.mentorship.pk]) + "#chat" in text
+    assert not Message.objects.exists()
+
+
+def test_the_rate_limit_answers_429(pair: Pair) -> None:
+    MentorshipSettings.objects.update_or_create(pk=1, defaults={"messages_per_minute": 1})
+    client = client_for(pair.mentor)
+    assert client.post(pair.post_url, {"body": "one"}).status_code == 302
+    response = client.post(pair.post_url, {"body": "two"})
+    assert response.status_code == 429
+    assert "very fast" in response.content.decode()
+    assert Message.objects.count() == 1
+
+
+def test_an_ended_mentorship_answers_403(pair: Pair) -> None:
+    services.end_mentorship(
+        actor=pair.mentor, mentorship_id=pair.mentorship.pk, reason=EndReason.COMPLETED
+    )
+    response = client_for(pair.mentee).post(pair.post_url, {"body": "still there?"})
+    assert response.status_code == 403
+    assert "not active" in response.content.decode()
+    assert not Message.objects.exists()
+
+
+def test_a_non_party_gets_the_same_404_as_a_missing_mentorship(pair: Pair) -> None:
+    outsider = client_for(UserFactory.create(teen=True, listener=True))
+    hidden = outsider.post(pair.post_url, {"body": "let me in"})
+    missing_url = reverse("mentorship:post_message", args=[pair.mentorship.pk + 999])
+    missing = outsider.post(missing_url, {"body": "let me in"})
+    assert hidden.status_code == missing.status_code == 404
+    assert mask_csrf(hidden.content) == mask_csrf(missing.content)  # byte for byte
+    empty = outsider.post(pair.post_url, {"body": ""})  # bad text does not reveal it either
+    assert empty.status_code == 404
+    assert mask_csrf(empty.content) == mask_csrf(missing.content)
+    assert not Message.objects.exists()
+
+
+def test_anonymous_visitors_are_sent_to_log_in(pair: Pair) -> None:
+    response = Client().post(pair.post_url, {"body": "hi"})
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+    assert not Message.objects.exists()
+
+
+def test_only_post_is_allowed(pair: Pair) -> None:
+    assert client_for(pair.mentee).get(pair.post_url).status_code == 405
+
+
+# --- the chat partial ---------------------------------------------------------------------
+
+
+def render_chat(pair: Pair, viewer: User, *, enabled: bool = True) -> str:
+    request = RequestFactory().get("/")
+    request.user = viewer
+    other = pair.mentor if viewer.pk == pair.mentee.pk else pair.mentee
+    return render_to_string(
+        "mentorship/_chat.html",
+        {
+            "mentorship": pair.mentorship,
+            "chat_messages": selectors.recent_messages(pair.mentorship.pk),
+            "chat_enabled": enabled,
+            "other": other,
+            "user": viewer,
+        },
+        request=request,
+    )
+
+
+def test_html_in_a_message_is_stored_verbatim_and_rendered_escaped(pair: Pair) -> None:
+    client_for(pair.mentee).post(pair.post_url, {"body": XSS})
+    assert Message.objects.get().body == XSS
+    html = render_chat(pair, pair.mentor)
+    assert (
+        "&lt;script&gt;alert(&#x27;pwned&#x27;)&lt;/script&gt; &amp; &lt;b&gt;bold&lt;/b&gt;"
+        in html
+    )
+    assert "<script>alert" not in html
+    assert "<b>bold" not in html
+
+
+def test_the_space_page_shows_the_chat_escaped(pair: Pair) -> None:
+    services.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body=XSS)
+    response = client_for(pair.mentor).get(reverse("mentorship:space", args=[pair.mentorship.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert" in html
+
+
+def test_the_partial_keeps_the_dom_contract_the_script_relies_on(pair: Pair) -> None:
+    first = services.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="a")
+    last = services.post_message(sender=pair.mentor, mentorship_id=pair.mentorship.pk, body="b")
+    html = render_chat(pair, pair.mentee)
+    pk = pair.mentorship.pk
+    assert f'data-ws-url="/ws/mentorships/{pk}/"' in html
+    assert f'data-last-id="{last[0].pk}"' in html
+    assert f'data-user-id="{pair.mentee.pk}"' in html
+    assert '<ol id="chat-log" class="chat-log" aria-live="polite"' in html
+    items = re.findall(r'<li class="chat-message[^"]*" data-id="(\d+)"', html)
+    assert items == [str(first[0].pk), str(last[0].pk)]
+    assert '<span class="chat-sender">' in html
+    assert '<span class="chat-body">a</span>' in html
+    assert f'<form id="chat-form" class="chat-form" method="post" action="{pair.post_url}">' in html
+    assert 'name="csrfmiddlewaretoken"' in html
+    assert '<textarea id="chat-body" name="body" maxlength="2000"' in html
+    assert "required" in html
+    assert '<input type="hidden" name="client_id" value="">' in html
+    assert 'id="chat-status"' in html
+    assert 'id="chat-unread"' in html
+    assert 'role="alert"' in html
+    assert "js/mentorship_chat.js" in html
+    assert "css/chat.css" in html
+
+
+def test_an_empty_chat_starts_from_id_zero(pair: Pair) -> None:
+    html = render_chat(pair, pair.mentor)
+    assert 'data-last-id="0"' in html
+    assert "No messages yet." in html
+
+
+def test_a_disabled_chat_is_read_only(pair: Pair) -> None:
+    services.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="old news")
+    html = render_chat(pair, pair.mentor, enabled=False)
+    assert "old news" in html
+    assert "read-only" in html
+    assert 'id="chat-form"' not in html
+    assert "<textarea" not in html
+    assert "mentorship_chat.js" not in html
