@@ -15,6 +15,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("peerpath.accounts.urls")),
     path("accounts/", include("allauth.urls")),
+    path("", include("peerpath.mentorship.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

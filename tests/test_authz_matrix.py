@@ -36,8 +36,9 @@ rolled back at the end; each cell uses a fresh client.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import pytest
@@ -53,7 +54,8 @@ from django.urls import path as url_path
 from django.urls import resolve, reverse
 
 from peerpath.accounts.models import User
-from peerpath.accounts.tests.factories import World, WorldBuilder
+from peerpath.accounts.roles import Role
+from peerpath.accounts.tests.factories import UserFactory, World, WorldBuilder
 from peerpath.core.authz import (
     ROLES,
     Coverage,
@@ -68,8 +70,15 @@ from peerpath.core.authz import (
     row_for,
 )
 
+# Marked so that running this file alone still sets up the test database (pytest-django only
+# creates it for sessions with a test that asks for it; without it the module's world would be
+# written to the configured development database). Each test runs in a savepoint of the
+# module's world transaction.
+pytestmark = pytest.mark.django_db
+
 MATRIX = load_matrix()
 MISSING_USERNAME = "w-nobody-here"
+MISSING_ID = "999999999"
 
 
 # --- Placeholders in sample paths -------------------------------------------------------------
@@ -106,10 +115,171 @@ class Placeholder:
     missing: str
 
 
+# --- Mentoring objects ------------------------------------------------------------------------
+
+
+@dataclass
+class MatrixWorld(World):
+    """The shared world plus what the mentoring routes need: a mentor in each band (besides
+    the world's ``mentor``, who gets a mentor profile), an active pair in each band that no
+    actor belongs to, and an active mentorship of every actor's own (as mentee; the mentor
+    role mentors a fresh listener)."""
+
+    teen_mentor: User
+    adult_mentor: User
+    teen_pair: Any  # Mentorship
+    adult_pair: Any
+    own_mentorships: dict[int, Any]
+
+
+_fresh = itertools.count(1)
+
+
+def build_matrix_world() -> MatrixWorld:
+    from peerpath.mentorship.models import MentorProfile, MentorshipSettings
+    from peerpath.mentorship.tests.factories import make_mentorship
+
+    world = WorldBuilder().build()
+    MentorshipSettings.load()  # the singleton exists, as on every real site
+    make = UserFactory.create
+    teen_mentor = make(username="w-teen-mentor", teen=True, listener=True, roles=[Role.MENTOR])
+    adult_mentor = make(username="w-adult-mentor", listener=True, roles=[Role.MENTOR])
+    for mentor in (teen_mentor, adult_mentor, world.mentor):
+        MentorProfile.objects.create(user=mentor, capacity=20, approach="Small steps.")
+    teen_pair = make_mentorship(
+        teen_mentor, make(username="w-teen-mentee", teen=True, listener=True)
+    )
+    adult_pair = make_mentorship(adult_mentor, make(username="w-adult-mentee", listener=True))
+    own: dict[int, Any] = {}
+    for role in ROLES:
+        actor = world.by_role(role)
+        if actor is None:
+            continue
+        if actor.pk == world.mentor.pk:
+            mentee = make(username="w-mentor-mentee", listener=True)
+            own[actor.pk] = make_mentorship(actor, mentee)
+        else:
+            own[actor.pk] = make_mentorship(teen_mentor if actor.is_teen else adult_mentor, actor)
+    base = {f.name: getattr(world, f.name) for f in fields(World)}
+    return MatrixWorld(
+        **base,
+        teen_mentor=teen_mentor,
+        adult_mentor=adult_mentor,
+        teen_pair=teen_pair,
+        adult_pair=adult_pair,
+        own_mentorships=own,
+    )
+
+
+def _mworld(cell: Cell) -> MatrixWorld:
+    assert isinstance(cell.world, MatrixWorld)
+    return cell.world
+
+
+def _by_band(cell: Cell, teen: Any, adult: Any) -> Any:
+    """The teen or adult object for ``same_band``/``other_band`` (anonymous: adult, teen)."""
+    actor_is_teen = cell.actor is not None and cell.actor.is_teen
+    same, other = (teen, adult) if actor_is_teen else (adult, teen)
+    if cell.relation == "same_band":
+        return same
+    if cell.relation == "other_band":
+        return other
+    raise AssertionError(f"relation {cell.relation!r} has no target")
+
+
+def _actor(cell: Cell) -> User:
+    assert cell.actor is not None, "'own' makes no sense for an anonymous visitor: use na"
+    return cell.actor
+
+
+def _fresh_listener(teen: bool) -> User:
+    user: User = UserFactory.create(username=f"w-fresh-{next(_fresh)}", teen=teen, listener=True)
+    return user
+
+
+def _mentor_of(cell: Cell) -> str:
+    """own: the actor (a mentor page only for the mentor role); same/other band: a mentor."""
+    if cell.relation == "own":
+        return _actor(cell).username
+    world = _mworld(cell)
+    return str(_by_band(cell, world.teen_mentor, world.adult_mentor).username)
+
+
+def _mentorship_of(cell: Cell) -> str:
+    """own: the actor's active mentorship; same/other band: an active pair of two others."""
+    world = _mworld(cell)
+    if cell.relation == "own":
+        return str(world.own_mentorships[_actor(cell).pk].pk)
+    return str(_by_band(cell, world.teen_pair, world.adult_pair).pk)
+
+
+def _request_of(cell: Cell) -> str:
+    """own: a fresh open request by the actor (each walk may withdraw it); same/other band:
+    an open request by someone else of that band."""
+    from peerpath.mentorship.models import MentorRequest
+
+    if cell.relation == "own":
+        return str(MentorRequest.objects.create(mentee=_actor(cell), goal="Grow").pk)
+    mentee = _fresh_listener(teen=_by_band(cell, True, False))
+    return str(MentorRequest.objects.create(mentee=mentee, goal="Grow").pk)
+
+
+def _incoming_of(cell: Cell) -> str:
+    """A fresh pending request target: own = sent to the actor; same/other band = sent to
+    that band's mentor (answering it is theirs alone)."""
+    from peerpath.mentorship.models import MentorRequest, RequestTarget, TargetStatus
+
+    world = _mworld(cell)
+    if cell.relation == "own":
+        mentor = _actor(cell)
+    else:
+        mentor = _by_band(cell, world.teen_mentor, world.adult_mentor)
+    mentee = _fresh_listener(mentor.is_teen)
+    request = MentorRequest.objects.create(mentee=mentee, goal="Grow")
+    target = RequestTarget.objects.create(
+        request=request, mentee=mentee, mentor=mentor, rank=1, status=TargetStatus.PENDING
+    )
+    return str(target.pk)
+
+
+def _proposal_of(cell: Cell) -> str:
+    """A fresh proposed mentorship: own = the actor is its mentor; same/other band = a
+    proposal to that band's mentor."""
+    from peerpath.mentorship.tests.factories import make_mentorship
+
+    world = _mworld(cell)
+    if cell.relation == "own":
+        mentor = _actor(cell)
+    else:
+        mentor = _by_band(cell, world.teen_mentor, world.adult_mentor)
+    m = make_mentorship(
+        mentor,
+        _fresh_listener(mentor.is_teen),
+        status="proposed",
+        explanation=["both speak English"],
+    )
+    return str(m.pk)
+
+
+def _run_of(cell: Cell) -> str:
+    """A fresh draft matching run: own = started by the actor; otherwise by the periodic job
+    (runs have no age band: the relations differ only in who started them)."""
+    from peerpath.mentorship.models import MatchRun
+
+    started_by = cell.actor if cell.relation == "own" else None
+    return str(MatchRun.objects.create(started_by=started_by).pk)
+
+
 #: Later issues add placeholders for their objects (rooms, programs...), each with an
 #: object in the actor's band, one in the other band, one the actor owns, and a missing key.
 PLACEHOLDERS: dict[str, Placeholder] = {
     "target": Placeholder(lambda cell: _target_user(cell).username, MISSING_USERNAME),
+    "mentor": Placeholder(_mentor_of, "w-no-such-mentor"),
+    "mentorship": Placeholder(_mentorship_of, MISSING_ID),
+    "request": Placeholder(_request_of, MISSING_ID),
+    "incoming": Placeholder(_incoming_of, MISSING_ID),
+    "proposal": Placeholder(_proposal_of, MISSING_ID),
+    "run": Placeholder(_run_of, MISSING_ID),
 }
 
 
@@ -175,7 +345,7 @@ CASES = build_cases(MATRIX)
 def matrix_world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
     """The world, built once for the module and rolled back afterwards."""
     with django_db_blocker.unblock(), transaction.atomic():
-        yield WorldBuilder().build()
+        yield build_matrix_world()
         transaction.set_rollback(True)
 
 

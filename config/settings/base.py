@@ -260,6 +260,8 @@ PEERPATH_SITE_NAME = "peerpath"
 PEERPATH_RESERVED_USERNAMES = frozenset(
     {
         "admin",
+        "request",
+        "settings",
         "administrator",
         "staff",
         "root",

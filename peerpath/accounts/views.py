@@ -12,6 +12,7 @@ from peerpath.accounts import policies, selectors, services
 from peerpath.accounts.forms import ProfileForm
 from peerpath.accounts.models import User
 from peerpath.activity.selectors import activity_counts_for_user
+from peerpath.mentorship.view_selectors import dashboard_mentoring
 
 
 def _user(request: HttpRequest) -> User:
@@ -33,6 +34,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "roles": sorted(user.role_names),
         "activity": [(kind.label, n) for kind, n in counts.items() if n],
         "suspended_reason": None if access else access.reason,
+        "mentoring": dashboard_mentoring(user) if access else None,
     }
     return TemplateResponse(request, "accounts/dashboard.html", context)
 

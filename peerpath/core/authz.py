@@ -62,6 +62,8 @@ OUTCOMES: Final[Mapping[str, str]] = {
     "admin_login": "3xx to the admin login page with next= the requested path",
     "redirect": "any other 3xx (e.g. allauth sends signed-in people from login/signup home)",
     "unauthorized": "401 (the API without a session)",
+    "invalid": "400: the request was understood and its (empty) input refused, e.g. a POST "
+    "row walked with an empty body by someone allowed to act there",
     "forbidden": "403",
     "deny": "404 that is byte-for-byte the answer for a missing object (same status, same "
     "body once CSRF tokens are masked); for a WebSocket: rejected with the close code of a "
@@ -351,7 +353,9 @@ def classify_http(
         if _redirect_next(location, admin_login_url, requested):
             return "admin_login"
         return "redirect"
-    return {401: "unauthorized", 403: "forbidden", 404: "not_found"}.get(status, f"status_{status}")
+    return {400: "invalid", 401: "unauthorized", 403: "forbidden", 404: "not_found"}.get(
+        status, f"status_{status}"
+    )
 
 
 def classify_ws(accepted: bool) -> str:

@@ -566,7 +566,7 @@ class StaffTicket(BaseModel):
     closed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["status", "-created_at"]
+        ordering = ["-status", "-created_at"]  # "open" sorts after "closed": open first
 
     def __str__(self) -> str:
         return f"Ticket #{self.pk}: {self.subject}"

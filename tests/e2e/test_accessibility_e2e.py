@@ -63,3 +63,57 @@ def test_signed_in_pages_are_accessible(page: Page, live_asgi_server: LiveServer
     page.wait_for_url(f"{live_asgi_server.url}/")
     for path in ["/", "/accounts/profile/", "/accounts/people/axe-peer/"]:
         assert_accessible(page, path)
+
+
+def test_mentoring_pages_are_accessible(page: Page, live_asgi_server: LiveServer) -> None:
+    """The directory, a mentor page, requests, the hub, a mentorship space with its chat,
+    "I can't get in touch", mentor settings (also with errors) and the staff matching screen."""
+    from peerpath.accounts.roles import Role
+    from peerpath.mentorship import services
+    from peerpath.mentorship.models import Message
+    from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
+
+    def log_in(username: str) -> None:
+        page.context.clear_cookies()
+        page.goto("/accounts/login/")
+        page.locator("#id_login").fill(username)
+        page.locator("#id_password").fill(factories.PASSWORD)
+        page.get_by_role("button", name="Log in", exact=True).click()
+        page.wait_for_url(f"{live_asgi_server.url}/")
+
+    mentor = make_mentor(username="axe-mentor", topics=("anxiety",))
+    make_mentor(username="axe-mentor-2", topics=("stress",))
+    listener = make_listener(username="axe-listener")
+    other = make_listener(username="axe-waiting")
+    m = make_mentorship(mentor, listener, goal="Grow", explanation=["both speak English"])
+    Message.objects.create(mentorship=m, sender=mentor, body="Hello!")  # setup: no broadcast
+    services.request_mentors(mentee=other, mentors=[mentor], goal="Lead a group")
+    staff = factories.UserFactory.create(username="axe-staff", roles=[Role.STAFF])
+
+    log_in(listener.username)
+    for path in [
+        "/",
+        "/mentors/",
+        "/mentors/?language=en&accepting=on",
+        "/mentors/axe-mentor-2/",
+        "/mentors/request/",
+        "/mentorships/",
+        f"/mentorships/{m.pk}/",
+        f"/mentorships/{m.pk}/cant-get-in-touch/",
+    ]:
+        assert_accessible(page, path)
+
+    log_in(mentor.username)
+    for path in ["/", "/mentorships/", "/mentors/settings/", f"/mentorships/{m.pk}/"]:
+        assert_accessible(page, path)
+    page.goto("/mentors/settings/")
+    page.get_by_label("How many mentees at once").fill("99")
+    page.get_by_role("button", name="Save mentor settings").click()
+    assert page.locator(".error").count() > 0
+    assert axe_violations(page) == []
+
+    log_in(staff.username)
+    assert_accessible(page, "/mentorships/staff/matching/")
+    page.get_by_role("button", name="Run matching now").click()
+    page.wait_for_url("**/mentorships/staff/matching/*/")
+    assert axe_violations(page) == []

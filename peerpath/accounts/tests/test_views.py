@@ -287,7 +287,8 @@ def test_valid_posts_and_gets_keep_their_status(client):
 def test_dashboard_and_profile_query_counts(client, world, django_assert_num_queries):
     # session + user are 2 of each count; the rest is the page's own reads.
     client.force_login(world.mentor)
-    with django_assert_num_queries(5):  # + activity counts, profile, roles
+    # + activity counts, profile, roles, current mentorships, waiting requests
+    with django_assert_num_queries(7):
         assert client.get("/").status_code == 200
     with django_assert_num_queries(6):  # + subject with profile, topics, languages, roles
         url = reverse("accounts:profile_detail", args=[world.adult_peer.username])

@@ -129,6 +129,7 @@ def test_publishing_makes_proposals_the_mentor_accepts(staff):
         "matching",
     )
     assert m.explanation
+    assert m.proposal_expires_at is not None
     assert m.proposal_expires_at > timezone.now() + dt.timedelta(days=6)
     assert selectors.proposals_for_mentor(mentor).get() == m
     services.accept_proposal(mentor=mentor, mentorship_id=m.pk)

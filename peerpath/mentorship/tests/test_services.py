@@ -5,6 +5,7 @@ mode, mail in Django's locmem outbox."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -70,6 +71,8 @@ def test_a_request_asks_the_first_mentor_and_mails_them(on_commit):
     target = request.targets.get()
     assert request.status == RequestStatus.OPEN
     assert target.status == TargetStatus.PENDING
+    assert target.expires_at is not None
+    assert target.sent_at is not None
     assert target.expires_at - target.sent_at == dt.timedelta(days=7)
     assert [m.to for m in mail.outbox] == [[mentor.email]]
     assert mentee.username in mail.outbox[0].body
@@ -82,6 +85,8 @@ def test_the_expiry_window_is_community_data():
     cfg.save()
     request = services.request_mentors(mentee=make_listener(), mentors=[make_mentor()], goal=GOAL)
     target = request.targets.get()
+    assert target.expires_at is not None
+    assert target.sent_at is not None
     assert target.expires_at - target.sent_at == dt.timedelta(days=3)
 
 
@@ -536,7 +541,7 @@ def test_save_mentor_profile_validates_and_needs_the_role():
     assert set(p.specialties.all()) == set(topics)
     mentor.profile.refresh_from_db()
     assert mentor.profile.availability == "1" * 168
-    kwargs = {
+    kwargs: dict[str, Any] = {
         "specialties": [],
         "track_listeners": True,
         "track_group_i": False,
