@@ -60,11 +60,13 @@ def record_activities_bulk(events: Iterable[ActivityEvent], *, batch_size: int =
     """Append many events at once (imports, demo data). Rows that repeat a reference are
     skipped. Returns the number of events handed to the database."""
     now = timezone.now()
+    known = frozenset(ActivityKind.values)  # .values builds a new list on every access
+    latest = now + dt.timedelta(minutes=5)
     rows = []
     for event in events:
-        if event.kind not in ActivityKind.values:
+        if event.kind not in known:
             raise ValueError(f"unknown activity kind {event.kind!r}")
-        if event.occurred_at > now + dt.timedelta(minutes=5):
+        if event.occurred_at > latest:
             raise ValueError("an activity cannot happen in the future")
         event.recorded_at = now
         rows.append(event)

@@ -411,12 +411,13 @@ class SeedSummary:
     mentors: int
     events: int
     seconds: float
+    mentorships: int = 0  # active ones
 
     def line(self) -> str:
         return (
             f"Demo community seeded: users={self.users} teens={self.teens} "
-            f"listeners={self.listeners} mentors={self.mentors} events={self.events} "
-            f"seconds={self.seconds:.1f}"
+            f"listeners={self.listeners} mentors={self.mentors} "
+            f"mentorships={self.mentorships} events={self.events} seconds={self.seconds:.1f}"
         )
 
 
@@ -1048,7 +1049,16 @@ def _loaded_tables() -> list[str]:
         if isinstance(m2m := model._meta.get_field(name), models.ManyToManyField)
         and m2m.remote_field.through is not None
     ]
-    return [User._meta.db_table, Profile._meta.db_table, *through, ActivityEvent._meta.db_table]
+    # Imported here: peerpath.demo.mentorship builds on this module.
+    from peerpath.demo.mentorship import loaded_tables as mentoring_tables
+
+    return [
+        User._meta.db_table,
+        Profile._meta.db_table,
+        *through,
+        ActivityEvent._meta.db_table,
+        *mentoring_tables(),
+    ]
 
 
 # --- The fixed demo logins ----------------------------------------------------------------
@@ -1220,9 +1230,11 @@ def seed_demo(
     anchor: dt.datetime,
     bypass_reserved: bool = False,
     progress: Callable[[str], None] | None = None,
+    mentoring: bool = True,
 ) -> SeedSummary:
-    """Generate and write the whole community, then the demo logins. Each chunk commits on
-    its own; the demo logins come last so their presence means the seed completed."""
+    """Generate and write the whole community, then the demo logins and (unless
+    ``mentoring`` is off) the mentoring data. Each chunk commits on its own; the demo logins
+    come last so their presence means the seed completed."""
     started = time.perf_counter()
     plan = make_plan(size, seed=seed, anchor=anchor)
     connection.ensure_connection()
@@ -1230,7 +1242,7 @@ def seed_demo(
     taken = {name.lower() for name in User.objects.values_list("username", flat=True)}
     taken |= policies.DEMO_USERNAMES | {n.lower() for n in settings.PEERPATH_RESERVED_USERNAMES}
     first_id = (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
-    users = events = teens = listeners = mentors = 0
+    users = events = teens = listeners = mentors = active = 0
     with sqlite_bulk_load(
         connection, _loaded_tables(), defer_indexes=size.users >= DEFER_INDEXES_FROM_USERS
     ):
@@ -1247,6 +1259,14 @@ def seed_demo(
         with transaction.atomic():
             writer.reset_sequences()
             events += create_demo_logins(plan, writer, bypass_reserved=bypass_reserved)
+            # Mentoring pairs the demo logins too, so it runs after them, and in their
+            # transaction: demo-member still means a finished seed.
+            from peerpath.demo.mentorship import seed_mentoring
+
+            if mentoring:
+                mentorships = seed_mentoring(plan, writer, progress=progress)
+                events += mentorships.events
+                active = mentorships.active
     users += len(DEMO_LOGINS)
     teens += sum(login.teen for login in DEMO_LOGINS)
     listeners += sum(login.account_type == AccountType.LISTENER for login in DEMO_LOGINS)
@@ -1258,4 +1278,5 @@ def seed_demo(
         mentors=mentors,
         events=events,
         seconds=time.perf_counter() - started,
+        mentorships=active,
     )
