@@ -43,7 +43,6 @@ from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from django.conf import settings
 from django.contrib import admin
 from django.db import transaction
@@ -69,6 +68,7 @@ from peerpath.core.authz import (
     outcome_matches,
     row_for,
 )
+from peerpath.core.tests import ws
 
 # Marked so that running this file alone still sets up the test database (pytest-django only
 # creates it for sessions with a test that asks for it; without it the module's world would be
@@ -382,43 +382,18 @@ def describe_http(response: HttpResponseBase) -> str:
     return f"{response.status_code}" + (f" -> {location}" if location else "")
 
 
-def session_cookie(actor: User | None) -> str | None:
-    if actor is None:
-        return None
-    client = Client()
-    client.force_login(actor)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
-
-
 def ws_connect(app: Any, path: str, actor: User | None) -> tuple[bool, int | None]:
-    """Open a WebSocket as ``actor`` through ``app``; (accepted, close code if rejected).
+    """Open a WebSocket as ``actor`` through ``app`` with Channels' WebsocketCommunicator;
+    (accepted, close code if rejected)."""
 
-    Speaks ASGI directly (channels.testing needs daphne, which the project does not use).
-    """
-    headers = [(b"origin", b"http://localhost"), (b"host", b"localhost")]
-    cookie = session_cookie(actor)
-    if cookie:
-        headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-    scope = {
-        "type": "websocket",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": b"",
-        "headers": headers,
-        "subprotocols": [],
-        "client": ("127.0.0.1", 50000),
-        "server": ("localhost", 80),
-    }
+    cookie = ws.session_cookie(actor)
 
     async def attempt() -> tuple[bool, int | None]:
-        communicator = ApplicationCommunicator(app, scope)
-        await communicator.send_input({"type": "websocket.connect"})
-        message = await communicator.receive_output(timeout=3)
-        accepted = message["type"] == "websocket.accept"
+        socket = ws.communicator(app, path, cookie=cookie)
+        accepted, detail = await socket.connect(timeout=3)
         # What a server sends once the socket is gone: the consumer then stops.
-        await communicator.send_input({"type": "websocket.disconnect", "code": 1000})
-        await communicator.wait(timeout=3)
-        return accepted, None if accepted else int(message.get("code", 1000))
+        await socket.disconnect()
+        return bool(accepted), None if accepted else int(detail or 1000)
 
     result: tuple[bool, int | None] = async_to_sync(attempt)()
     return result

@@ -1,9 +1,9 @@
 """The mentorship chat socket, end to end through ``config.asgi`` (origin validator, session
 auth, URL router), the channel layer from settings and the real database.
 
-Speaks ASGI directly like tests/test_authz_matrix.py's ``ws_connect`` (channels.testing needs
-daphne, which the project does not use). Data is committed (``transaction=True``) because the
-consumer reads and writes from Channels' database thread.
+Each socket is Channels' ``WebsocketCommunicator`` (``peerpath.core.tests.ws``). Data is
+committed (``transaction=True``) because the consumer reads and writes from Channels' database
+thread.
 """
 
 from __future__ import annotations
@@ -17,17 +17,16 @@ from typing import Any
 import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
-from asgiref.testing import ApplicationCommunicator
 from channels.layers import channel_layers
-from django.conf import settings
 from django.db import connection, connections
-from django.test import Client
 from django.utils import timezone
 
 from config.asgi import application
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
+from peerpath.core.tests import ws
+from peerpath.core.tests.ws import communicator
 from peerpath.mentorship import selectors, services
 from peerpath.mentorship.consumers import MAX_FRAME_BYTES
 from peerpath.mentorship.models import (
@@ -42,16 +41,16 @@ from peerpath.mentorship.models import (
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
-ORIGIN = b"http://localhost"
+ORIGIN = ws.ORIGIN
 
 
 # --- helpers ------------------------------------------------------------------------------
 
 
 def session_cookie(user: User) -> str:
-    client = Client()
-    client.force_login(user)
-    return client.cookies[settings.SESSION_COOKIE_NAME].value
+    cookie = ws.session_cookie(user)
+    assert cookie is not None
+    return cookie
 
 
 def chat_path(mentorship_id: int) -> str:
@@ -62,22 +61,7 @@ class Socket:
     """One browser tab's WebSocket, spoken as ASGI messages."""
 
     def __init__(self, path: str, cookie: str | None = None, origin: bytes | None = ORIGIN):
-        headers = [(b"host", b"localhost")]
-        if origin is not None:
-            headers.append((b"origin", origin))
-        if cookie:
-            headers.append((b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode()))
-        scope = {
-            "type": "websocket",
-            "path": path,
-            "raw_path": path.encode(),
-            "query_string": b"",
-            "headers": headers,
-            "subprotocols": [],
-            "client": ("127.0.0.1", 50000),
-            "server": ("localhost", 80),
-        }
-        self.comm = ApplicationCommunicator(application, scope)
+        self.comm = communicator(application, path, cookie=cookie, origin=origin)
 
     async def connect(self) -> dict[str, Any]:
         """The server's answer to the handshake: websocket.accept or websocket.close."""
