@@ -35,11 +35,3 @@ def is_blocked_between(a_id: int, b_id: int) -> bool:
     return Block.objects.filter(
         Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
     ).exists()
-
-
-def blocked_ids(user_id: int) -> set[int]:
-    """Everyone ``user_id`` blocked or was blocked by."""
-    rows = Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list(
-        "blocker_id", "blocked_id"
-    )
-    return {b if a == user_id else a for a, b in rows}

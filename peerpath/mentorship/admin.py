@@ -323,9 +323,10 @@ class StaffTicketAdmin(admin.ModelAdmin[StaffTicket]):
 
     @admin.action(description="Close the selected tickets", permissions=["change"])
     def close_tickets(self, request: HttpRequest, queryset: QuerySet[StaffTicket]) -> None:
-        now = timezone.now()
-        n = queryset.filter(status=TicketStatus.OPEN).update(
-            status=TicketStatus.CLOSED, closed_at=now, updated_at=now
+        user = request.user
+        assert isinstance(user, User)  # noqa: S101 - the admin requires a signed-in user
+        n = services.close_tickets(
+            actor=user, ticket_ids=list(queryset.values_list("pk", flat=True))
         )
         self.message_user(request, f"{n} ticket(s) closed.", messages.SUCCESS)
 

@@ -27,6 +27,7 @@ from peerpath.accounts import policies as account_policies
 from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.models import Block, Language, Profile, Topic, User
 from peerpath.accounts.roles import Role
+from peerpath.accounts.selectors import is_blocked_between
 from peerpath.mentorship import policies
 from peerpath.mentorship.availability import overlap_hours, utc_mask
 from peerpath.mentorship.models import (
@@ -55,12 +56,6 @@ def community_settings() -> MentorshipSettings:
 def mentor_load(mentor_id: int) -> int:
     """Current mentees: active mentorships plus proposals waiting for the mentor."""
     return Mentorship.objects.filter(mentor_id=mentor_id, status__in=CURRENT_STATUSES).count()
-
-
-def is_blocked_between(a_id: int, b_id: int) -> bool:
-    return Block.objects.filter(
-        Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
-    ).exists()
 
 
 def is_excluded_pair(mentee_id: int, mentor_id: int) -> bool:

@@ -52,6 +52,7 @@ from peerpath.mentorship.models import (
     RequestTarget,
     StaffTicket,
     TargetStatus,
+    TicketStatus,
 )
 
 OUTREACH_TEMPLATE = (
@@ -580,6 +581,17 @@ def open_staff_ticket(*, user: User, body: str, mentorship_id: int | None = None
         f"{user.username} asked to talk to staff. See the ticket in the admin.",
     )
     return ticket
+
+
+@transaction.atomic
+def close_tickets(*, actor: User, ticket_ids: Sequence[int]) -> int:
+    """Staff close tickets (the admin's bulk action). Returns how many were open."""
+    if not account_policies.is_staff_member(actor):
+        raise Forbidden("Only staff can close tickets.")
+    now = timezone.now()
+    return StaffTicket.objects.filter(pk__in=list(ticket_ids), status=TicketStatus.OPEN).update(
+        status=TicketStatus.CLOSED, closed_at=now, updated_at=now
+    )
 
 
 # --- chat ---------------------------------------------------------------------------------

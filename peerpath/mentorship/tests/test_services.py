@@ -580,3 +580,16 @@ def test_the_periodic_request_job_expires_and_cascades(monkeypatch):
     tasks.advance_requests.call_local()
     got = dict(request.targets.values_list("mentor_id", "status"))
     assert got == {first.pk: "expired", second.pk: "pending"}
+
+
+def test_only_staff_close_tickets():
+    staff = UserFactory.create(roles=[Role.STAFF])
+    mentee = make_listener()
+    ticket = services.open_staff_ticket(user=mentee, body="Please help.")
+    with pytest.raises(Forbidden):
+        services.close_tickets(actor=mentee, ticket_ids=[ticket.pk])
+    assert services.close_tickets(actor=staff, ticket_ids=[ticket.pk]) == 1
+    assert services.close_tickets(actor=staff, ticket_ids=[ticket.pk]) == 0
+    ticket.refresh_from_db()
+    assert ticket.status == "closed"
+    assert ticket.closed_at is not None
