@@ -103,6 +103,16 @@ def _memberships(
     return out
 
 
+def _languages(
+    ids: list[int], language_index: dict[int, int], row_of: dict[int, int]
+) -> npt.NDArray[np.bool_]:
+    """Languages from the people's profiles (mentors and mentees alike)."""
+    pairs = Profile.languages.through.objects.filter(profile_id__in=ids).values_list(
+        "profile_id", "language_id"
+    )
+    return _memberships(pairs, language_index, len(language_index), row_of)
+
+
 def _availability(rows: list[tuple[Any, ...]], now: dt.datetime) -> npt.NDArray[np.bool_]:
     local = availability_matrix([r[3] or "" for r in rows])
     hour = int(now.timestamp()) // 3600
@@ -176,14 +186,7 @@ def load_mentors(
             len(topic_index),
             row_of,
         ),
-        languages=_memberships(
-            Profile.languages.through.objects.filter(profile_id__in=ids).values_list(
-                "profile_id", "language_id"
-            ),
-            language_index,
-            len(language_index),
-            row_of,
-        ),
+        languages=_languages(ids, language_index, row_of),
         availability=_availability(rows, now),
         text=encode_text([r[6] or "" for r in rows]),
         capacity=np.array([r[4] or 0 for r in rows], dtype=np.int32),
@@ -209,26 +212,18 @@ def load_mentees(
     ids = list(row_of)
     goals = dict(MenteeProfile.objects.filter(pk__in=ids).values_list("pk", "goal"))
     new_since = now - dt.timedelta(days=cfg.new_listener_days)
-    through = Profile
     return engine.Mentees(
         ids=np.array(ids, dtype=np.int64),
         band=_bands(rows, now),
         topics=_memberships(
-            through.topics.through.objects.filter(profile_id__in=ids).values_list(
+            Profile.topics.through.objects.filter(profile_id__in=ids).values_list(
                 "profile_id", "topic_id"
             ),
             topic_index,
             len(topic_index),
             row_of,
         ),
-        languages=_memberships(
-            through.languages.through.objects.filter(profile_id__in=ids).values_list(
-                "profile_id", "language_id"
-            ),
-            language_index,
-            len(language_index),
-            row_of,
-        ),
+        languages=_languages(ids, language_index, row_of),
         availability=_availability(rows, now),
         text=encode_text([goals.get(pk, "") for pk in ids]),
         priority=np.array(
@@ -464,16 +459,26 @@ def run_proposals(run_id: int) -> tuple[MatchRun, list[MatchProposal]]:
     )
 
 
-def _mentor_pool(band: int, now: dt.datetime) -> tuple[engine.Mentors, list[str], list[str]]:
-    """The band's mentor arrays, cached for a minute (suggestions may lag capacity by that)."""
+@dataclass(frozen=True)
+class _Vocab:
+    topic_index: dict[int, int]
+    topic_names: list[str]
+    language_index: dict[int, int]
+    language_names: list[str]
+
+
+def _mentor_pool(band: int, now: dt.datetime) -> tuple[engine.Mentors, _Vocab]:
+    """The band's mentor arrays and the vocabulary their columns follow, cached together for
+    a minute (suggestions may lag capacity by that; the viewer is encoded with the same
+    vocabulary, so a topic added meanwhile cannot misalign the columns)."""
     key = f"mentorship:suggest-pool:{band}"
     cached = cache.get(key)
     if cached is not None:
-        pool: tuple[engine.Mentors, list[str], list[str]] = cached
+        pool: tuple[engine.Mentors, _Vocab] = cached
         return pool
-    topic_index, topic_names, language_index, language_names = _vocab()
-    mentors = load_mentors(now, topic_index, language_index, band=band)
-    pool = (mentors, topic_names, language_names)
+    vocab = _Vocab(*_vocab())
+    mentors = load_mentors(now, vocab.topic_index, vocab.language_index, band=band)
+    pool = (mentors, vocab)
     cache.set(key, pool, SUGGEST_CACHE_SECONDS)
     return pool
 
@@ -487,12 +492,13 @@ def suggested_mentors(viewer: User, top: int = 5) -> list[tuple[Any, float, list
     if not policies.may_be_mentored(viewer, now) or viewer.teen_from > now:
         return []
     band = ADULT if viewer.adult_from <= now else TEEN
-    mentors, topic_names, language_names = _mentor_pool(band, now)
+    mentors, vocab = _mentor_pool(band, now)
     if len(mentors.ids) == 0:
         return []
-    topic_index, _, language_index, _ = _vocab()
     cfg = MentorshipSettings.load()
-    me = load_mentees(now, topic_index, language_index, cfg, only=User.objects.filter(pk=viewer.pk))
+    me = load_mentees(
+        now, vocab.topic_index, vocab.language_index, cfg, only=User.objects.filter(pk=viewer.pk)
+    )
     if len(me.ids) == 0:
         return []
     excluded = excluded_pairs_for(viewer.pk)
@@ -508,7 +514,12 @@ def suggested_mentors(viewer: User, top: int = 5) -> list[tuple[Any, float, list
         if card is None:
             continue
         reasons = explain(
-            me, 0, mentors, int(j), topic_names=topic_names, language_names=language_names
+            me,
+            0,
+            mentors,
+            int(j),
+            topic_names=vocab.topic_names,
+            language_names=vocab.language_names,
         )
         out.append((card, round(float(s), 1), reasons))
     return out

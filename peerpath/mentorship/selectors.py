@@ -161,6 +161,12 @@ def _with_card_data(qs: QuerySet[User]) -> QuerySet[User]:
     )
 
 
+def _viewer_mask(viewer: User, at: dt.datetime) -> int:
+    """The viewer's weekly availability in UTC (0 without a profile)."""
+    profile = Profile.objects.filter(pk=viewer.pk).only("availability").first()
+    return utc_mask(profile.availability, viewer.timezone, at) if profile else 0
+
+
 def _card(user: Any, viewer_mask: int | None, at: dt.datetime) -> MentorCard:
     overlap = None
     if viewer_mask is not None:
@@ -216,10 +222,7 @@ def mentor_directory(
         qs = qs.filter(mentor_profile__capacity__gt=0).filter(
             mentor_profile__capacity__gt=F("current_load")
         )
-    viewer_profile = Profile.objects.filter(pk=viewer.pk).only("availability").first()
-    viewer_mask = (
-        utc_mask(viewer_profile.availability, viewer.timezone, at) if viewer_profile else 0
-    )
+    viewer_mask = _viewer_mask(viewer, at)
     if filters.overlap:
         rows = qs.values_list("pk", "profile__availability", "timezone")
         scored = [
@@ -256,8 +259,7 @@ def mentor_cards(*, viewer: User, ids: list[int]) -> list[MentorCard]:
     at = timezone.now()
     visible = mentors_visible_to(viewer, at).filter(pk__in=ids).values_list("pk", flat=True)
     by_id = {u.pk: u for u in _with_card_data(User.objects.filter(pk__in=list(visible)))}
-    viewer_profile = Profile.objects.filter(pk=viewer.pk).only("availability").first()
-    mask = utc_mask(viewer_profile.availability, viewer.timezone, at) if viewer_profile else 0
+    mask = _viewer_mask(viewer, at)
     return [_card(by_id[pk], mask, at) for pk in ids if pk in by_id]
 
 
@@ -272,8 +274,7 @@ def mentor_card_for_viewer(*, viewer: User, username: str) -> MentorCard:
         raise Http404(policies.NOT_FOUND)
     if not account_policies.is_staff_member(viewer) and is_blocked_between(viewer.pk, user.pk):
         raise Http404(policies.NOT_FOUND)
-    viewer_profile = Profile.objects.filter(pk=viewer.pk).only("availability").first()
-    mask = utc_mask(viewer_profile.availability, viewer.timezone, at) if viewer_profile else 0
+    mask = _viewer_mask(viewer, at)
     return _card(user, mask, at)
 
 
