@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("peerpath.accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("", include("peerpath.mentorship.urls")),
+    path("", include("peerpath.progression.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

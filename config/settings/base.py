@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "peerpath.accounts",
     "peerpath.activity",
     "peerpath.mentorship",
+    "peerpath.progression",
     "peerpath.api",
     "peerpath.demo",
 ]

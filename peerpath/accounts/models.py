@@ -109,6 +109,9 @@ class User(AbstractUser):
     account_type = models.CharField(
         max_length=16, choices=AccountType.choices, default=AccountType.MEMBER
     )
+    # When the account last became a listener ("4+ weeks as a listener"); None for members.
+    # Written only by accounts.services (create_account, set_account_type).
+    listener_since = models.DateTimeField(null=True, blank=True, editable=False)
     # Derived from date_of_birth + timezone (accounts.services.set_birth_details is the only
     # writer). Stored so that "every teen" or "every adult" is an exact, indexed query: a teen
     # becomes adult at adult_from without anyone acting.

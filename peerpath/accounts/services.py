@@ -85,6 +85,7 @@ def create_account(
     user.username = username.strip().lower()
     user.email = email.strip().lower()
     user.account_type = AccountType(account_type)
+    user.listener_since = now if user.account_type == AccountType.LISTENER else None
     apply_birth_details(user, date_of_birth=date_of_birth, tz_name=tz_name)
     if password is None:
         user.set_unusable_password()
@@ -97,6 +98,21 @@ def create_account(
     profile.save()
     profile.languages.set(list(languages))
     profile.topics.set(list(topics))
+    return user
+
+
+@transaction.atomic
+def set_account_type(
+    *, user: User, account_type: AccountType | str, at: dt.datetime | None = None
+) -> User:
+    """Switch between member and listener, keeping ``listener_since`` (the start of the
+    current listener tenure) true. Switching to the type one already has changes nothing."""
+    new_type = AccountType(account_type)
+    if user.account_type == new_type:
+        return user
+    user.account_type = new_type
+    user.listener_since = (at or timezone.now()) if new_type == AccountType.LISTENER else None
+    user.save(update_fields=["account_type", "listener_since"])
     return user
 
 

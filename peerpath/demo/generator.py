@@ -34,7 +34,7 @@ import time
 import zoneinfo
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final, TypeAlias
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
@@ -50,6 +50,7 @@ from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.validators import HOURS_PER_WEEK
 from peerpath.activity.models import ActivityEvent, ActivityKind
+from peerpath.core.bulk import BulkInserter, Epoch, date_strings
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -755,148 +756,8 @@ def generate_community(plan: Plan, *, first_id: int, taken: set[str]) -> Iterato
 # --- Writing ------------------------------------------------------------------------------
 
 
-class Epoch:
-    """A column of epoch seconds destined for a DateTimeField; the writer turns it into the
-    text each backend expects, once per column (occurred_at and recorded_at share one)."""
-
-    __slots__ = ("_text", "values")
-
-    def __init__(self, values: I64) -> None:
-        self.values = values
-        self._text: dict[str, list[str]] = {}
-
-    def text(self, suffix: str) -> list[str]:
-        if suffix not in self._text:
-            self._text[suffix] = datetime_strings(self.values, suffix)
-        return self._text[suffix]
-
-
-Column: TypeAlias = "Epoch | Sequence[Any] | itertools.repeat[Any]"
-
-# Lookup tables for formatting millions of timestamps without a Python call per value:
-# every date from 1900 to 2100 ("YYYY-MM-DD") and every second of a day (" HH:MM:SS").
-_TABLE_FIRST_DAY: Final = _day(dt.date(1900, 1, 1))
-_TABLE_LAST_DAY: Final = _day(dt.date(2100, 12, 31))
-
-
-@functools.cache
-def _date_table() -> npt.NDArray[np.bytes_]:
-    first = dt.date(1900, 1, 1)
-    return np.array(
-        [
-            (first + dt.timedelta(days=d)).isoformat().encode()
-            for d in range(_TABLE_LAST_DAY - _TABLE_FIRST_DAY + 1)
-        ],
-        dtype="S10",
-    )
-
-
-@functools.cache
-def _time_table() -> npt.NDArray[np.bytes_]:
-    return np.array(
-        [f" {s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}".encode() for s in range(DAY)],
-        dtype="S9",
-    )
-
-
-def _split(blob: bytes, width: int) -> list[str]:
-    text = blob.decode("ascii")
-    return [text[i : i + width] for i in range(0, len(text), width)]
-
-
-def _date_strings(days: I64) -> list[str]:
-    """ISO dates ("YYYY-MM-DD") for day numbers since 1970-01-01."""
-    if len(days) == 0:
-        return []
-    if int(days.min()) < _TABLE_FIRST_DAY or int(days.max()) > _TABLE_LAST_DAY:
-        return [(EPOCH_DATE + dt.timedelta(days=d)).isoformat() for d in days.tolist()]
-    return _split(_date_table()[days - _TABLE_FIRST_DAY].tobytes(), 10)
-
-
-def datetime_strings(epoch: I64, suffix: str = "") -> list[str]:
-    """``str()`` of the naive UTC datetimes (what Django's SQLite backend stores for aware
-    whole-second values), plus ``suffix`` (e.g. "+00:00" for PostgreSQL's COPY)."""
-    if len(epoch) == 0:
-        return []
-    days = epoch // DAY
-    if int(days.min()) < _TABLE_FIRST_DAY or int(days.max()) > _TABLE_LAST_DAY:
-        return [
-            f"{dt.datetime.fromtimestamp(v, dt.UTC).replace(tzinfo=None)}{suffix}"
-            for v in epoch.tolist()
-        ]
-    fields: list[tuple[str, str]] = [("d", "S10"), ("t", "S9")]
-    if suffix:
-        fields.append(("z", f"S{len(suffix)}"))
-    out = np.empty(len(epoch), dtype=fields)
-    out["d"] = _date_table()[days - _TABLE_FIRST_DAY]
-    out["t"] = _time_table()[epoch - days * DAY]
-    if suffix:
-        out["z"] = suffix.encode()
-    return _split(out.tobytes(), 19 + len(suffix))
-
-
-class BulkWriter:
-    """Insert columns into a model's table with the driver's bulk path.
-
-    SQLite: ``executemany`` on the raw sqlite3 cursor (Django's debug cursor would keep
-    every parameter). PostgreSQL: ``COPY ... FROM STDIN``. Anything else: Django's cursor
-    ``executemany``. All of it runs inside the caller's transaction.
-    """
-
-    def __init__(self, conn: BaseDatabaseWrapper) -> None:
-        self.conn = conn
-        self.vendor = conn.vendor
-
-    def insert(self, model: type[models.Model], values: Mapping[str, Column]) -> int:
-        """Write rows given as {attname: column}. Concrete fields not given get their
-        default (an auto primary key is left to the database). Returns rows written."""
-        qn = self.conn.ops.quote_name
-        columns: list[str] = []
-        placeholders: list[str] = []
-        data: list[Iterable[Any]] = []
-        length: int | None = None
-        for f in model._meta.concrete_fields:
-            if f.column is None:
-                continue
-            if f.attname in values:
-                column = values[f.attname]
-            elif f.primary_key and isinstance(f, models.AutoField | models.BigAutoField):
-                continue
-            else:
-                column = itertools.repeat(f.get_db_prep_save(f.get_default(), self.conn))
-            columns.append(qn(f.column))
-            if isinstance(column, Epoch):
-                column = column.text("+00:00" if self.vendor == "postgresql" else "")
-            if not isinstance(column, itertools.repeat):
-                length = len(column)
-            placeholders.append("?" if self.vendor == "sqlite" else "%s")
-            data.append(column)
-        if not length:
-            return 0
-        rows = zip(*data, strict=False)  # constants are endless repeats
-        table = qn(model._meta.db_table)
-        if self.vendor == "postgresql":
-            self._copy(table, columns, rows)
-        else:
-            # Table and column names come from _meta (quoted); values are bound parameters.
-            sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(placeholders)})"  # noqa: S608
-            if self.vendor == "sqlite":
-                self.conn.ensure_connection()
-                raw: Any = self.conn.connection
-                raw.cursor().executemany(sql, rows)
-            else:
-                with self.conn.cursor() as cursor:
-                    cursor.executemany(sql, list(rows))
-        return length
-
-    def _copy(self, table: str, columns: list[str], rows: Iterable[tuple[Any, ...]]) -> None:
-        raw: Any = self.conn.connection
-        with (
-            raw.cursor() as cursor,
-            cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                copy.write_row(row)
+class BulkWriter(BulkInserter):
+    """The seeder's writer: the generic bulk inserter plus the community's tables."""
 
     def write_chunk(self, chunk: UserChunk) -> None:
         """Users, profiles, topic and language links, role memberships, then events."""
@@ -918,9 +779,17 @@ class BulkWriter:
                 "is_staff": rep(False),
                 "is_active": rep(True),
                 "date_joined": joined,
-                "date_of_birth": _date_strings(chunk.dob_days),
+                "date_of_birth": date_strings(chunk.dob_days),
                 "timezone": zone_names,
                 "account_type": account_types,
+                "listener_since": [
+                    when if listener else None
+                    for when, listener in zip(
+                        joined.text("+00:00" if self.vendor == "postgresql" else ""),
+                        chunk.is_listener.tolist(),
+                        strict=True,
+                    )
+                ],
                 "teen_from": Epoch(chunk.teen_from),
                 "adult_from": Epoch(chunk.adult_from),
                 "suspended_until": rep(None),
@@ -1171,7 +1040,10 @@ def _create_demo_login(
     joined = plan.anchor - dt.timedelta(days=300)
     joined = max(joined, user.teen_from + dt.timedelta(hours=1))
     User.objects.filter(pk=user.pk).update(
-        password=password_hash, date_joined=joined, is_superuser=login.superuser
+        password=password_hash,
+        date_joined=joined,
+        listener_since=joined if login.account_type == AccountType.LISTENER else None,
+        is_superuser=login.superuser,
     )
     Profile.objects.filter(pk=user.pk).update(
         bio=login.bio, availability=_DEMO_AVAILABILITY, created_at=joined, updated_at=joined

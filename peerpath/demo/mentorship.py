@@ -43,15 +43,8 @@ from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
 from peerpath.accounts.roles import Role
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.activity.services import record_activities_bulk
-from peerpath.demo.generator import (
-    DAY,
-    DEMO_LOGINS,
-    BulkWriter,
-    Epoch,
-    Plan,
-    _top_k_rows,
-    datetime_strings,
-)
+from peerpath.core.bulk import Epoch, datetime_strings
+from peerpath.demo.generator import DAY, DEMO_LOGINS, BulkWriter, Plan, _top_k_rows
 from peerpath.mentorship.availability import utc_offset_hours
 from peerpath.mentorship.models import (
     CheckIn,

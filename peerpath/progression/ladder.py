@@ -1,0 +1,281 @@
+"""The ladder as data: the versioned seed file, its validation and loading, and the
+database's achievements turned into the evaluator's ``Rule`` objects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from peerpath.activity.models import ActivityKind
+from peerpath.progression import rules
+from peerpath.progression.models import (
+    Achievement,
+    AchievementKind,
+    Audience,
+    CriteriaChange,
+    GrantMode,
+    LadderVersion,
+    Training,
+)
+
+SEED_FILE: Final = Path(__file__).resolve().parent / "ladders" / "ladder.toml"
+
+EVENT_LABELS: Final[dict[str, tuple[str, str]]] = {
+    "one_to_one_chat": ("one-to-one chat", "one-to-one chats"),
+    "group_chat": ("group chat", "group chats"),
+    "review_positive": ("positive review", "positive reviews"),
+    "review_negative": ("negative review", "negative reviews"),
+    "help_guide_completed": ("help guide completed", "help guides completed"),
+    "training_completed": ("training completed", "trainings completed"),
+    "forum_post": ("forum post", "forum posts"),
+    "mock_chat_passed": ("mock chat test passed", "mock chat tests passed"),
+    "event_hosted": ("event hosted", "events hosted"),
+    "event_attended": ("event attended", "events attended"),
+    "session_hosted": ("group session hosted", "group sessions hosted"),
+    "mentor_conversation": ("mentorship conversation", "mentorship conversations"),
+    "mentor_check_in": ("mentor check-in", "mentor check-ins"),
+}
+
+# Fields a seed entry may set, and what staff edits are checked against.
+_FIELDS: Final = (
+    "name",
+    "teen_name",
+    "kind",
+    "grant_mode",
+    "audience",
+    "description",
+    "series",
+    "tier",
+    "position",
+    "criteria",
+    "low_water",
+    "grace_days",
+    "obligation_days",
+    "group_name",
+    "tracks",
+    "community_default",
+    "certificate",
+)
+
+
+# --- Reading the seed file ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SeedFile:
+    version: int
+    checksum: str
+    trainings: list[dict[str, Any]]
+    achievements: list[dict[str, Any]]
+
+
+def read_seed(path: Path = SEED_FILE) -> SeedFile:
+    """Parse the TOML seed and expand ``[[series]]`` into one badge per tier."""
+    raw = path.read_bytes()
+    data = tomllib.loads(raw.decode())
+    achievements = [dict(a) for a in data.get("achievements", [])]
+    for series in data.get("series", []):
+        event = series["event"]
+        singular, plural = EVENT_LABELS.get(event, (event, event))
+        for i, tier in enumerate(series["tiers"]):
+            achievements.append(
+                {
+                    "slug": f"{series['slug']}-{tier}",
+                    "name": f"{series['name']}: {tier}",
+                    "kind": "badge",
+                    "grant_mode": "automatic",
+                    "series": series["slug"],
+                    "tier": tier,
+                    "position": series.get("position", 300) + i,
+                    "description": f"{tier} {singular if tier == 1 else plural}.",
+                    "criteria": {"count": event, "min": tier},
+                }
+            )
+    return SeedFile(
+        version=int(data["version"]),
+        checksum=hashlib.sha256(raw).hexdigest(),
+        trainings=[dict(t) for t in data.get("trainings", [])],
+        achievements=achievements,
+    )
+
+
+def vocabulary(
+    achievements: Iterable[tuple[str, str]] | None = None,
+    trainings: Iterable[tuple[str, str]] | None = None,
+) -> rules.Vocabulary:
+    """The names criteria may use. Defaults to what the database holds."""
+    if achievements is None:
+        achievements = Achievement.objects.values_list("slug", "name")
+    if trainings is None:
+        trainings = Training.objects.values_list("slug", "name")
+    ach = dict(achievements)
+    tr = dict(trainings)
+    return rules.Vocabulary(
+        events=frozenset(ActivityKind.values),
+        achievements=frozenset(ach),
+        trainings=frozenset(tr),
+        event_labels=EVENT_LABELS,
+        achievement_names=ach,
+        training_names=tr,
+    )
+
+
+def validate_definitions(
+    entries: Sequence[Mapping[str, Any]], vocab: rules.Vocabulary
+) -> dict[str, rules.Rule]:
+    """Check every entry's fields and criteria and that prerequisites form no cycle.
+
+    Returns the rules by slug. Raises ``ValidationError`` naming the achievement and field.
+    """
+    built: dict[str, rules.Rule] = {}
+    for entry in entries:
+        slug = entry["slug"]
+        try:
+            criteria = rules.parse(entry["criteria"], vocab)
+        except rules.CriteriaError as exc:
+            raise ValidationError({"criteria": f"{slug}: {exc}"}) from exc
+        low_water = float(entry.get("low_water", 0.9))
+        if not 0 < low_water <= 1:
+            raise ValidationError({"low_water": f"{slug}: the low-water mark is a share in (0, 1]."})
+        grace = entry.get("grace_days", 14)
+        if not isinstance(grace, int) or grace < 0:
+            raise ValidationError({"grace_days": f"{slug}: grace days cannot be negative."})
+        if entry.get("kind") not in AchievementKind.values:
+            raise ValidationError({"kind": f"{slug}: unknown kind {entry.get('kind')!r}."})
+        if entry.get("grant_mode") not in GrantMode.values:
+            raise ValidationError({"grant_mode": f"{slug}: unknown grant mode."})
+        if entry.get("audience", "everyone") not in Audience.values:
+            raise ValidationError({"audience": f"{slug}: unknown audience."})
+        obligation = entry.get("obligation_training") or None
+        days = entry.get("obligation_days")
+        if (obligation is None) != (days is None):
+            raise ValidationError(
+                {"obligation_days": f"{slug}: an obligation needs both a training and days."}
+            )
+        if obligation is not None and obligation not in vocab.trainings:
+            raise ValidationError({"obligation_training": f"{slug}: unknown training."})
+        if days is not None and (not isinstance(days, int) or days < 1):
+            raise ValidationError({"obligation_days": f"{slug}: give at least 1 day."})
+        built[slug] = rules.Rule(
+            slug=slug,
+            criteria=criteria,
+            automatic=entry["grant_mode"] == GrantMode.AUTOMATIC,
+            audience=entry.get("audience", "everyone"),
+            low_water=low_water,
+            grace_days=grace,
+            obligation=obligation,
+            obligation_days=days,
+        )
+    try:
+        rules.order(list(built.values()))
+    except rules.CriteriaError as exc:
+        raise ValidationError({"criteria": str(exc)}) from exc
+    return built
+
+
+# --- Loading into the database ------------------------------------------------------------
+
+
+@transaction.atomic
+def load_ladder(path: Path = SEED_FILE) -> LadderVersion | None:
+    """Load the seed file if its version is new. Adds missing trainings and achievements;
+    updates achievements nobody has edited since the last load; records each change.
+    Returns the new version row, or None when this version is already loaded."""
+    seed = read_seed(path)
+    if LadderVersion.objects.filter(version__gte=seed.version).exists():
+        return None
+    now = timezone.now()
+    for t in seed.trainings:
+        Training.objects.get_or_create(slug=t["slug"], defaults={"name": t["name"]})
+    existing = {a.slug: a for a in Achievement.objects.all()}
+    vocab = vocabulary(
+        achievements=[*((a["slug"], a["name"]) for a in seed.achievements)]
+        + [(s, a.name) for s, a in existing.items()],
+        trainings=Training.objects.values_list("slug", "name"),
+    )
+    validate_definitions(seed.achievements, vocab)
+    trainings = {t.slug: t for t in Training.objects.all()}
+    staff_edited = set(
+        CriteriaChange.objects.exclude(source__startswith="seed").values_list(
+            "achievement__slug", flat=True
+        )
+    )
+    added = updated = 0
+    for entry in seed.achievements:
+        values = {f: entry[f] for f in _FIELDS if f in entry}
+        values["obligation_training"] = trainings.get(entry.get("obligation_training") or "")
+        current = existing.get(entry["slug"])
+        if current is None:
+            achievement = Achievement(slug=entry["slug"], **values)
+            achievement.full_clean()
+            achievement.save()
+            CriteriaChange.objects.create(
+                achievement=achievement,
+                source=f"seed v{seed.version}",
+                after=snapshot(achievement),
+                changed_at=now,
+            )
+            added += 1
+        elif current.slug not in staff_edited:
+            before = snapshot(current)
+            for f, v in values.items():
+                setattr(current, f, v)
+            after = snapshot(current)
+            if after != before:
+                current.full_clean()
+                current.save()
+                CriteriaChange.objects.create(
+                    achievement=current,
+                    source=f"seed v{seed.version}",
+                    before=before,
+                    after=after,
+                    changed_at=now,
+                )
+                updated += 1
+    return LadderVersion.objects.create(
+        version=seed.version,
+        checksum=seed.checksum,
+        loaded_at=now,
+        summary=f"{added} added, {updated} updated",
+    )
+
+
+def snapshot(a: Achievement) -> dict[str, Any]:
+    """The rule-relevant fields of an achievement, as JSON (for the change log)."""
+    data = {f: getattr(a, f) for f in _FIELDS}
+    data["obligation_training"] = a.obligation_training.slug if a.obligation_training else None
+    return json.loads(json.dumps(data))
+
+
+def entry_of(a: Achievement) -> dict[str, Any]:
+    return {"slug": a.slug, **snapshot(a)}
+
+
+def load_rules(*, include_inactive: bool = False) -> list[rules.Rule]:
+    """Every active achievement as a ``Rule``, validated (a broken row raises)."""
+    qs = Achievement.objects.select_related("obligation_training")
+    if not include_inactive:
+        qs = qs.filter(active=True)
+    achievements = list(qs)
+    vocab = vocabulary()
+    built = validate_definitions([entry_of(a) for a in achievements], vocab)
+    return list(built.values())
+
+
+def ladder_checksum() -> str:
+    """Changes whenever any rule changes (the batch runs everyone again when it does)."""
+    rows = list(
+        Achievement.objects.order_by("slug").values_list(
+            "slug", "criteria", "low_water", "grace_days", "obligation_days", "active", "audience"
+        )
+    )
+    return hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()

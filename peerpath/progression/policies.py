@@ -1,0 +1,108 @@
+"""Who may do what on the ladder. Pure functions over objects already loaded."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+from peerpath.accounts.ageband import AgeBand
+from peerpath.accounts.policies import (
+    can_contact_privately,
+    can_use_community,
+    is_signed_in,
+    is_staff_member,
+)
+from peerpath.core.decisions import Decision
+from peerpath.progression.models import AchievementKind, Audience, GrantMode
+
+if TYPE_CHECKING:
+    from peerpath.progression.models import Achievement, Application
+    from peerpath.progression.selectors import PathItem
+
+NOT_FOUND: Final = "No such application."
+# Roles whose holders review applications (with staff).
+REVIEWER_ROLES: Final = frozenset({"mentor-leader", "ambassador"})
+
+
+def band_allows(user: Any, audience: str) -> bool:
+    band = user.age_band
+    if audience == Audience.ADULTS:
+        return band is AgeBand.ADULT
+    if audience == Audience.TEENS:
+        return band is AgeBand.TEEN
+    return band in (AgeBand.ADULT, AgeBand.TEEN)
+
+
+def can_apply(user: Any, achievement: Achievement, item: PathItem | None) -> Decision:
+    """An eligible person of the role's band may apply for a role given by application."""
+    gate = can_use_community(user)
+    if not gate:
+        return gate
+    if achievement.kind != AchievementKind.ROLE or achievement.grant_mode != GrantMode.APPLICATION:
+        return Decision.deny(f"{achievement.name} is not a role you apply for.")
+    if not achievement.active:
+        return Decision.deny(f"{achievement.name} is not open at the moment.")
+    if not band_allows(user, achievement.audience):
+        who = "adults" if achievement.audience == Audience.ADULTS else "teens"
+        return Decision.deny(f"{achievement.name} is a role for {who}.")
+    if item is None:
+        return Decision.deny("This role is not on your path.")
+    if item.held:
+        return Decision.deny(f"You already hold {item.name}.")
+    if item.pending_training:
+        return Decision.deny(f"You hold {item.name}; finish the required training to resume it.")
+    if not item.eligible:
+        missing = "; ".join(line.text for line in item.lines if not line.met and not line.group)
+        return Decision.deny(f"Not yet: {missing}.")
+    return Decision.allow()
+
+
+def is_reviewer(user: Any, held_slugs: frozenset[str]) -> bool:
+    return is_staff_member(user) or bool(held_slugs & REVIEWER_ROLES)
+
+
+def can_review_queue(user: Any, held_slugs: frozenset[str]) -> Decision:
+    if not is_signed_in(user):
+        return Decision.deny("Please log in.")
+    if not is_reviewer(user, held_slugs):
+        return Decision.deny("Applications are reviewed by Mentor Leaders, Ambassadors and staff.")
+    return can_use_community(user) if not is_staff_member(user) else Decision.allow()
+
+
+def can_review(reviewer: Any, application: Application) -> Decision:
+    """Staff review every application; Mentor Leaders and Ambassadors review those of their
+    own age band. Nobody reviews their own."""
+    if not is_signed_in(reviewer):
+        return Decision.deny("Please log in.")
+    if application.user_id == reviewer.pk:
+        return Decision.deny("You cannot review your own application.")
+    if is_staff_member(reviewer):
+        return Decision.allow()
+    held = getattr(reviewer, "_progression_held", None)
+    if held is None:
+        from peerpath.progression.selectors import held_slugs
+
+        held = held_slugs(reviewer)
+    if not is_reviewer(reviewer, held):
+        return Decision.deny("Applications are reviewed by Mentor Leaders, Ambassadors and staff.")
+    if reviewer.age_band is not application.user.age_band:
+        return Decision.deny(NOT_FOUND)
+    return Decision.allow()
+
+
+def can_manage_awards(user: Any) -> Decision:
+    if not is_staff_member(user):
+        return Decision.deny("Only staff grant or revoke awards by hand.")
+    return Decision.allow()
+
+
+def can_view_path(viewer: Any, subject: Any) -> Decision:
+    if not is_signed_in(viewer):
+        return Decision.deny("Please log in.")
+    if viewer.pk == subject.pk or is_staff_member(viewer):
+        return Decision.allow()
+    return Decision.deny("Paths are private.")
+
+
+def can_be_buddies(newcomer: Any, buddy: Any) -> Decision:
+    """A buddy pair is a private space: same age band only (and never oneself)."""
+    return can_contact_privately(newcomer, buddy)

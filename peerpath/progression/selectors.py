@@ -1,0 +1,289 @@
+"""Reads of the progression app: a person's path (each achievement with met / unmet
+criteria and progress, from the same evaluator the batch uses), the badge shelf, the review
+queue, and what other apps ask ("does this person hold X?")."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from peerpath.accounts.models import User
+from peerpath.activity.models import ActivityEvent, ActivityKind
+from peerpath.progression import facts as facts_mod
+from peerpath.progression import ladder, rules
+from peerpath.progression.models import (
+    Achievement,
+    AchievementKind,
+    Application,
+    ApplicationStatus,
+    Award,
+    AwardLog,
+    AwardState,
+    Certificate,
+    GrantMode,
+)
+
+TRAINING_REF = facts_mod.TRAINING_REF
+
+
+@dataclass(slots=True)
+class PathItem:
+    achievement: Achievement
+    name: str
+    eligible: bool
+    progress: float  # 0..1
+    lines: list[rules.Line]
+    award: Award | None = None
+    certificate_id: str | None = None
+    application: Application | None = None  # the latest one
+    in_audience: bool = True
+
+    @property
+    def state(self) -> str | None:
+        return self.award.state if self.award else None
+
+    @property
+    def held(self) -> bool:
+        return self.state == AwardState.ACTIVE
+
+    @property
+    def pending_training(self) -> bool:
+        return self.state == AwardState.PENDING_TRAINING
+
+    @property
+    def obligation_due(self) -> dt.datetime | None:
+        return self.award.obligation_due if self.award else None
+
+    @property
+    def automatic(self) -> bool:
+        return self.achievement.grant_mode == GrantMode.AUTOMATIC
+
+    @property
+    def percent(self) -> int:
+        return int(round(self.progress * 100))
+
+    @property
+    def unmet(self) -> list[rules.Line]:
+        return [line for line in self.lines if not line.met and not line.group]
+
+    @property
+    def application_pending(self) -> bool:
+        return (
+            self.application is not None and self.application.status == ApplicationStatus.PENDING
+        )
+
+
+@dataclass(slots=True)
+class Path:
+    user: User
+    items: list[PathItem] = field(default_factory=list)
+    as_of: dt.datetime | None = None
+
+    def item(self, slug: str) -> PathItem | None:
+        return next((i for i in self.items if i.achievement.slug == slug), None)
+
+    def of_kind(self, kind: str) -> list[PathItem]:
+        return [i for i in self.items if i.achievement.kind == kind]
+
+    @property
+    def roles(self) -> list[PathItem]:
+        return [i for i in self.of_kind(AchievementKind.ROLE) if i.in_audience or i.award]
+
+    @property
+    def milestones(self) -> list[PathItem]:
+        return self.of_kind(AchievementKind.MILESTONE)
+
+    @property
+    def badges(self) -> list[PathItem]:
+        return self.of_kind(AchievementKind.BADGE)
+
+    @property
+    def next_steps(self) -> list[PathItem]:
+        """Roles and milestones not held, closest first: "what to do next"."""
+        open_items = [
+            i
+            for i in self.items
+            if i.achievement.kind != AchievementKind.BADGE
+            and i.in_audience
+            and not i.held
+            and not i.pending_training
+        ]
+        return sorted(open_items, key=lambda i: -i.progress)[:3]
+
+
+def path_for(
+    user: User, *, only: Sequence[str] | None = None, now: dt.datetime | None = None
+) -> Path:
+    """Evaluate the whole ladder for one person with the batch's evaluator and loaders.
+
+    Held states come from the database (what the batch and reviewers decided); eligibility
+    and progress are computed now, so the page is never staler than the person's activity.
+    """
+    now = now or timezone.now()
+    rule_set = ladder.load_rules()
+    vocab = ladder.vocabulary()
+    facts, standings = facts_mod.load(rule_set, now=now, user_ids=[user.pk])
+    path = Path(user=user, as_of=now)
+    if facts.n == 0:
+        return path
+    decisions = {d.slug: d for d in rules.evaluate_ladder(rule_set, facts, standings)}
+    by_slug = {r.slug: r for r in rule_set}
+    achievements = Achievement.objects.filter(active=True).select_related("obligation_training")
+    if only is not None:
+        achievements = achievements.filter(slug__in=only)
+    awards = {
+        a.achievement_id: a
+        for a in Award.objects.filter(user=user).select_related("certificate")
+    }
+    applications: dict[int, Application] = {}
+    for app in Application.objects.filter(user=user).order_by("created_at", "id"):
+        applications[app.achievement_id] = app
+    teen = bool(facts.is_teen[0])
+    for achievement in achievements:
+        rule = by_slug.get(achievement.slug)
+        decision = decisions.get(achievement.slug)
+        if rule is None or decision is None:
+            continue
+        result = rules.evaluate(rule.criteria, facts)
+        award = awards.get(achievement.pk)
+        cert = getattr(award, "certificate", None) if award else None
+        path.items.append(
+            PathItem(
+                achievement=achievement,
+                name=achievement.name_for(teen=teen),
+                eligible=bool(decision.eligible[0]),
+                progress=float(result.progress[0]),
+                lines=rules.describe_tree(rule.criteria, facts, 0, vocab),
+                award=award,
+                certificate_id=cert.id if cert else None,
+                application=applications.get(achievement.pk),
+                in_audience=bool(rules.in_audience(rule.audience, facts)[0]),
+            )
+        )
+    return path
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfTier:
+    achievement: Achievement
+    earned: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ShelfSeries:
+    slug: str
+    name: str
+    tiers: list[ShelfTier]
+
+    @property
+    def highest(self) -> ShelfTier | None:
+        earned = [t for t in self.tiers if t.earned]
+        return earned[-1] if earned else None
+
+
+def badge_shelf(user: User) -> tuple[list[ShelfSeries], list[Award]]:
+    """Badge series with every tier (earned or not: lower tiers stay visible) and the other
+    achievements held (roles, milestones, single badges)."""
+    held = {
+        a.achievement_id: a
+        for a in Award.objects.filter(user=user, state=AwardState.ACTIVE).select_related(
+            "achievement", "certificate"
+        )
+    }
+    series: dict[str, list[ShelfTier]] = {}
+    names: dict[str, str] = {}
+    for a in Achievement.objects.filter(active=True).exclude(series="").order_by("series", "tier"):
+        series.setdefault(a.series, []).append(ShelfTier(a, a.pk in held))
+        names[a.series] = a.name.split(":")[0]
+    shelf = [ShelfSeries(slug, names[slug], tiers) for slug, tiers in series.items()]
+    singles = [
+        award for award in held.values() if not award.achievement.series
+    ]
+    singles.sort(key=lambda a: (a.achievement.kind, a.achievement.position))
+    return shelf, singles
+
+
+def public_badges(user: User) -> list[Award]:
+    """What a profile shows: roles and milestones held, the top tier of each series, and
+    single badges."""
+    held = list(
+        Award.objects.filter(user=user, state=AwardState.ACTIVE)
+        .select_related("achievement")
+        .order_by("achievement__kind", "achievement__position", "achievement__tier")
+    )
+    top: dict[str, Award] = {}
+    out: list[Award] = []
+    for award in held:
+        s = award.achievement.series
+        if s:
+            if s not in top or award.achievement.tier > top[s].achievement.tier:
+                top[s] = award
+        else:
+            out.append(award)
+    return out + sorted(top.values(), key=lambda a: a.achievement.position)
+
+
+def held_slugs(user: User) -> frozenset[str]:
+    if not getattr(user, "pk", None):
+        return frozenset()
+    return frozenset(
+        Award.objects.filter(user=user, state=AwardState.ACTIVE).values_list(
+            "achievement__slug", flat=True
+        )
+    )
+
+
+def holds(user: User, slug: str) -> bool:
+    return slug in held_slugs(user)
+
+
+def has_completed_training(user: User, training_id: int) -> bool:
+    return ActivityEvent.objects.filter(
+        user=user,
+        kind=ActivityKind.TRAINING_COMPLETED,
+        ref_type=TRAINING_REF,
+        ref_id=training_id,
+    ).exists()
+
+
+def review_queue(reviewer: User) -> QuerySet[Application]:
+    """Pending applications a reviewer may decide, oldest first."""
+    from peerpath.accounts.policies import is_staff_member
+
+    qs = Application.objects.filter(status=ApplicationStatus.PENDING).select_related(
+        "user", "achievement"
+    )
+    qs = qs.exclude(user=reviewer)
+    if not is_staff_member(reviewer):
+        band = reviewer.age_band
+        qs = qs.filter(user__in=User.objects.in_age_band(band))
+    return qs.order_by("created_at", "id")
+
+
+def award_history(user: User, *, limit: int = 50) -> list[AwardLog]:
+    """The person's own audit trail: why they gained or lost each award."""
+    return list(
+        AwardLog.objects.filter(user=user).select_related("achievement").order_by("-at", "-id")[
+            :limit
+        ]
+    )
+
+
+def certificate(certificate_id: str) -> Certificate | None:
+    if not certificate_id or len(certificate_id) > 32:
+        return None
+    return (
+        Certificate.objects.select_related("award__achievement", "award__user")
+        .filter(pk=certificate_id)
+        .first()
+    )
+
+
+def application_for(application_id: int) -> Application | None:
+    return (
+        Application.objects.select_related("user", "achievement").filter(pk=application_id).first()
+    )
