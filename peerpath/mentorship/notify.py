@@ -9,20 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import transaction
 from django.db.models import Q
 
+from peerpath.accounts import notices
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 
 
 def notify(users: Iterable[User], subject: str, body: str) -> None:
-    ids = sorted({u.pk for u in users if u.email})
-    if not ids:
-        return
-    from peerpath.mentorship.tasks import send_notice
-
-    transaction.on_commit(lambda: send_notice(ids, subject, body))
+    notices.notify(users, subject, body)
 
 
 def staff_members() -> list[User]:

@@ -41,7 +41,8 @@ def epoch_sql(column: str) -> str:
     """SQL for a datetime column as epoch seconds (NULL stays NULL)."""
     if connection.vendor == "postgresql":
         return f"EXTRACT(EPOCH FROM {column})::float8"
-    return f"CAST(strftime('%s', {column}) AS REAL)"
+    # julianday, not strftime('%s'): Django's SQLite cursor rewrites "%s" into a placeholder.
+    return f"ROUND((julianday({column}) - 2440587.5) * 86400.0, 3)"
 
 
 def param() -> str:
@@ -80,7 +81,8 @@ def selection(user_ids: Sequence[int] | None) -> Iterator[tuple[str, list[Any]]]
                     copy.write_row((i,))
         else:
             cursor.executemany(
-                "INSERT INTO progression_selected (id) VALUES (%s)", [(i,) for i in sorted(set(ids))]
+                "INSERT INTO progression_selected (id) VALUES (%s)",
+                [(i,) for i in sorted(set(ids))],
             )
     try:
         yield "{col} IN (SELECT id FROM progression_selected)", []
@@ -115,9 +117,7 @@ def load(
             params,
         )
         ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        listener = np.fromiter(
-            (r[1] == AccountType.LISTENER for r in rows), np.bool_, len(rows)
-        )
+        listener = np.fromiter((r[1] == AccountType.LISTENER for r in rows), np.bool_, len(rows))
         times = np.array([r[2:] for r in rows], dtype=np.float64).reshape(len(rows), 4)
         joined, listener_since, teen_from, adult_from = times.T
         is_teen = (teen_from <= now_s) & (adult_from > now_s)

@@ -145,7 +145,9 @@ def validate_definitions(
             raise ValidationError({"criteria": f"{slug}: {exc}"}) from exc
         low_water = float(entry.get("low_water", 0.9))
         if not 0 < low_water <= 1:
-            raise ValidationError({"low_water": f"{slug}: the low-water mark is a share in (0, 1]."})
+            raise ValidationError(
+                {"low_water": f"{slug}: the low-water mark is a share in (0, 1]."}
+            )
         grace = entry.get("grace_days", 14)
         if not isinstance(grace, int) or grace < 0:
             raise ValidationError({"grace_days": f"{slug}: grace days cannot be negative."})

@@ -283,6 +283,7 @@ class LeafResult:
     value: Floats  # what the person has (count, days, 0/1)
     target: Floats  # what the bar is (per person: teen thresholds differ)
     met: Bools
+    negated: bool = False  # inside a "not": the person must NOT meet it
 
 
 @dataclass(slots=True)
@@ -313,7 +314,11 @@ def evaluate(c: Criterion, facts: Facts, *, scale: float = 1.0) -> Result:
     if isinstance(c, Not):
         inner = evaluate(c.item, facts, scale=1.0)
         met = ~inner.met
-        return Result(met, met.astype(np.float64), inner.leaves)
+        leaves = [
+            LeafResult(leaf.node, leaf.value, leaf.target, leaf.met, not leaf.negated)
+            for leaf in inner.leaves
+        ]
+        return Result(met, met.astype(np.float64), leaves)
     value: Floats
     target: Floats
     if isinstance(c, Count):
@@ -406,7 +411,14 @@ class Line:
 
 
 def _describe(
-    c: Criterion, facts: Facts, i: int, vocab: Vocabulary, depth: int, out: list[Line], *, negate: bool
+    c: Criterion,
+    facts: Facts,
+    i: int,
+    vocab: Vocabulary,
+    depth: int,
+    out: list[Line],
+    *,
+    negate: bool,
 ) -> None:
     result = evaluate(c, facts)
     met, prog = bool(result.met[i]), float(result.progress[i])
@@ -428,6 +440,11 @@ def _describe(
         if isinstance(inner, Held):
             name = vocab.achievement_names.get(inner.slug, inner.slug)
             out.append(Line(depth, f"Does not hold {name}", met, prog))
+            return
+        if isinstance(inner, Tenure):
+            days = int(evaluate(inner, facts).leaves[0].value[i])
+            what = describe(evaluate(inner, facts).leaves[0], i, vocab).split(" days ", 1)[1]
+            out.append(Line(depth, f"Under {inner.min_days} days {what} (now {days})", met, prog))
             return
         out.append(Line(depth, "None of this", met, prog, group=True))
         _describe(inner, facts, i, vocab, depth + 1, out, negate=True)
@@ -472,9 +489,7 @@ class Standing:
 
     @classmethod
     def empty(cls, n: int) -> Standing:
-        return cls(
-            np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan)
-        )
+        return cls(np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan))
 
     def copy(self) -> Standing:
         return Standing(
@@ -591,9 +606,7 @@ def evaluate_ladder(
             if rule.grace_days == 0:
                 lapsed = falling
                 below = np.zeros(facts.n, np.bool_)
-            after.state = np.where(granted, ACTIVE, np.where(lapsed, LAPSED, state)).astype(
-                np.int8
-            )
+            after.state = np.where(granted, ACTIVE, np.where(lapsed, LAPSED, state)).astype(np.int8)
             after.granted_at = np.where(granted, now, before.granted_at)
             after.below_since = np.where(
                 granted | recovered | lapsed, np.nan, np.where(below, now, before.below_since)

@@ -64,7 +64,7 @@ class PathItem:
 
     @property
     def percent(self) -> int:
-        return int(round(self.progress * 100))
+        return round(self.progress * 100)
 
     @property
     def unmet(self) -> list[rules.Line]:
@@ -72,9 +72,7 @@ class PathItem:
 
     @property
     def application_pending(self) -> bool:
-        return (
-            self.application is not None and self.application.status == ApplicationStatus.PENDING
-        )
+        return self.application is not None and self.application.status == ApplicationStatus.PENDING
 
 
 @dataclass(slots=True)
@@ -136,8 +134,7 @@ def path_for(
     if only is not None:
         achievements = achievements.filter(slug__in=only)
     awards = {
-        a.achievement_id: a
-        for a in Award.objects.filter(user=user).select_related("certificate")
+        a.achievement_id: a for a in Award.objects.filter(user=user).select_related("certificate")
     }
     applications: dict[int, Application] = {}
     for app in Application.objects.filter(user=user).order_by("created_at", "id"):
@@ -200,9 +197,7 @@ def badge_shelf(user: User) -> tuple[list[ShelfSeries], list[Award]]:
         series.setdefault(a.series, []).append(ShelfTier(a, a.pk in held))
         names[a.series] = a.name.split(":")[0]
     shelf = [ShelfSeries(slug, names[slug], tiers) for slug, tiers in series.items()]
-    singles = [
-        award for award in held.values() if not award.achievement.series
-    ]
+    singles = [award for award in held.values() if not award.achievement.series]
     singles.sort(key=lambda a: (a.achievement.kind, a.achievement.position))
     return shelf, singles
 
@@ -267,9 +262,9 @@ def review_queue(reviewer: User) -> QuerySet[Application]:
 def award_history(user: User, *, limit: int = 50) -> list[AwardLog]:
     """The person's own audit trail: why they gained or lost each award."""
     return list(
-        AwardLog.objects.filter(user=user).select_related("achievement").order_by("-at", "-id")[
-            :limit
-        ]
+        AwardLog.objects.filter(user=user)
+        .select_related("achievement")
+        .order_by("-at", "-id")[:limit]
     )
 
 

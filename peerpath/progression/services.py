@@ -118,9 +118,7 @@ def grant_award(
 
 
 @transaction.atomic
-def revoke_award(
-    *, award: Award, actor: User, reason: str, at: dt.datetime | None = None
-) -> Award:
+def revoke_award(*, award: Award, actor: User, reason: str, at: dt.datetime | None = None) -> Award:
     """Staff take an award away (it is not given back automatically); its certificate then
     verifies as revoked."""
     Refused.unless(policies.can_manage_awards(actor), status=403)
@@ -202,7 +200,9 @@ def decide_application(
     application.reviewer = reviewer
     application.review_note = note
     application.decided_at = now
-    application.save(update_fields=["status", "reviewer", "review_note", "decided_at", "updated_at"])
+    application.save(
+        update_fields=["status", "reviewer", "review_note", "decided_at", "updated_at"]
+    )
     if approve:
         held = Award.objects.filter(
             user=application.user, achievement=application.achievement, state=AwardState.ACTIVE

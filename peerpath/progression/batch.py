@@ -1,0 +1,425 @@
+"""Evaluate the ladder for everyone (or everyone touched since the last run) and write the
+outcome in bulk: awards inserted and updated, one audit row per change with its reasons,
+certificates for new role and milestone awards, staff groups kept in step.
+
+Idempotent: a second run at the same moment finds nothing to change. Incremental runs pick
+the people whose facts may have moved since the last run: new activity, a tenure or rolling
+window crossing one of the ladder's bars, a grace period or obligation deadline passing, a
+birthday crossing into adulthood, or an award changed by hand. A change of the rules makes
+the next run a full one.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import os
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from peerpath.accounts.models import User
+from peerpath.accounts.notices import notify
+from peerpath.activity.models import ActivityEvent
+from peerpath.core.bulk import BulkInserter, datetime_strings
+from peerpath.progression import facts as facts_mod
+from peerpath.progression import ladder, rules
+from peerpath.progression.models import (
+    Achievement,
+    Award,
+    AwardAction,
+    AwardLog,
+    AwardSource,
+    Certificate,
+    EvaluationRun,
+)
+
+ACTIONS: Final = (
+    ("granted", AwardAction.GRANTED, "Met"),
+    ("below", AwardAction.BELOW_LOW_WATER, "Below the low-water mark"),
+    ("recovered", AwardAction.RECOVERED, "Back above the low-water mark"),
+    ("lapsed", AwardAction.LAPSED, "Grace period over; not met"),
+    ("pending_training", AwardAction.PENDING_TRAINING, "Training deadline passed"),
+    ("obligation_met", AwardAction.OBLIGATION_MET, "Required training completed"),
+    ("restored", AwardAction.RESTORED, "Required training completed"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    run_id: int
+    mode: str
+    users: int
+    changes: int
+    seconds: float
+    timings: dict[str, float]
+
+
+def _whole_second(when: dt.datetime) -> dt.datetime:
+    return when.replace(microsecond=0)
+
+
+def run(
+    *,
+    incremental: bool = False,
+    now: dt.datetime | None = None,
+    user_ids: Sequence[int] | None = None,
+) -> Summary:
+    """Evaluate and write. ``user_ids`` limits a run to those people (tests, admin)."""
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    now = _whole_second(now or timezone.now())
+    rule_set = ladder.load_rules()
+    checksum = ladder.ladder_checksum()
+    latest = (
+        EvaluationRun.objects.filter(finished_at__isnull=False).order_by("-as_of", "-id").first()
+    )
+    mode = EvaluationRun.Mode.FULL
+    if user_ids is not None:
+        mode = EvaluationRun.Mode.INCREMENTAL
+    elif incremental and latest is not None and latest.ladder_checksum == checksum:
+        # Rules unchanged since the last run: only people whose facts may have moved.
+        mode = EvaluationRun.Mode.INCREMENTAL
+        user_ids = touched_since(latest, now=now, rule_set=rule_set)
+    watermark = ActivityEvent.objects.aggregate(m=Max("id"))["m"] or 0
+    timings["select"] = time.perf_counter() - started
+    t = time.perf_counter()
+    facts, standings = facts_mod.load(rule_set, now=now, user_ids=user_ids)
+    timings["facts"] = time.perf_counter() - t
+    t = time.perf_counter()
+    decisions = rules.evaluate_ladder(rule_set, facts, standings)
+    timings["evaluate"] = time.perf_counter() - t
+    t = time.perf_counter()
+    with transaction.atomic():
+        record = EvaluationRun.objects.create(
+            mode=mode,
+            as_of=now,
+            event_watermark=watermark,
+            ladder_checksum=checksum,
+        )
+        changes = write(decisions, rule_set, facts, now=now, run=record)
+        record.users = facts.n
+        record.changes = changes
+        record.finished_at = timezone.now()
+        record.seconds = time.perf_counter() - started
+        record.save(update_fields=["users", "changes", "finished_at", "seconds"])
+    timings["write"] = time.perf_counter() - t
+    return Summary(
+        run_id=record.pk,
+        mode=record.mode,
+        users=facts.n,
+        changes=changes,
+        seconds=time.perf_counter() - started,
+        timings=timings,
+    )
+
+
+# --- Who may have changed --------------------------------------------------------------
+
+
+def touched_since(
+    last: EvaluationRun, *, now: dt.datetime, rule_set: Sequence[rules.Rule]
+) -> list[int]:
+    """People whose facts may have moved since ``last``: a superset is harmless (their
+    evaluation simply changes nothing), a missed person would be a bug."""
+    since = last.as_of
+    ids: set[int] = set(
+        ActivityEvent.objects.filter(id__gt=last.event_watermark)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    users = User.objects.filter(is_active=True)
+    tenures: set[tuple[str, int]] = set()
+    windows: set[tuple[str, int]] = set()
+    for rule in rule_set:
+        tenures |= rules.tenure_days(rule.criteria)
+        windows |= {(k, w) for k, w in rules.count_needs(rule.criteria) if w is not None}
+    low_waters = sorted({r.low_water for r in rule_set} | {1.0})
+
+    for subject, days in tenures:
+        for share in low_waters:
+            d = dt.timedelta(days=float(np.ceil(days * share - 1e-9)))
+            lo, hi = since - d, now - d
+            if subject == "listener":
+                ids |= set(
+                    users.filter(listener_since__gt=lo, listener_since__lte=hi).values_list(
+                        "pk", flat=True
+                    )
+                )
+            elif subject in ("member", "account"):
+                ids |= set(
+                    users.filter(date_joined__gt=lo, date_joined__lte=hi).values_list(
+                        "pk", flat=True
+                    )
+                )
+            else:
+                ids |= set(
+                    Award.objects.filter(
+                        achievement__slug=subject[5:], granted_at__gt=lo, granted_at__lte=hi
+                    ).values_list("user_id", flat=True)
+                )
+    for kind, days in windows:
+        d = dt.timedelta(days=days)
+        ids |= set(
+            ActivityEvent.objects.filter(
+                kind=kind, occurred_at__gt=since - d, occurred_at__lte=now - d
+            )
+            .values_list("user_id", flat=True)
+            .distinct()
+        )
+    # Grace periods and deadlines running; awards changed by hand; new listeners; birthdays.
+    ids |= set(
+        Award.objects.filter(
+            Q(below_since__isnull=False) | Q(obligation_due__isnull=False)
+        ).values_list("user_id", flat=True)
+    )
+    ids |= set(
+        AwardLog.objects.filter(at__gt=since, run__isnull=True).values_list("user_id", flat=True)
+    )
+    ids |= set(users.filter(listener_since__gt=since).values_list("pk", flat=True))
+    ids |= set(users.filter(adult_from__gt=since, adult_from__lte=now).values_list("pk", flat=True))
+    return sorted(ids)
+
+
+# --- Writing ---------------------------------------------------------------------------
+
+
+def _dt_column(values: npt.NDArray[np.float64]) -> list[str | None]:
+    suffix = "+00:00" if connection.vendor == "postgresql" else ""
+    out: list[str | None] = [None] * len(values)
+    ok = ~np.isnan(values)
+    if ok.any():
+        text = datetime_strings(values[ok].astype(np.int64), suffix)
+        for i, s in zip(np.nonzero(ok)[0].tolist(), text, strict=True):
+            out[i] = s
+    return out
+
+
+def _state_column(codes: npt.NDArray[np.int8]) -> list[str]:
+    names = np.array([facts_mod.CODE_STATES.get(i, "") for i in range(5)], dtype=object)
+    return names[codes].tolist()  # type: ignore[no-any-return]
+
+
+def _reasons(
+    rule: rules.Rule,
+    facts: rules.Facts,
+    vocab: rules.Vocabulary,
+    rows: npt.NDArray[np.int64],
+    prefix: str,
+) -> list[str]:
+    """ "Met: 5/5 group chats; 30/28 days as a listener" for each row, built column-wise."""
+    if len(rows) == 0:
+        return []
+    result = rules.evaluate(rule.criteria, facts)
+    text = np.full(len(rows), prefix + ":", dtype=object)
+    for j, leaf in enumerate(result.leaves):
+        label = ("not " if leaf.negated else "") + _leaf_label(leaf.node, vocab)
+        values = leaf.value[rows].astype(np.int64).astype(str).astype(object)
+        targets = leaf.target[rows].astype(np.int64).astype(str).astype(object)
+        sep = " " if j == 0 else "; "
+        text = text + sep + values + "/" + targets + " " + label
+    return text.tolist()  # type: ignore[no-any-return]
+
+
+def _leaf_label(node: rules.Leaf, vocab: rules.Vocabulary) -> str:
+    if isinstance(node, rules.Count):
+        label = vocab.event_labels.get(node.event, (node.event, node.event))[1]
+        return label + (f" in {node.window_days} days" if node.window_days else "")
+    if isinstance(node, rules.Tenure):
+        subject = node.subject
+        if subject.startswith("role:"):
+            return "days as " + vocab.achievement_names.get(subject[5:], subject[5:])
+        return {"listener": "days as a listener", "member": "days as a member"}.get(
+            subject, "days since joining"
+        )
+    if isinstance(node, rules.Held):
+        return "holds " + vocab.achievement_names.get(node.slug, node.slug)
+    if isinstance(node, rules.TrainingDone):
+        return "completed " + vocab.training_names.get(node.slug, node.slug)
+    if isinstance(node, rules.AccountIs):
+        return f"{node.type} account"
+    return f"{node.band} community"
+
+
+def write(
+    decisions: Iterable[rules.Decisions],
+    rule_set: Sequence[rules.Rule],
+    facts: rules.Facts,
+    *,
+    now: dt.datetime,
+    run: EvaluationRun | None,
+) -> int:
+    """Persist every change the evaluator decided. Returns the number of awards changed."""
+    writer = BulkInserter(connection)
+    achievements = {a.slug: a for a in Achievement.objects.select_related("obligation_training")}
+    by_slug = {r.slug: r for r in rule_set}
+    vocab = ladder.vocabulary()
+    now_text = _dt_column(np.array([now.timestamp()]))[0]
+    changed_total = 0
+    for d in decisions:
+        achievement = achievements[d.slug]
+        changed = d.changed()
+        if not changed.any():
+            continue
+        rows = np.nonzero(changed)[0]
+        changed_total += len(rows)
+        new = rows[d.before.state[rows] == rules.NONE]
+        old = rows[d.before.state[rows] != rules.NONE]
+        a = d.after
+        if len(new):
+            writer.insert(
+                Award,
+                {
+                    "user_id": facts.user_ids[new].tolist(),
+                    "achievement_id": [achievement.pk] * len(new),
+                    "state": _state_column(a.state[new]),
+                    "source": [AwardSource.AUTOMATIC.value] * len(new),
+                    "granted_at": _dt_column(a.granted_at[new]),
+                    "changed_at": [now_text] * len(new),
+                    "below_since": _dt_column(a.below_since[new]),
+                    "obligation_due": _dt_column(a.obligation_due[new]),
+                    "reminded_at": [None] * len(new),
+                    "track": [""] * len(new),
+                },
+            )
+        if len(old):
+            table = connection.ops.quote_name(Award._meta.db_table)
+            params = list(
+                zip(
+                    _state_column(a.state[old]),
+                    _dt_column(a.granted_at[old]),
+                    [now_text] * len(old),
+                    _dt_column(a.below_since[old]),
+                    _dt_column(a.obligation_due[old]),
+                    [achievement.pk] * len(old),
+                    facts.user_ids[old].tolist(),
+                    strict=True,
+                )
+            )
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {table} SET state = %s, granted_at = %s, changed_at = %s, "  # noqa: S608
+                    "below_since = %s, obligation_due = %s "
+                    "WHERE achievement_id = %s AND user_id = %s",
+                    params,
+                )
+        _write_log(writer, d, by_slug[d.slug], facts, vocab, achievement, now_text, run)
+        if achievement.certificate and d.granted.any():
+            _issue_certificates(writer, achievement, now)
+        if achievement.group_name:
+            _sync_groups(achievement, d, facts)
+        _tell(achievement, d, facts)
+    return changed_total
+
+
+def _tell(achievement: Achievement, d: rules.Decisions, facts: rules.Facts) -> None:
+    """Notices for the changes people must hear about: a role paused for a missed training,
+    and its return. (Badges and milestones show on /path/; nobody is e-mailed a badge.)"""
+    training = achievement.obligation_training
+    name = training.name if training else "the required training"
+    for mask, subject, body in (
+        (
+            d.pending_training,
+            f"{achievement.name} is paused",
+            f"The deadline for {name} passed, so your {achievement.name} role is paused. "
+            f"Finish {name} and it comes back automatically.",
+        ),
+        (
+            d.restored,
+            f"{achievement.name} is back",
+            f"You completed {name}: your {achievement.name} role is active again.",
+        ),
+    ):
+        ids = facts.user_ids[mask].tolist()
+        if ids:
+            notify(User.objects.filter(pk__in=ids), subject, body)
+
+
+def _write_log(
+    writer: BulkInserter,
+    d: rules.Decisions,
+    rule: rules.Rule,
+    facts: rules.Facts,
+    vocab: rules.Vocabulary,
+    achievement: Achievement,
+    now_text: str | None,
+    run: EvaluationRun | None,
+) -> None:
+    users: list[int] = []
+    actions: list[str] = []
+    reasons: list[str] = []
+    for attr, action, prefix in ACTIONS:
+        mask: npt.NDArray[np.bool_] = getattr(d, attr)
+        rows = np.nonzero(mask)[0]
+        if not len(rows):
+            continue
+        users += facts.user_ids[rows].tolist()
+        actions += [action.value] * len(rows)
+        reasons += _reasons(rule, facts, vocab, rows, prefix)
+    if not users:
+        return
+    writer.insert(
+        AwardLog,
+        {
+            "user_id": users,
+            "achievement_id": [achievement.pk] * len(users),
+            "action": actions,
+            "at": [now_text] * len(users),
+            "reasons": reasons,
+            "run_id": [run.pk if run else None] * len(users),
+            "actor_id": [None] * len(users),
+        },
+    )
+
+
+def certificate_ids(n: int) -> list[str]:
+    """``n`` unguessable ids (128 random bits each, URL-safe base64, 22 characters)."""
+    raw = os.urandom(16 * n)
+    return [
+        base64.urlsafe_b64encode(raw[i : i + 16]).rstrip(b"=").decode()
+        for i in range(0, 16 * n, 16)
+    ]
+
+
+def _issue_certificates(writer: BulkInserter, achievement: Achievement, now: dt.datetime) -> None:
+    award_ids = list(
+        Award.objects.filter(
+            achievement=achievement, granted_at=now, state="active", certificate__isnull=True
+        ).values_list("pk", flat=True)
+    )
+    if not award_ids:
+        return
+    now_text = _dt_column(np.array([now.timestamp()]))[0]
+    writer.insert(
+        Certificate,
+        {
+            "id": certificate_ids(len(award_ids)),
+            "award_id": award_ids,
+            "issued_at": [now_text] * len(award_ids),
+            "revoked_at": [None] * len(award_ids),
+            "revoked_reason": [""] * len(award_ids),
+        },
+    )
+
+
+def _sync_groups(achievement: Achievement, d: rules.Decisions, facts: rules.Facts) -> None:
+    group, _ = Group.objects.get_or_create(name=achievement.group_name)
+    through = User.groups.through
+    now_held = (d.after.state == rules.ACTIVE) & (d.before.state != rules.ACTIVE)
+    lost = (d.after.state != rules.ACTIVE) & (d.before.state == rules.ACTIVE)
+    add: Any = facts.user_ids[now_held].tolist()
+    if add:
+        through.objects.bulk_create(
+            [through(user_id=u, group_id=group.pk) for u in add], ignore_conflicts=True
+        )
+    remove = facts.user_ids[lost].tolist()
+    if remove:
+        through.objects.filter(group_id=group.pk, user_id__in=remove).delete()
