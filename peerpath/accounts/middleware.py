@@ -11,7 +11,17 @@ from django.template.response import TemplateResponse
 
 from peerpath.accounts import policies
 
-ALLOWED_WHILE_SUSPENDED = frozenset({"home", "account_logout", "healthz"})
+# Public pages stay public for a signed-in suspended account (as after logging out).
+ALLOWED_WHILE_SUSPENDED = frozenset(
+    {
+        "home",
+        "account_logout",
+        "healthz",
+        "progression-certificate",
+        "progression-certificate-pdf",
+        "progression-certificate-credential",
+    }
+)
 
 
 class SuspensionMiddleware:

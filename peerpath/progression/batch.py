@@ -226,7 +226,8 @@ def _reasons(
         targets = leaf.target[rows].astype(np.int64).astype(str).astype(object)
         sep = " " if j == 0 else "; "
         text = text + sep + values + "/" + targets + " " + label
-    return text.tolist()  # type: ignore[no-any-return]
+    out: list[str] = text.tolist()
+    return out
 
 
 def _leaf_label(node: rules.Leaf, vocab: rules.Vocabulary) -> str:

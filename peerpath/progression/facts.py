@@ -94,7 +94,8 @@ def selection(user_ids: Sequence[int] | None) -> Iterator[tuple[str, list[Any]]]
 def _fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
 
 
 def load(
@@ -170,10 +171,10 @@ def load(
                 for slug in slugs.values():
                     facts.trainings[slug] = np.zeros(facts.n, np.bool_)
                 for user_id, ref_id in result:
-                    slug = slugs.get(ref_id)
+                    done = slugs.get(ref_id)
                     pos = _position(ids, user_id)
-                    if slug is not None and pos >= 0:
-                        facts.trainings[slug][pos] = True
+                    if done is not None and pos >= 0:
+                        facts.trainings[done][pos] = True
         standings = _standings(facts, awards_t, where.format(col="user_id"), params)
     return facts, standings
 

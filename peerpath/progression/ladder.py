@@ -213,7 +213,7 @@ def load_ladder(path: Path = SEED_FILE) -> LadderVersion | None:
     )
     added = updated = 0
     for entry in seed.achievements:
-        values = {f: entry[f] for f in _FIELDS if f in entry}
+        values: dict[str, Any] = {f: entry[f] for f in _FIELDS if f in entry}
         values["obligation_training"] = trainings.get(entry.get("obligation_training") or "")
         current = existing.get(entry["slug"])
         if current is None:
@@ -253,9 +253,10 @@ def load_ladder(path: Path = SEED_FILE) -> LadderVersion | None:
 
 def snapshot(a: Achievement) -> dict[str, Any]:
     """The rule-relevant fields of an achievement, as JSON (for the change log)."""
-    data = {f: getattr(a, f) for f in _FIELDS}
+    data: dict[str, Any] = {f: getattr(a, f) for f in _FIELDS}
     data["obligation_training"] = a.obligation_training.slug if a.obligation_training else None
-    return json.loads(json.dumps(data))
+    out: dict[str, Any] = json.loads(json.dumps(data))
+    return out
 
 
 def entry_of(a: Achievement) -> dict[str, Any]:

@@ -302,13 +302,13 @@ def evaluate(c: Criterion, facts: Facts, *, scale: float = 1.0) -> Result:
     n = facts.n
     if isinstance(c, All | AnyOf | AtLeast):
         parts = [evaluate(item, facts, scale=scale) for item in c.items]
-        mets = np.vstack([p.met for p in parts])
+        mets: Bools = np.vstack([p.met for p in parts])
         progs = np.vstack([p.progress for p in parts])
         leaves = [leaf for p in parts for leaf in p.leaves]
         if isinstance(c, All):
-            return Result(mets.all(axis=0), progs.mean(axis=0), leaves)
+            return Result(np.asarray(mets.all(axis=0)), progs.mean(axis=0), leaves)
         if isinstance(c, AnyOf):
-            return Result(mets.any(axis=0), progs.max(axis=0), leaves)
+            return Result(np.asarray(mets.any(axis=0)), progs.max(axis=0), leaves)
         top = -np.sort(-progs, axis=0)[: c.n]
         return Result(mets.sum(axis=0) >= c.n, top.mean(axis=0), leaves)
     if isinstance(c, Not):
@@ -519,16 +519,18 @@ class Decisions:
 
     def changed(self) -> Bools:
         a, b = self.after, self.before
-        return (
+        out: Bools = (
             (a.state != b.state)
             | _neq(a.granted_at, b.granted_at)
             | _neq(a.below_since, b.below_since)
             | _neq(a.obligation_due, b.obligation_due)
         )
+        return out
 
 
 def _neq(a: Floats, b: Floats) -> Bools:
-    return ~((a == b) | (np.isnan(a) & np.isnan(b)))
+    same: Bools = (a == b) | (np.isnan(a) & np.isnan(b))
+    return ~same
 
 
 def in_audience(audience: str, facts: Facts) -> Bools:

@@ -207,7 +207,7 @@ def public_badges(user: User) -> list[Award]:
     single badges."""
     held = list(
         Award.objects.filter(user=user, state=AwardState.ACTIVE)
-        .select_related("achievement")
+        .select_related("achievement", "certificate")
         .order_by("achievement__kind", "achievement__position", "achievement__tier")
     )
     top: dict[str, Award] = {}

@@ -104,15 +104,12 @@ def grant_award(
     award.save()
     _log(award, AwardAction.GRANTED, reasons, at=at, actor=actor)
     if achievement.certificate:
-        Certificate.objects.update_or_create(
-            award=award,
-            defaults={
-                "id": new_certificate_id(),
-                "issued_at": at,
-                "revoked_at": None,
-                "revoked_reason": "",
-            },
+        # One certificate per award: a re-grant revalidates it (same link) as of now.
+        updated = Certificate.objects.filter(award=award).update(
+            issued_at=at, revoked_at=None, revoked_reason=""
         )
+        if not updated:
+            Certificate.objects.create(id=new_certificate_id(), award=award, issued_at=at)
     _sync_group(award)
     return award
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
+from peerpath.progression import buddy_tasks  # noqa: F401 - Huey discovers tasks modules only
+
 
 @db_periodic_task(crontab(minute="*/15"))  # type: ignore[untyped-decorator]
 @lock_task("progression-evaluate")  # type: ignore[untyped-decorator]

@@ -290,7 +290,8 @@ def test_dashboard_and_profile_query_counts(client, world, django_assert_num_que
     # + activity counts, profile, roles, current mentorships, waiting requests
     with django_assert_num_queries(7):
         assert client.get("/").status_code == 200
-    with django_assert_num_queries(6):  # + subject with profile, topics, languages, roles
+    # + subject with profile, topics, languages, roles, badges (progression_tags.badge_list)
+    with django_assert_num_queries(7):
         url = reverse("accounts:profile_detail", args=[world.adult_peer.username])
         assert client.get(url).status_code == 200
     with django_assert_num_queries(7):  # + profile, chosen and all topics and languages

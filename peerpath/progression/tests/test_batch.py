@@ -4,6 +4,7 @@ idempotency, the audit log, incremental runs, certificates and staff groups."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.core import mail
@@ -17,7 +18,6 @@ from peerpath.progression.models import (
     Award,
     AwardLog,
     AwardSource,
-    AwardState,
     Certificate,
     EvaluationRun,
     Training,
@@ -37,7 +37,7 @@ DAY = dt.timedelta(days=1)
 
 @pytest.fixture
 def now() -> dt.datetime:
-    """"Now" for the batch, 60 days in the past so tests can travel forward in time while
+    """ "Now" for the batch, 60 days in the past so tests can travel forward in time while
     recording activity (which may never be in the real future)."""
     return timezone.now().replace(microsecond=0) - 60 * DAY
 
@@ -66,7 +66,8 @@ def test_newbie_badge_lapses_at_four_weeks_and_room_supporter_follows(now: dt.da
     assert state_of(person, "room-supporter") == "active"
     log = AwardLog.objects.get(user=person, achievement__slug="room-supporter")
     assert log.action == "granted"
-    assert "2/2 group chats" in log.reasons and "not holds Newbie" in log.reasons
+    assert "2/2 group chats" in log.reasons
+    assert "not holds Newbie" in log.reasons
 
 
 def test_members_follow_the_member_branch(now: dt.datetime) -> None:
@@ -105,7 +106,8 @@ def test_batch_is_idempotent(now: dt.datetime) -> None:
     certs = Certificate.objects.count()
     second = batch.run(now=now)
     third = batch.run(now=now + DAY / 24, incremental=True)
-    assert second.changes == 0 and third.changes == 0
+    assert second.changes == 0
+    assert third.changes == 0
     assert (
         sorted(Award.objects.values_list("user_id", "achievement_id", "state", "granted_at"))
         == awards
@@ -159,7 +161,8 @@ def test_hysteresis_and_grace_in_the_database(now: dt.datetime) -> None:
     # 21 days later the 15 recent chats have left the window: 0 < ceil(15 * 0.9) = 14.
     batch.run(now=now + 21 * DAY, incremental=True)
     award = award_of(person, "listener-level-4")
-    assert award is not None and award.state == "active"
+    assert award is not None
+    assert award.state == "active"
     assert award.below_since == now + 21 * DAY
     batch.run(now=now + 34 * DAY, incremental=True)  # 13 days of grace
     assert state_of(person, "listener-level-4") == "active"
@@ -177,7 +180,7 @@ def test_hysteresis_and_grace_in_the_database(now: dt.datetime) -> None:
     assert "0/15 one-to-one chats in 30 days" in lapsed.reasons
 
 
-def _group_support_mentor(now: dt.datetime, *, granted_days_ago: float) -> tuple:
+def _group_support_mentor(now: dt.datetime, *, granted_days_ago: float) -> tuple[Any, Any]:
     person = make_person(days_ago=300, at=now)
     gsm = achievement("group-support-mentor")
     award = services.grant_award(
@@ -200,7 +203,8 @@ def test_global_mod_obligation_time_travel(now: dt.datetime, day: int, state: st
     assert state_of(person, "group-support-mentor") == state
     path = selectors.path_for(person, now=now + day * DAY)
     item = path.item("group-support-mentor")
-    assert item is not None and item.pending_training is (state == "pending_training")
+    assert item is not None
+    assert item.pending_training is (state == "pending_training")
 
 
 def test_paused_role_returns_after_the_training(now: dt.datetime) -> None:
@@ -213,7 +217,9 @@ def test_paused_role_returns_after_the_training(now: dt.datetime) -> None:
     )
     batch.run(now=now + 15 * DAY + DAY / 24, incremental=True)
     award = award_of(person, "group-support-mentor")
-    assert award is not None and award.state == "active" and award.obligation_due is None
+    assert award is not None
+    assert award.state == "active"
+    assert award.obligation_due is None
     assert award.granted_at == now  # the tenure is kept
     actions = list(
         AwardLog.objects.filter(user=person, achievement__slug="group-support-mentor")
@@ -231,7 +237,9 @@ def test_training_done_in_time_meets_the_obligation(now: dt.datetime) -> None:
     batch.run(now=now + 13 * DAY)
     batch.run(now=now + 15 * DAY, incremental=True)
     award = award_of(person, "group-support-mentor")
-    assert award is not None and award.state == "active" and award.obligation_due is None
+    assert award is not None
+    assert award.state == "active"
+    assert award.obligation_due is None
     assert AwardLog.objects.filter(user=person, action="obligation_met").count() == 1
 
 
@@ -324,10 +332,12 @@ def test_teens_and_adults_have_their_own_bars(now: dt.datetime) -> None:
         add_events(person, ActivityKind.GROUP_CHAT, 50, at=now - DAY)
     teen_item = selectors.path_for(teen, now=now).item("group-support-mentor")
     adult_item = selectors.path_for(adult, now=now).item("group-support-mentor")
-    assert teen_item is not None and adult_item is not None
-    assert teen_item.eligible and teen_item.name == "Teen Star"
-    assert not adult_item.eligible and adult_item.name == "Group Support Mentor"
+    assert teen_item is not None
+    assert adult_item is not None
+    assert teen_item.eligible
+    assert teen_item.name == "Teen Star"
+    assert not adult_item.eligible
+    assert adult_item.name == "Group Support Mentor"
     assert "50 of 75 group chats" in [line.text for line in adult_item.unmet]
     # Adult-only roles never appear on a teen's path unless held.
     assert selectors.path_for(teen, now=now).item("ambassador").in_audience is False  # type: ignore[union-attr]
-    assert AwardState.ACTIVE == "active"

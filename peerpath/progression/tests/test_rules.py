@@ -165,7 +165,8 @@ def test_composition_all_any_at_least_not() -> None:
     )
     assert rules.evaluate(c, f).met.tolist() == [True, False, False, False]
     lines = rules.describe_tree(c, f, 2, VOCAB)
-    assert lines[0].text == "At least 2 of these" and lines[0].group
+    assert lines[0].text == "At least 2 of these"
+    assert lines[0].group
     assert [line.text for line in lines[1:]] == [
         "0 of 5 group chats",
         "0 of 5 review_positive",
@@ -300,9 +301,11 @@ def run_one(
 def test_hysteresis_keeps_at_the_low_water_mark_and_starts_grace_below_it() -> None:
     held = standing(rules.ACTIVE, granted=NOW - 50 * DAY)
     keep = run_one(WINDOWED, 9, held)  # 9 >= ceil(10 * 0.9)
-    assert keep.after.state[0] == rules.ACTIVE and not keep.below[0]
+    assert keep.after.state[0] == rules.ACTIVE
+    assert not keep.below[0]
     fall = run_one(WINDOWED, 8, held)
-    assert fall.below[0] and fall.after.state[0] == rules.ACTIVE
+    assert fall.below[0]
+    assert fall.after.state[0] == rules.ACTIVE
     assert fall.after.below_since[0] == NOW
 
 
@@ -317,13 +320,15 @@ def test_grace_period_before_lapsing(days_below: float, lapsed: bool) -> None:
 def test_recovery_during_grace_clears_the_clock() -> None:
     held = standing(rules.ACTIVE, granted=NOW - 90 * DAY, below=NOW - 10 * DAY)
     d = run_one(WINDOWED, 9, held)
-    assert d.recovered[0] and np.isnan(d.after.below_since[0])
+    assert d.recovered[0]
+    assert np.isnan(d.after.below_since[0])
 
 
 def test_grant_needs_the_full_bar_and_lapsed_awards_come_back() -> None:
     assert not run_one(WINDOWED, 9, standing(rules.NONE)).granted[0]
     again = run_one(WINDOWED, 10, standing(rules.LAPSED, granted=NOW - 200 * DAY))
-    assert again.granted[0] and again.after.granted_at[0] == NOW
+    assert again.granted[0]
+    assert again.after.granted_at[0] == NOW
     assert not run_one(WINDOWED, 50, standing(rules.REVOKED)).granted[0]
 
 
@@ -355,7 +360,8 @@ def test_training_restores_a_paused_role_and_clears_the_deadline() -> None:
     f = facts(trainings={"global-mod": [True]})
     before = standing(rules.PENDING_TRAINING, granted, due=granted + 14 * DAY)
     d = rules.evaluate_ladder([OBLIGED], f, {"gsm": before})[0]
-    assert d.restored[0] and d.after.state[0] == rules.ACTIVE
+    assert d.restored[0]
+    assert d.after.state[0] == rules.ACTIVE
     assert np.isnan(d.after.obligation_due[0])
     assert d.after.granted_at[0] == granted  # the tenure continues
 
@@ -365,4 +371,5 @@ def test_a_badge_earned_now_counts_for_roles_in_the_same_run() -> None:
     role = rules.Rule("room-supporter", rules.parse({"held": "newbie"}, VOCAB), True)
     f = facts(counts={"group_chat": [1]})
     out = {d.slug: d for d in rules.evaluate_ladder([role, badge], f, {})}
-    assert out["newbie"].granted[0] and out["room-supporter"].granted[0]
+    assert out["newbie"].granted[0]
+    assert out["room-supporter"].granted[0]

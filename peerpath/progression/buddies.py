@@ -1,0 +1,541 @@
+"""The buddy program: every new leader gets an experienced leader of their own age band for
+their first weeks, and the two check in together after two weeks.
+
+Writes (services) and reads (selectors) of ``BuddyPair`` live here together.
+
+Pairing (``pair_new_leaders``, daily)
+-------------------------------------
+* **Newcomers**: people granted one of ``BUDDY_ROLES`` (award active, ``granted_at`` within the
+  last ``NEWCOMER_DAYS``) with no ``BuddyPair`` for that role yet. One row per (person, role).
+* **Buddies**: people holding one of ``EXPERIENCED_ROLES`` for at least ``EXPERIENCE_DAYS``,
+  with room left (``BUDDY_CAPACITY`` minus their active pairs).
+* **Arcs** (who may buddy whom): not oneself, same age band now (``policies.can_be_buddies``,
+  which also refuses suspended accounts), no block either way, and no earlier pairing of the
+  two that ended (someone who ended a pairing is never handed the same person again).
+* **Utility** of an arc = ``PAIRING_BASE + quality``; quality (0..``QUALITY_MAX``) prefers
+  experience (days in the longest-held experienced role, saturating at a year), buddies with
+  fewer current buddies, and Group Support Mentors on Track II (the seeds: Track II looks after
+  new leaders). ``PAIRING_BASE`` exceeds the quality any assignment can gain by leaving a
+  newcomer out, so the optimum pairs as many newcomers as possible and, among those
+  assignments, has the best total quality. ``matching.engine.solve_assignment`` (min-cost flow)
+  finds it exactly.
+* Pairs are written in one transaction, capacity re-counted under a row lock on the buddies;
+  the unique constraint (newcomer, role) makes a second run (or a concurrent one) write nothing
+  new. Newcomers with no eligible buddy stay unpaired and are tried again the next day, until
+  ``NEWCOMER_DAYS`` have passed.
+
+Check-ins and reminders
+-----------------------
+Either person records the check-in once (any time after pairing); it is due
+``CHECK_IN_DAYS`` after pairing. The reminder is sent once without a stored marker (no model
+field exists for it): the daily job passes its scheduled minute as ``now`` and reminds the pairs
+whose ``check_in_due`` fell in ``(now - 1 day, now]``. Consecutive daily runs cover
+consecutive, non-overlapping windows, so every overdue pair is reminded exactly once (a day the
+job does not run is a day of reminders not sent; the page still shows the check-in as overdue).
+
+Safeguarding
+------------
+A pair whose two people stop being in the same age band (a teen turns 18) is ended by
+``end_cross_band_pairs`` (daily, before pairing; exact and indexed through ``User.adult_from``),
+and until then the pages and ``record_check_in`` already refuse it. The unique constraint
+means a newcomer is not paired again for the same role.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+import numpy.typing as npt
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from peerpath.accounts.models import Block, User
+from peerpath.core.errors import Conflict, NotFound, Refused
+from peerpath.matching.engine import solve_assignment
+from peerpath.progression import policies
+from peerpath.progression.models import Achievement, Award, AwardState, BuddyPair
+
+BUDDY_ROLES: Final = ("room-supporter", "chatroom-moderator", "sharing-circle-host")
+EXPERIENCED_ROLES: Final = (
+    "chatroom-moderator",
+    "group-support-mentor",
+    "mentor-leader",
+    "ambassador",
+)
+TRACK_II_ROLE: Final = "group-support-mentor"
+TRACK_II: Final = "Track II"
+BUDDY_CAPACITY: Final = 3
+NEWCOMER_DAYS: Final = 30
+EXPERIENCE_DAYS: Final = 56
+CHECK_IN_DAYS: Final = 14
+REMINDER_WINDOW: Final = dt.timedelta(days=1)
+NOTE_MAX_CHARS: Final = 1500
+
+# Quality of a (newcomer, buddy) arc; see the module docstring.
+EXPERIENCE_WEIGHT: Final = 40.0
+EXPERIENCE_SATURATION_DAYS: Final = 365
+ROOM_WEIGHT: Final = 30.0
+TRACK_II_BONUS: Final = 20.0
+QUALITY_MAX: Final = EXPERIENCE_WEIGHT + ROOM_WEIGHT + TRACK_II_BONUS
+
+NOT_FOUND: Final = "No such buddy pairing."
+BUDDIES_PATH: Final = "/path/buddies/"
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+# --- notices (e-mail after commit, like mentorship.notify) ---------------------------------
+
+
+def notify(users: Iterable[User], subject: str, body: str) -> None:
+    """Send a notice to the people who have an e-mail address, once the transaction commits
+    (quietly nothing for the others)."""
+    ids = sorted({u.pk for u in users if u.email})
+    if not ids:
+        return
+    from peerpath.progression.buddy_tasks import send_buddy_notice
+
+    transaction.on_commit(lambda: send_buddy_notice(ids, subject, body))
+
+
+def _role_name(pair: BuddyPair) -> str:
+    return pair.achievement.name_for(teen=pair.newcomer.is_teen)
+
+
+# --- pairing: pure parts -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Newcomer:
+    user: User
+    achievement: Achievement
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    user: User
+    experience_days: int  # days in the longest-held experienced role
+    active: int  # current active buddy pairs
+    track_ii: bool
+
+    @property
+    def remaining(self) -> int:
+        return max(BUDDY_CAPACITY - self.active, 0)
+
+
+def buddy_quality(
+    experience_days: npt.ArrayLike, active: npt.ArrayLike, track_ii: npt.ArrayLike
+) -> FloatArray:
+    """Quality (0..QUALITY_MAX) of having each buddy: experience (saturating at a year),
+    room left (fewer current buddies is better) and the Track II bonus. Vectorized."""
+    days = np.clip(np.asarray(experience_days, dtype=np.float64), 0, EXPERIENCE_SATURATION_DAYS)
+    load = np.clip(np.asarray(active, dtype=np.float64), 0, BUDDY_CAPACITY) / BUDDY_CAPACITY
+    bonus = np.asarray(track_ii, dtype=np.bool_).astype(np.float64)
+    quality: FloatArray = (
+        EXPERIENCE_WEIGHT * days / EXPERIENCE_SATURATION_DAYS
+        + ROOM_WEIGHT * (1.0 - load)
+        + TRACK_II_BONUS * bonus
+    )
+    return quality
+
+
+def pairing_base(n_newcomers: int) -> float:
+    """A utility every chosen arc earns on top of its quality: larger than the quality all
+    the other newcomers together could gain, so pairing one more newcomer always wins."""
+    return float((n_newcomers + 1) * QUALITY_MAX)
+
+
+def choose_pairs(
+    rows: IntArray, cols: IntArray, quality: FloatArray, remaining: IntArray, n_newcomers: int
+) -> BoolArray:
+    """The optimal assignment over the candidate arcs ``(rows[k], cols[k])``: each newcomer
+    row at most once, buddy column ``j`` at most ``remaining[j]`` times, as many newcomers as
+    possible, then the highest total quality. Returns the mask of chosen arcs."""
+    if rows.shape[0] == 0:
+        return np.zeros(0, dtype=np.bool_)
+    utility = quality + pairing_base(n_newcomers)
+    return solve_assignment(rows, cols, utility, remaining)
+
+
+# --- pairing: loading and writing ----------------------------------------------------------
+
+
+def newcomers(now: dt.datetime) -> list[Newcomer]:
+    """New leaders (granted a buddy role within NEWCOMER_DAYS) not yet paired for it."""
+    paired = BuddyPair.objects.filter(
+        newcomer_id=OuterRef("user_id"), achievement_id=OuterRef("achievement_id")
+    )
+    awards = (
+        Award.objects.filter(
+            state=AwardState.ACTIVE,
+            achievement__slug__in=BUDDY_ROLES,
+            granted_at__gt=now - dt.timedelta(days=NEWCOMER_DAYS),
+            granted_at__lte=now,
+            user__is_active=True,
+        )
+        .filter(~Exists(paired))
+        .select_related("user", "achievement")
+        .order_by("granted_at", "pk")
+    )
+    return [Newcomer(a.user, a.achievement) for a in awards]
+
+
+def candidates(now: dt.datetime) -> list[Candidate]:
+    """Experienced leaders (an experienced role held EXPERIENCE_DAYS or more) with room."""
+    awards = (
+        Award.objects.filter(
+            state=AwardState.ACTIVE,
+            achievement__slug__in=EXPERIENCED_ROLES,
+            granted_at__lte=now - dt.timedelta(days=EXPERIENCE_DAYS),
+            user__is_active=True,
+        )
+        .select_related("user", "achievement")
+        .order_by("user_id", "pk")
+    )
+    users: dict[int, User] = {}
+    days: dict[int, int] = {}
+    track_ii: dict[int, bool] = {}
+    for award in awards:
+        uid = award.user_id
+        users[uid] = award.user
+        days[uid] = max(days.get(uid, 0), (now - award.granted_at).days)
+        is_track_ii = award.achievement.slug == TRACK_II_ROLE and TRACK_II in award.track
+        track_ii[uid] = track_ii.get(uid, False) or is_track_ii
+    active = active_counts(users)
+    out = [
+        Candidate(users[uid], days[uid], active.get(uid, 0), track_ii[uid]) for uid in sorted(users)
+    ]
+    return [c for c in out if c.remaining > 0]
+
+
+def active_counts(user_ids: Iterable[int]) -> dict[int, int]:
+    """Active pairs per buddy, in one aggregate query."""
+    rows = (
+        BuddyPair.objects.filter(status=BuddyPair.Status.ACTIVE, buddy_id__in=list(user_ids))
+        .values("buddy_id")
+        .annotate(n=Count("id"))
+    )
+    return {row["buddy_id"]: row["n"] for row in rows}
+
+
+def _excluded(ids: Sequence[int]) -> set[tuple[int, int]]:
+    """Pairs of people who must not be paired: a block either way, or an ended pairing."""
+    out: set[tuple[int, int]] = set()
+    blocks = Block.objects.filter(blocker_id__in=ids, blocked_id__in=ids).values_list(
+        "blocker_id", "blocked_id"
+    )
+    ended = BuddyPair.objects.filter(
+        status=BuddyPair.Status.ENDED, newcomer_id__in=ids, buddy_id__in=ids
+    ).values_list("newcomer_id", "buddy_id")
+    for a, b in [*blocks, *ended]:
+        out.add((a, b))
+        out.add((b, a))
+    return out
+
+
+def candidate_arcs(
+    new: Sequence[Newcomer], pool: Sequence[Candidate], now: dt.datetime
+) -> tuple[IntArray, IntArray]:
+    """Every allowed (newcomer row, candidate column): same band (vectorized over the stored
+    ``adult_from``), then the pure policy, blocks and ended pairings per remaining arc."""
+    if not new or not pool:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty
+    new_adult = np.array([n.user.adult_from <= now for n in new], dtype=np.bool_)
+    pool_adult = np.array([c.user.adult_from <= now for c in pool], dtype=np.bool_)
+    rows, cols = np.nonzero(new_adult[:, None] == pool_adult[None, :])
+    excluded = _excluded(sorted({n.user.pk for n in new} | {c.user.pk for c in pool}))
+    keep = np.array(
+        [
+            (new[r].user.pk, pool[c].user.pk) not in excluded
+            and bool(policies.can_be_buddies(new[r].user, pool[c].user))
+            for r, c in zip(rows.tolist(), cols.tolist(), strict=True)
+        ],
+        dtype=np.bool_,
+    )
+    return rows[keep].astype(np.int64), cols[keep].astype(np.int64)
+
+
+def pair_new_leaders(*, now: dt.datetime | None = None) -> list[BuddyPair]:
+    """Pair every unpaired new leader with the best available experienced leader (see the
+    module docstring). Returns the pairs created; safe to run again at any time."""
+    now = now or timezone.now()
+    new = newcomers(now)
+    pool = candidates(now) if new else []
+    rows, cols = candidate_arcs(new, pool, now)
+    if rows.shape[0] == 0:
+        return []
+    quality = buddy_quality(
+        np.array([c.experience_days for c in pool], dtype=np.int64)[cols],
+        np.array([c.active for c in pool], dtype=np.int64)[cols],
+        np.array([c.track_ii for c in pool], dtype=np.bool_)[cols],
+    )
+    remaining = np.array([c.remaining for c in pool], dtype=np.int64)
+    chosen = choose_pairs(rows, cols, quality, remaining, len(new))
+    picks = sorted(zip(rows[chosen].tolist(), cols[chosen].tolist(), strict=True))
+    return _write_pairs([(new[r], pool[c]) for r, c in picks], now)
+
+
+@transaction.atomic
+def _write_pairs(picks: Sequence[tuple[Newcomer, Candidate]], now: dt.datetime) -> list[BuddyPair]:
+    buddy_ids = sorted({c.user.pk for _, c in picks})
+    # Lock the buddies (in id order) and count their pairs again: a concurrent run waits
+    # here and then sees these pairs, so nobody goes over capacity.
+    list(User.objects.select_for_update().filter(pk__in=buddy_ids).order_by("pk").values("pk"))
+    active = active_counts(buddy_ids)
+    created: list[BuddyPair] = []
+    for newcomer, candidate in picks:
+        if active.get(candidate.user.pk, 0) >= BUDDY_CAPACITY:
+            continue
+        pair = BuddyPair(
+            newcomer=newcomer.user,
+            buddy=candidate.user,
+            achievement=newcomer.achievement,
+            status=BuddyPair.Status.ACTIVE,
+            check_in_due=now + dt.timedelta(days=CHECK_IN_DAYS),
+        )
+        try:
+            pair.full_clean()
+            with transaction.atomic():
+                pair.save()
+        except (ValidationError, IntegrityError):
+            continue  # paired meanwhile (another run): the constraint keeps one pair
+        active[candidate.user.pk] = active.get(candidate.user.pk, 0) + 1
+        created.append(pair)
+        _announce(pair)
+    return created
+
+
+def _announce(pair: BuddyPair) -> None:
+    role = _role_name(pair)
+    due = pair.check_in_due.strftime("%d %b %Y")
+    notify(
+        [pair.newcomer],
+        "Meet your buddy",
+        f"Welcome to your new role as {role}! {pair.buddy.username} is an experienced leader "
+        f"and your buddy for the first weeks: say hello, ask anything. The two of you check in "
+        f"together by {due}.\n\nYour buddies: {BUDDIES_PATH}",
+    )
+    notify(
+        [pair.buddy],
+        "You are someone's buddy",
+        f"{pair.newcomer.username} has just become {role}, and you are their buddy for the "
+        f"first weeks. Please say hello and check in together by {due}.\n\n"
+        f"Your buddies: {BUDDIES_PATH}",
+    )
+
+
+# --- check-ins, ending, upkeep -------------------------------------------------------------
+
+
+def _locked_pair_for_party(pair: BuddyPair, user: User) -> BuddyPair:
+    locked = (
+        BuddyPair.objects.select_for_update(of=("self",))
+        .select_related("newcomer", "buddy", "achievement")
+        .filter(pk=pair.pk)
+        .first()
+    )
+    if locked is None or user.pk not in (locked.newcomer_id, locked.buddy_id):
+        raise NotFound(NOT_FOUND)
+    return locked
+
+
+def _other(pair: BuddyPair, user: User) -> User:
+    return pair.buddy if user.pk == pair.newcomer_id else pair.newcomer
+
+
+@transaction.atomic
+def record_check_in(
+    *, pair: BuddyPair, user: User, note: str, now: dt.datetime | None = None
+) -> BuddyPair:
+    """Either person records the two-week check-in, once, while the pairing is active (any
+    time after it began). Someone else gets NotFound (like a missing pairing)."""
+    now = now or timezone.now()
+    pair = _locked_pair_for_party(pair, user)
+    if pair.status == BuddyPair.Status.ENDED:
+        raise Conflict("This buddy pairing has ended.")
+    if pair.checked_in_at is not None:
+        raise Conflict("The check-in for this pairing is already recorded.")
+    decision = policies.can_be_buddies(pair.newcomer, pair.buddy)
+    if not decision:
+        raise Refused(f"This pairing is paused: {decision.reason}", status=403)
+    note = note.strip()
+    if not note:
+        raise Refused("Write a few words about how the first weeks went.")
+    if len(note) > NOTE_MAX_CHARS:
+        raise Refused(f"Keep the note under {NOTE_MAX_CHARS:,} characters.")
+    if "\x00" in note:
+        raise Refused("The note contains characters that are not allowed.")
+    pair.checked_in_at = now
+    pair.check_in_note = note
+    pair.full_clean()
+    pair.save(update_fields=["checked_in_at", "check_in_note", "updated_at"])
+    notify(
+        [_other(pair, user)],
+        "Buddy check-in recorded",
+        f"{user.username} recorded your buddy check-in. Thank you both!\n\n"
+        f"Your buddies: {BUDDIES_PATH}",
+    )
+    return pair
+
+
+@transaction.atomic
+def end_pair(*, pair: BuddyPair, user: User) -> BuddyPair:
+    """Either person ends the pairing (they will not be paired with each other again)."""
+    pair = _locked_pair_for_party(pair, user)
+    if pair.status == BuddyPair.Status.ENDED:
+        raise Conflict("This buddy pairing has already ended.")
+    pair.status = BuddyPair.Status.ENDED
+    pair.save(update_fields=["status", "updated_at"])
+    notify(
+        [_other(pair, user)],
+        "Your buddy pairing has ended",
+        f"{user.username} ended your buddy pairing. Thank you for the time you gave it.",
+    )
+    return pair
+
+
+def cross_band_pairs(now: dt.datetime) -> QuerySet[BuddyPair]:
+    """Active pairs whose two people are no longer in the same age band (indexed)."""
+    return BuddyPair.objects.filter(status=BuddyPair.Status.ACTIVE).filter(
+        Q(newcomer__adult_from__lte=now, buddy__adult_from__gt=now)
+        | Q(newcomer__adult_from__gt=now, buddy__adult_from__lte=now)
+    )
+
+
+@transaction.atomic
+def end_cross_band_pairs(now: dt.datetime | None = None) -> int:
+    """Safeguarding: end every pair that now crosses age bands (a teen turned 18). Returns
+    how many ended; both people are told."""
+    now = now or timezone.now()
+    pairs = list(
+        cross_band_pairs(now)
+        .select_for_update(of=("self",))
+        .select_related("newcomer", "buddy", "achievement")
+        .order_by("pk")
+    )
+    if not pairs:
+        return 0
+    BuddyPair.objects.filter(pk__in=[p.pk for p in pairs]).update(
+        status=BuddyPair.Status.ENDED, updated_at=now
+    )
+    for pair in pairs:
+        notify(
+            [pair.newcomer, pair.buddy],
+            "Your buddy pairing has ended",
+            "peerpath keeps teen and adult spaces separate, and one of you is now in a "
+            "different age band, so your buddy pairing has ended. Thank you both for it.",
+        )
+    return len(pairs)
+
+
+def send_check_in_reminders(now: dt.datetime | None = None) -> int:
+    """Remind both people of each pair whose check-in fell due in ``(now - 1 day, now]``
+    and is not recorded (once per pair when run daily; see the module docstring)."""
+    now = now or timezone.now()
+    pairs = list(reminders_due(now).select_related("newcomer", "buddy", "achievement"))
+    with transaction.atomic():
+        for pair in pairs:
+            notify(
+                [pair.newcomer, pair.buddy],
+                "Time for your buddy check-in",
+                "Your two-week buddy check-in is due. Have a short chat about how the new "
+                "role is going, then either of you records it on the buddies page: "
+                f"{BUDDIES_PATH}",
+            )
+    return len(pairs)
+
+
+# --- selectors -----------------------------------------------------------------------------
+
+
+def due_check_ins(now: dt.datetime | None = None) -> QuerySet[BuddyPair]:
+    """Active pairs whose check-in is due (or overdue) and not recorded."""
+    now = now or timezone.now()
+    return BuddyPair.objects.filter(
+        status=BuddyPair.Status.ACTIVE, checked_in_at__isnull=True, check_in_due__lte=now
+    ).order_by("check_in_due", "pk")
+
+
+def reminders_due(now: dt.datetime) -> QuerySet[BuddyPair]:
+    """The due check-ins whose due time fell in the last day: today's reminders."""
+    return due_check_ins(now).filter(check_in_due__gt=now - REMINDER_WINDOW)
+
+
+@dataclass(frozen=True, slots=True)
+class BuddyItem:
+    """One of a person's pairings, from their side."""
+
+    pair: BuddyPair
+    other: User
+    i_am_newcomer: bool
+    role_name: str
+    allowed: bool  # still same band and active accounts: the pair may talk and check in
+
+    @property
+    def active(self) -> bool:
+        return self.pair.status == BuddyPair.Status.ACTIVE
+
+    @property
+    def checked_in(self) -> bool:
+        return self.pair.checked_in_at is not None
+
+    @property
+    def can_check_in(self) -> bool:
+        return self.active and self.allowed and not self.checked_in
+
+    def overdue(self, now: dt.datetime) -> bool:
+        return self.can_check_in and self.pair.check_in_due <= now
+
+
+def buddies_of(user: User) -> list[BuddyItem]:
+    """Every pairing the person is in (as newcomer or as buddy), active ones first."""
+    pairs = (
+        BuddyPair.objects.filter(Q(newcomer=user) | Q(buddy=user))
+        .select_related("newcomer", "buddy", "achievement")
+        .order_by("status", "-created_at", "-id")
+    )
+    items = []
+    for pair in pairs:
+        other = _other(pair, user)
+        items.append(
+            BuddyItem(
+                pair=pair,
+                other=other,
+                i_am_newcomer=pair.newcomer_id == user.pk,
+                role_name=_role_name(pair),
+                allowed=bool(policies.can_be_buddies(pair.newcomer, pair.buddy)),
+            )
+        )
+    return items
+
+
+def pair_for_party(user: User, pair_id: int) -> BuddyPair | None:
+    """The pairing if ``user`` is in it; None for a missing pairing and for someone else's
+    (the two must look the same)."""
+    pair: BuddyPair | None = (
+        BuddyPair.objects.filter(pk=pair_id).filter(Q(newcomer=user) | Q(buddy=user)).first()
+    )
+    return pair
+
+
+__all__ = [
+    "BUDDY_CAPACITY",
+    "BUDDY_ROLES",
+    "EXPERIENCED_ROLES",
+    "buddies_of",
+    "due_check_ins",
+    "end_cross_band_pairs",
+    "end_pair",
+    "pair_new_leaders",
+    "record_check_in",
+    "send_check_in_reminders",
+]
