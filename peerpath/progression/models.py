@@ -158,8 +158,14 @@ class Award(models.Model):
     """One person's standing on one achievement. Written by the batch (in bulk) and by the
     services; ``granted_at`` is when the current tenure began ("8+ weeks as a moderator")."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="awards")
+    # No single-column indexes: the composite ones below lead with these columns (a million
+    # people's awards are written in bulk; every index is paid for on each row).
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    achievement = models.ForeignKey(
+        Achievement, on_delete=models.CASCADE, related_name="awards", db_index=False
+    )
     state = models.CharField(max_length=20, choices=AwardState.choices)
     source = models.CharField(max_length=16, choices=AwardSource.choices)
     granted_at = models.DateTimeField()
@@ -203,16 +209,31 @@ class AwardAction(models.TextChoices):
 class AwardLog(models.Model):
     """Append-only audit: every change to an award, with the facts that caused it."""
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    achievement = models.ForeignKey(Achievement, on_delete=models.CASCADE, related_name="+")
+    # One index only, (user, at): the log is read per person and written in bulk.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    achievement = models.ForeignKey(
+        Achievement, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     action = models.CharField(max_length=20, choices=AwardAction.choices)
     at = models.DateTimeField()
     reasons = models.TextField(blank=True)
     run = models.ForeignKey(
-        "EvaluationRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "EvaluationRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:

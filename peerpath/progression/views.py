@@ -1,18 +1,256 @@
-"""Placeholder until written."""
+"""The path pages: one's own ladder (``/path/``), applying for a role, withdrawing, and the
+reviewers' queue. Thin: parse input (forms), ask a policy/selector/service, render.
+
+Refusals from services (``core.errors.Refused``) re-render the page the person came from with
+the message and the refusal's 4xx status, keeping what they typed; ``NotFound`` is a plain
+404, identical to a missing object. Invalid forms answer 400 with the field errors. Nothing
+here writes to the database except through ``services``.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from peerpath.accounts.models import User
+from peerpath.core.errors import NotFound, Refused
+from peerpath.progression import policies, selectors, services
+from peerpath.progression.forms import ApplicationForm, ReviewForm
+from peerpath.progression.models import Application, AwardLog
+
+HISTORY_ROWS = 20
+REVIEWS_PER_PAGE = 10
 
 
-def _missing(*args: Any, **kwargs: Any) -> Any:
-    raise Http404
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
+    return user
 
 
-my_path = _missing
-apply = _missing
-withdraw = _missing
-review_queue = _missing
-review_decide = _missing
+# --- /path/ -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    log: AwardLog
+    name: str
+
+
+def _path_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    user = _user(request)
+    path = selectors.path_for(user)
+    series, _held_singles = selectors.badge_shelf(user)
+    teen = user.is_teen
+    history = [
+        HistoryRow(log, log.achievement.name_for(teen=teen))
+        for log in selectors.award_history(user, limit=HISTORY_ROWS)
+    ]
+    context: dict[str, Any] = {
+        "path": path,
+        "next_steps": path.next_steps,
+        "roles": path.roles,
+        "milestones": path.milestones,
+        "obligations": [i for i in path.items if i.obligation_due is not None],
+        "series": series,
+        "single_badges": [i for i in path.badges if not i.achievement.series],
+        "history": history,
+        "is_reviewer": bool(policies.can_review_queue(user, selectors.held_slugs(user))),
+        "error": error,
+    }
+    return TemplateResponse(request, "progression/path.html", context, status=status)
+
+
+@login_required
+@require_safe
+def my_path(request: HttpRequest) -> HttpResponse:
+    return _path_page(request)
+
+
+# --- applying -----------------------------------------------------------------------------
+
+
+def _apply_page(
+    request: HttpRequest,
+    item: selectors.PathItem,
+    form: ApplicationForm,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    decision = policies.can_apply(_user(request), item.achievement, item)
+    context = {
+        "item": item,
+        "achievement": item.achievement,
+        "form": form,
+        "allowed": bool(decision),
+        "reason": "" if decision else decision.reason,
+        # Refused only because criteria are unmet: the page lists them instead of the reason.
+        "not_yet": not decision
+        and not item.eligible
+        and not item.automatic
+        and item.in_audience
+        and not item.held
+        and not item.pending_training,
+        "error": error,
+        # What was typed, when the form is not shown again (still not eligible, or already
+        # applied): shown back so nothing is lost.
+        "kept_statement": form.data.get("statement", "") if form.is_bound else "",
+    }
+    return TemplateResponse(request, "progression/apply.html", context, status=status)
+
+
+def _item_or_404(user: User, slug: str) -> selectors.PathItem:
+    item = selectors.path_for(user, only=[slug]).item(slug)
+    if item is None:
+        raise Http404("No such role.")
+    return item
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def apply(request: HttpRequest, slug: str) -> HttpResponse:
+    user = _user(request)
+    item = _item_or_404(user, slug)
+    tracks = [str(t) for t in item.achievement.tracks or []]
+    if request.method != "POST":
+        return _apply_page(request, item, ApplicationForm(tracks=tracks))
+    form = ApplicationForm(request.POST, tracks=tracks)
+    if not form.is_valid():
+        return _apply_page(request, item, form, status=400)
+    try:
+        services.apply_for_role(
+            user=user,
+            achievement=item.achievement,
+            statement=form.cleaned_data["statement"],
+            track=form.chosen_track,
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Refused as exc:
+        # The state may have moved on (e.g. an application now pending): read it again.
+        return _apply_page(
+            request, _item_or_404(user, slug), form, error=exc.message, status=exc.status
+        )
+    messages.success(
+        request, f"Your application for {item.name} is sent. A reviewer will answer soon."
+    )
+    return redirect("progression-path")
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
+    user = _user(request)
+    application = selectors.application_for(application_id)
+    if application is None:
+        raise Http404(policies.NOT_FOUND)
+    try:
+        services.withdraw_application(application=application, user=user)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Refused as exc:
+        return _path_page(request, error=exc.message, status=exc.status)
+    messages.success(request, "Your application is withdrawn. You can apply again at any time.")
+    return redirect("progression-path")
+
+
+# --- reviews ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewEntry:
+    application: Application
+    item: selectors.PathItem | None  # the applicant's standing on the role, now
+    form: ReviewForm
+
+
+def _require_reviewer(user: User) -> None:
+    decision = policies.can_review_queue(user, selectors.held_slugs(user))
+    if not decision:
+        raise PermissionDenied(decision.reason)
+
+
+def _review_form(application_id: int, data: Any = None) -> ReviewForm:
+    return ReviewForm(data, auto_id=f"review-{application_id}_%s")
+
+
+def _reviews_page(
+    request: HttpRequest,
+    *,
+    error: str = "",
+    status: int = 200,
+    failed: tuple[int, ReviewForm] | None = None,
+) -> HttpResponse:
+    user = _user(request)
+    page = Paginator(selectors.review_queue(user), REVIEWS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    entries = []
+    for application in page:
+        slug = application.achievement.slug
+        form = failed[1] if failed and failed[0] == application.pk else None
+        entries.append(
+            ReviewEntry(
+                application=application,
+                item=selectors.path_for(application.user, only=[slug]).item(slug),
+                form=form or _review_form(application.pk),
+            )
+        )
+    context = {"page_obj": page, "entries": entries, "error": error}
+    return TemplateResponse(request, "progression/reviews.html", context, status=status)
+
+
+@login_required
+@require_safe
+def review_queue(request: HttpRequest) -> HttpResponse:
+    _require_reviewer(_user(request))
+    return _reviews_page(request)
+
+
+@login_required
+@require_POST
+def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
+    reviewer = _user(request)
+    _require_reviewer(reviewer)
+    application = selectors.application_for(application_id)
+    if application is None:
+        raise Http404(policies.NOT_FOUND)
+    # Visibility before input: an application this reviewer may not see is missing, whatever
+    # was posted.
+    decision = policies.can_review(reviewer, application)
+    if not decision:
+        if decision.reason == policies.NOT_FOUND:
+            raise Http404(decision.reason)
+        raise PermissionDenied(decision.reason)
+    form = _review_form(application.pk, request.POST)
+    if not form.is_valid():
+        return _reviews_page(request, status=400, failed=(application.pk, form))
+    try:
+        decided = services.decide_application(
+            application=application,
+            reviewer=reviewer,
+            approve=form.approve,
+            note=form.cleaned_data["note"],
+        )
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    except Refused as exc:
+        return _reviews_page(
+            request, error=exc.message, status=exc.status, failed=(application.pk, form)
+        )
+    who, role = decided.user.username, decided.achievement.name_for(teen=decided.user.is_teen)
+    if form.approve:
+        messages.success(request, f"Approved: {who} now holds {role}.")
+    else:
+        messages.success(request, f"Declined. {who} will see your note on their path.")
+    return redirect("progression-reviews")
