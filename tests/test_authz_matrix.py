@@ -270,6 +270,55 @@ def _run_of(cell: Cell) -> str:
     return str(MatchRun.objects.create(started_by=started_by).pk)
 
 
+def _application_of(cell: Cell) -> str:
+    """A fresh pending application for Chatroom Moderator: own = the actor's; same/other
+    band = a listener's of that band."""
+    from peerpath.progression.models import Achievement, Application
+
+    user = _actor(cell) if cell.relation == "own" else _fresh_listener(_by_band(cell, True, False))
+    application = Application.objects.create(
+        user=user,
+        achievement=Achievement.objects.get(slug="chatroom-moderator"),
+        statement="I have been supporting the rooms for months and would like to help more.",
+    )
+    return str(application.pk)
+
+
+def _certificate_of(cell: Cell) -> str:
+    """A Room Supporter certificate: own = the actor's; same/other band = a listener's."""
+    from peerpath.progression.models import Achievement, AwardSource
+    from peerpath.progression.services import grant_award
+
+    user = _actor(cell) if cell.relation == "own" else _fresh_listener(_by_band(cell, True, False))
+    award = grant_award(
+        user=user,
+        achievement=Achievement.objects.get(slug="room-supporter"),
+        source=AwardSource.STAFF,
+        reasons="matrix",
+    )
+    return str(award.certificate.id)
+
+
+def _pair_of(cell: Cell) -> str:
+    """A buddy pair: own = the actor is the newcomer (with a fresh buddy of their band);
+    same/other band = two fresh listeners of that band."""
+    from django.utils import timezone
+
+    from peerpath.progression.models import Achievement, BuddyPair
+
+    teen = (
+        cell.actor.is_teen if cell.relation == "own" and cell.actor else _by_band(cell, True, False)
+    )
+    newcomer = _actor(cell) if cell.relation == "own" else _fresh_listener(teen)
+    pair = BuddyPair.objects.create(
+        newcomer=newcomer,
+        buddy=_fresh_listener(teen),
+        achievement=Achievement.objects.get(slug="room-supporter"),
+        check_in_due=timezone.now(),
+    )
+    return str(pair.pk)
+
+
 #: Later issues add placeholders for their objects (rooms, programs...), each with an
 #: object in the actor's band, one in the other band, one the actor owns, and a missing key.
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -280,6 +329,9 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     "incoming": Placeholder(_incoming_of, MISSING_ID),
     "proposal": Placeholder(_proposal_of, MISSING_ID),
     "run": Placeholder(_run_of, MISSING_ID),
+    "application": Placeholder(_application_of, MISSING_ID),
+    "certificate": Placeholder(_certificate_of, "A" * 22),
+    "pair": Placeholder(_pair_of, MISSING_ID),
 }
 
 

@@ -8,6 +8,7 @@ from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.policies import (
     can_contact_privately,
     can_use_community,
+    is_ambassador,
     is_signed_in,
     is_staff_member,
 )
@@ -57,7 +58,8 @@ def can_apply(user: Any, achievement: Achievement, item: PathItem | None) -> Dec
 
 
 def is_reviewer(user: Any, held_slugs: frozenset[str]) -> bool:
-    return is_staff_member(user) or bool(held_slugs & REVIEWER_ROLES)
+    """Staff, Ambassadors (the staff-granted role or the ladder's) and Mentor Leaders."""
+    return is_staff_member(user) or is_ambassador(user) or bool(held_slugs & REVIEWER_ROLES)
 
 
 def can_review_queue(user: Any, held_slugs: frozenset[str]) -> Decision:
