@@ -39,6 +39,7 @@ SAMPLE = int(os.environ.get("BENCH_PROGRESSION_SAMPLE", "10000"))
 TOUCHED = int(os.environ.get("BENCH_PROGRESSION_TOUCHED", "10000"))
 SEED = 1
 PG_NAME = "peerpath_bench_progression"
+KEYS = ("seconds", "speedup_vs_naive", "sample_agreement", "incremental_seconds_10k", "timings")
 
 
 def log(message: str) -> None:
@@ -64,7 +65,6 @@ def child(backend: str) -> None:
 
     call_command("migrate", verbosity=0)
     from peerpath.accounts.models import User
-    from peerpath.activity.models import ActivityEvent
     from peerpath.demo.generator import Size, seed_demo
 
     marker = f"{USERS}:{SEED}"
@@ -104,6 +104,7 @@ def reset() -> None:
 
 def measure(backend: str) -> dict[str, Any]:
     import numpy as np
+    from _naive_progression import naive_decisions  # type: ignore[import-not-found]
     from django.db import connection
     from django.utils import timezone
 
@@ -111,8 +112,6 @@ def measure(backend: str) -> dict[str, Any]:
     from peerpath.core.bulk import BulkInserter, Epoch
     from peerpath.progression import batch, ladder
     from peerpath.progression.models import Award
-
-    from _naive_progression import naive_decisions  # type: ignore[import-not-found]
 
     reset()
     now = timezone.now().replace(microsecond=0)
@@ -141,13 +140,13 @@ def measure(backend: str) -> dict[str, Any]:
         "user_id", "achievement__slug", "state", "granted_at", "below_since", "obligation_due"
     ):
         got[(user_id, slug)] = (state, granted, below, due)
-    agree = sum(
-        1
-        for user_id in sample
-        if {k: v for k, v in got.items() if k[0] == user_id}
-        == {k: v for k, v in expected.items() if k[0] == user_id}
-    )
-    differing = [u for u in sample if {k: v for k, v in got.items() if k[0] == u} != {k: v for k, v in expected.items() if k[0] == u}][:3]
+
+    def of(mapping: dict[tuple[int, str], Any], user_id: int) -> dict[tuple[int, str], Any]:
+        return {k: v for k, v in mapping.items() if k[0] == user_id}
+
+    differing = [u for u in sample if of(got, u) != of(expected, u)]
+    agree = len(sample) - len(differing)
+    differing = differing[:3]
 
     log(f"[{backend}] second full run (idempotency)...")
     second = batch.run(now=now)
@@ -206,7 +205,7 @@ def postgres_up() -> bool:
             if not exists:
                 c.execute(f'CREATE DATABASE "{PG_NAME}"')
         return True
-    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+    except Exception as exc:
         log(f"PostgreSQL not reachable ({exc.__class__.__name__}); measuring SQLite only")
         return False
 
@@ -247,7 +246,16 @@ def main() -> None:
         "second_run_changes": max(r["second_run_changes"] for r in results.values()),
         "targets": {"seconds": 30, "speedup_vs_naive": 100, "incremental_seconds_10k": 2},
         "by_backend": {
-            b: {k: r[k] for k in ("seconds", "speedup_vs_naive", "sample_agreement", "incremental_seconds_10k", "timings")}
+            b: {
+                k: r[k]
+                for k in (
+                    "seconds",
+                    "speedup_vs_naive",
+                    "sample_agreement",
+                    "incremental_seconds_10k",
+                    "timings",
+                )
+            }
             for b, r in results.items()
         },
     }
