@@ -104,7 +104,7 @@ def reset() -> None:
 
 def measure(backend: str) -> dict[str, Any]:
     import numpy as np
-    from _naive_progression import naive_decisions  # type: ignore[import-not-found]
+    from _naive_progression import naive_decisions
     from django.db import connection
     from django.utils import timezone
 
@@ -141,10 +141,14 @@ def measure(backend: str) -> dict[str, Any]:
     ):
         got[(user_id, slug)] = (state, granted, below, due)
 
-    def of(mapping: dict[tuple[int, str], Any], user_id: int) -> dict[tuple[int, str], Any]:
-        return {k: v for k, v in mapping.items() if k[0] == user_id}
+    def by_user(mapping: dict[tuple[int, str], Any]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        for (user_id, slug), value in mapping.items():
+            out.setdefault(user_id, {})[slug] = value
+        return out
 
-    differing = [u for u in sample if of(got, u) != of(expected, u)]
+    got_by, expected_by = by_user(got), by_user(expected)
+    differing = [u for u in sample if got_by.get(u, {}) != expected_by.get(u, {})]
     agree = len(sample) - len(differing)
     differing = differing[:3]
 

@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 from django.db import connection
+from django.utils import timezone
 
 from peerpath.accounts.models import AccountType, User
 from peerpath.activity.models import ActivityEvent, ActivityKind
@@ -105,31 +107,11 @@ def load(
     user_ids: Sequence[int] | None = None,
 ) -> tuple[rules.Facts, dict[str, rules.Standing]]:
     """Facts and current standings for active people (all of them, or ``user_ids``)."""
-    now_s = to_epoch(now)
     users_t = qn(User._meta.db_table)
     events_t = qn(ActivityEvent._meta.db_table)
     awards_t = qn(Award._meta.db_table)
     with selection(user_ids) as (where, params):
-        rows = _fetch(
-            f"SELECT id, account_type, {epoch_sql('date_joined')}, "  # noqa: S608
-            f"{epoch_sql('listener_since')}, {epoch_sql('teen_from')}, "
-            f"{epoch_sql('adult_from')} FROM {users_t} "
-            f"WHERE is_active AND {where.format(col='id')} ORDER BY id",
-            params,
-        )
-        ids = np.fromiter((r[0] for r in rows), np.int64, len(rows))
-        listener = np.fromiter((r[1] == AccountType.LISTENER for r in rows), np.bool_, len(rows))
-        times = np.array([r[2:] for r in rows], dtype=np.float64).reshape(len(rows), 4)
-        joined, listener_since, teen_from, adult_from = times.T
-        is_teen = (teen_from <= now_s) & (adult_from > now_s)
-        facts = rules.Facts(
-            user_ids=ids,
-            now=now_s,
-            is_teen=is_teen,
-            is_listener=listener,
-            joined=joined.copy(),
-            listener_since=listener_since.copy(),
-        )
+        facts = _people(users_t, where.format(col="id"), params, now)
         needs: set[tuple[str, int | None]] = set()
         trainings_needed: set[str] = set()
         for rule in rule_set:
@@ -139,22 +121,8 @@ def load(
             }
             if rule.obligation:
                 trainings_needed.add(rule.obligation)
-        windows = sorted({w for _, w in needs}, key=lambda w: -1 if w is None else w)
-        for window in windows:
-            kinds = sorted({k for k, w in needs if w == window})
-            kind_ph = ", ".join(["%s"] * len(kinds))
-            extra, extra_params = "", []
-            if window is not None:
-                extra = " AND occurred_at >= %s"
-                extra_params = [now - dt.timedelta(days=window)]
-            sql = (
-                f"SELECT user_id, kind, COUNT(*) FROM {events_t} "  # noqa: S608
-                f"WHERE kind IN ({kind_ph}){extra} AND occurred_at <= %s "
-                f"AND {where.format(col='user_id')} "
-                "GROUP BY user_id, kind"
-            )
-            result = _fetch(sql, [*kinds, *extra_params, now, *params])
-            _scatter_counts(facts, result, kinds, window)
+        if needs:
+            _counts(facts, events_t, where.format(col="user_id"), params, needs, now)
         if trainings_needed:
             slugs = dict(
                 Training.objects.filter(slug__in=trainings_needed).values_list("pk", "slug")
@@ -172,36 +140,97 @@ def load(
                     facts.trainings[slug] = np.zeros(facts.n, np.bool_)
                 for user_id, ref_id in result:
                     done = slugs.get(ref_id)
-                    pos = _position(ids, user_id)
+                    pos = _position(facts.user_ids, user_id)
                     if done is not None and pos >= 0:
                         facts.trainings[done][pos] = True
         standings = _standings(facts, awards_t, where.format(col="user_id"), params)
     return facts, standings
 
 
+def _times(column: list[Any]) -> npt.NDArray[np.float64]:
+    """Epoch seconds from a column of datetimes (PostgreSQL, as epoch floats already) or of
+    SQLite's ISO text, parsed by NumPy in one call; None becomes NaN."""
+    if connection.vendor == "postgresql":
+        return np.array([np.nan if v is None else v for v in column], dtype=np.float64)
+    parsed = np.array(["NaT" if v is None else v for v in column], dtype="datetime64[ms]")
+    out = parsed.astype(np.int64).astype(np.float64) / 1000.0
+    out[np.isnat(parsed)] = np.nan
+    return out
+
+
+def _people(users_t: str, where: str, params: list[Any], now: dt.datetime) -> rules.Facts:
+    """One row per active person: band and account type decided in SQL, tenure starts as
+    epoch seconds."""
+    if connection.vendor == "postgresql":
+        joined, since = epoch_sql("date_joined"), epoch_sql("listener_since")
+    else:
+        joined, since = "date_joined", "listener_since"
+    rows = _fetch(
+        f"SELECT id, account_type = %s, teen_from <= %s AND adult_from > %s, "  # noqa: S608
+        f"{joined}, {since} FROM {users_t} WHERE is_active AND {where} ORDER BY id",
+        [AccountType.LISTENER.value, now, now, *params],
+    )
+    n = len(rows)
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
+    return rules.Facts(
+        user_ids=np.array(columns[0], dtype=np.int64).reshape(n),
+        now=to_epoch(now),
+        is_teen=np.array(columns[2], dtype=np.bool_).reshape(n),
+        is_listener=np.array(columns[1], dtype=np.bool_).reshape(n),
+        joined=_times(list(columns[3])).reshape(n),
+        listener_since=_times(list(columns[4])).reshape(n),
+    )
+
+
+def _counts(
+    facts: rules.Facts,
+    events_t: str,
+    where: str,
+    params: list[Any],
+    needs: set[tuple[str, int | None]],
+    now: dt.datetime,
+) -> None:
+    """Every count the ladder reads, all-time and per rolling window, in ONE pass over the
+    activity log: ``GROUP BY user, kind`` with a conditional sum per window, read in the
+    order of the (user, kind, time) index (SQLite is told to use it; PostgreSQL chooses)."""
+    kinds = sorted({k for k, _ in needs})
+    windows = sorted({w for _, w in needs if w is not None})
+    kind_case = "CASE kind " + " ".join(f"WHEN %s THEN {i}" for i in range(len(kinds))) + " END"
+    sums = "".join(", SUM(CASE WHEN occurred_at >= %s THEN 1 ELSE 0 END)" for _ in windows)
+    hint = " INDEXED BY activity_user_kind_time" if connection.vendor == "sqlite" else ""
+    # Evaluating "as of" a past moment ignores what happened after it; for the present the
+    # filter is skipped (nothing is recorded in the future), which keeps the scan index-only.
+    past = now < timezone.now() - dt.timedelta(minutes=5)
+    until = " AND occurred_at <= %s" if past else ""
+    sql = (
+        f"SELECT user_id, {kind_case}, COUNT(*){sums} FROM {events_t}{hint} "  # noqa: S608
+        f"WHERE kind IN ({', '.join(['%s'] * len(kinds))}){until} AND {where} "
+        "GROUP BY user_id, kind"
+    )
+    args: list[Any] = [*kinds]
+    args += [now - dt.timedelta(days=w) for w in windows]
+    args += kinds
+    args += [now] if past else []
+    rows = _fetch(sql, [*args, *params])
+    n = facts.n
+    for kind, window in needs:
+        facts.counts[(kind, window)] = np.zeros(n, np.int64)
+    if not rows:
+        return
+    table = np.array(rows, dtype=np.int64)
+    pos = np.searchsorted(facts.user_ids, table[:, 0])
+    clipped = np.minimum(pos, max(n - 1, 0))
+    ok = (pos < n) & (facts.user_ids[clipped] == table[:, 0]) if n else np.zeros(len(table), bool)
+    for i, kind in enumerate(kinds):
+        sel = ok & (table[:, 1] == i)
+        for column, window in enumerate([None, *windows]):
+            if (kind, window) in needs:
+                facts.counts[(kind, window)][pos[sel]] = table[sel, 2 + column]
+
+
 def _position(ids: np.ndarray, user_id: int) -> int:
     pos = int(np.searchsorted(ids, user_id))
     return pos if pos < len(ids) and ids[pos] == user_id else -1
-
-
-def _scatter_counts(
-    facts: rules.Facts, result: list[tuple[Any, ...]], kinds: list[str], window: int | None
-) -> None:
-    n = facts.n
-    for kind in kinds:
-        facts.counts[(kind, window)] = np.zeros(n, np.int64)
-    if not result:
-        return
-    uid = np.fromiter((r[0] for r in result), np.int64, len(result))
-    kind_index = {k: i for i, k in enumerate(kinds)}
-    kid = np.fromiter((kind_index[r[1]] for r in result), np.int64, len(result))
-    cnt = np.fromiter((r[2] for r in result), np.int64, len(result))
-    pos = np.searchsorted(facts.user_ids, uid)
-    pos_clipped = np.minimum(pos, max(n - 1, 0))
-    ok = (pos < n) & (facts.user_ids[pos_clipped] == uid) if n else np.zeros(len(uid), bool)
-    for i, kind in enumerate(kinds):
-        sel = ok & (kid == i)
-        facts.counts[(kind, window)][pos[sel]] = cnt[sel]
 
 
 def _standings(

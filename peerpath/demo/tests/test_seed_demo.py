@@ -18,6 +18,7 @@ from peerpath.accounts.models import AccountType, Profile, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.validators import PseudonymValidator, validate_availability
 from peerpath.activity.models import ActivityEvent, ActivityKind
+from peerpath.core import bulk
 from peerpath.demo import generator
 from peerpath.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, Size, seed_demo
 
@@ -238,13 +239,11 @@ def test_datetime_text_matches_what_django_stores():
     expected = [
         str(dt.datetime.fromtimestamp(v, dt.UTC).replace(tzinfo=None)) for v in epochs.tolist()
     ]
-    assert generator.datetime_strings(epochs) == expected
-    assert generator.datetime_strings(epochs[:3], "+00:00") == [
-        f"{text}+00:00" for text in expected[:3]
-    ]
+    assert bulk.datetime_strings(epochs) == expected
+    assert bulk.datetime_strings(epochs[:3], "+00:00") == [f"{text}+00:00" for text in expected[:3]]
     # Outside the lookup tables' range the slow path gives the same text.
     far = np.array([-4_000_000_000, 5_000_000_000], dtype=np.int64)
-    assert generator.datetime_strings(far) == [
+    assert bulk.datetime_strings(far) == [
         str(dt.datetime.fromtimestamp(v, dt.UTC).replace(tzinfo=None)) for v in far.tolist()
     ]
 
