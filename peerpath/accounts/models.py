@@ -111,7 +111,7 @@ class User(AbstractUser):
     )
     # When the account last became a listener ("4+ weeks as a listener"); None for members.
     # Written only by accounts.services (create_account, set_account_type).
-    listener_since = models.DateTimeField(null=True, blank=True, editable=False)
+    listener_since = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
     # Derived from date_of_birth + timezone (accounts.services.set_birth_details is the only
     # writer). Stored so that "every teen" or "every adult" is an exact, indexed query: a teen
     # becomes adult at adult_from without anyone acting.
@@ -138,6 +138,8 @@ class User(AbstractUser):
                 name="accounts_user_adult_after_teen",
             ),
         ]
+        # "Who crossed 4 weeks since joining since the last ladder run" is a range query.
+        indexes = [models.Index(fields=["date_joined"], name="accounts_user_joined")]
 
     def __str__(self) -> str:
         return self.username

@@ -176,11 +176,8 @@ def touched_since(
             .distinct()
         )
     # Grace periods and deadlines running; awards changed by hand; new listeners; birthdays.
-    ids |= set(
-        Award.objects.filter(
-            Q(below_since__isnull=False) | Q(obligation_due__isnull=False)
-        ).values_list("user_id", flat=True)
-    )
+    for running in (Q(below_since__isnull=False), Q(obligation_due__isnull=False)):
+        ids |= set(Award.objects.filter(running).values_list("user_id", flat=True))
     ids |= set(
         AwardLog.objects.filter(at__gt=since, run__isnull=True).values_list("user_id", flat=True)
     )
@@ -211,16 +208,14 @@ def _state_column(codes: npt.NDArray[np.int8]) -> list[str]:
 
 
 def _reasons(
-    rule: rules.Rule,
-    facts: rules.Facts,
+    result: rules.Result,
     vocab: rules.Vocabulary,
     rows: npt.NDArray[np.int64],
     prefix: str,
 ) -> list[str]:
-    """ "Met: 5/5 group chats; 30/28 days as a listener" for each row, built column-wise."""
+    """Reasons such as "Met: 5/5 group chats; 30/28 days as a listener", column-wise."""
     if len(rows) == 0:
         return []
-    result = rules.evaluate(rule.criteria, facts)
     # Fixed-width NumPy strings: the concatenations run in C, not once per row in Python.
     text = np.full(len(rows), prefix + ":", dtype="U16")
     for j, leaf in enumerate(result.leaves):
@@ -365,6 +360,7 @@ def _write_log(
     users: list[int] = []
     actions: list[str] = []
     reasons: list[str] = []
+    result: rules.Result | None = None
     for attr, action, prefix in ACTIONS:
         mask: npt.NDArray[np.bool_] = getattr(d, attr)
         rows = np.nonzero(mask)[0]
@@ -372,7 +368,9 @@ def _write_log(
             continue
         users += facts.user_ids[rows].tolist()
         actions += [action.value] * len(rows)
-        reasons += _reasons(rule, facts, vocab, rows, prefix)
+        if result is None:  # evaluated once per achievement, only when something changed
+            result = rules.evaluate(rule.criteria, facts)
+        reasons += _reasons(result, vocab, rows, prefix)
     if not users:
         return
     writer.insert(

@@ -184,6 +184,17 @@ class Award(models.Model):
         indexes = [
             models.Index(fields=["achievement", "state"], name="progression_award_ach_state"),
             models.Index(fields=["user", "state"], name="progression_award_user_state"),
+            # Small partial indexes: the incremental run's "grace or deadline running".
+            models.Index(
+                fields=["below_since"],
+                condition=models.Q(below_since__isnull=False),
+                name="progression_award_grace",
+            ),
+            models.Index(
+                fields=["obligation_due"],
+                condition=models.Q(obligation_due__isnull=False),
+                name="progression_award_due",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -238,7 +249,13 @@ class AwardLog(models.Model):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["user", "at"], name="progression_log_user_at")]
+        indexes = [
+            models.Index(fields=["user", "at"], name="progression_log_user_at"),
+            # Changes made by hand (no run): the incremental run re-evaluates those people.
+            models.Index(
+                fields=["at"], condition=models.Q(run__isnull=True), name="progression_log_manual"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.action} {self.achievement_id}"

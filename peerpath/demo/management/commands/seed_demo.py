@@ -80,3 +80,11 @@ class Command(BaseCommand):
             progress=self.stdout.write if verbose else None,
         )
         self.stdout.write(self.style.SUCCESS(summary.line()))
+        # Everyone's standing on the ladder, as the nightly job would leave it.
+        from peerpath.progression import batch
+
+        ladder = batch.run()
+        self.stdout.write(
+            f"Ladder evaluated: {ladder.changes:,} awards for {ladder.users:,} people "
+            f"in {ladder.seconds:.1f} s."
+        )
