@@ -56,6 +56,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from peerpath.accounts.models import Block, User
+from peerpath.accounts.notices import notify
 from peerpath.core.errors import Conflict, NotFound, Refused
 from peerpath.matching.engine import solve_assignment
 from peerpath.progression import policies
@@ -90,20 +91,6 @@ BUDDIES_PATH: Final = "/path/buddies/"
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
-
-
-# --- notices (e-mail after commit, like mentorship.notify) ---------------------------------
-
-
-def notify(users: Iterable[User], subject: str, body: str) -> None:
-    """Send a notice to the people who have an e-mail address, once the transaction commits
-    (quietly nothing for the others)."""
-    ids = sorted({u.pk for u in users if u.email})
-    if not ids:
-        return
-    from peerpath.progression.buddy_tasks import send_buddy_notice
-
-    transaction.on_commit(lambda: send_buddy_notice(ids, subject, body))
 
 
 def _role_name(pair: BuddyPair) -> str:

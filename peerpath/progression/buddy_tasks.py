@@ -5,13 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.conf import settings
-from django.core.mail import send_mass_mail
 from django.utils import timezone
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, db_task
-
-from peerpath.accounts.models import User
+from huey.contrib.djhuey import db_periodic_task
 
 # The daily run, in UTC (Huey's crontab runs in UTC here).
 UPKEEP_HOUR = 5
@@ -26,16 +22,6 @@ def scheduled_instant(now: dt.datetime) -> dt.datetime:
     now = now.astimezone(dt.UTC)
     slot = now.replace(hour=UPKEEP_HOUR, minute=UPKEEP_MINUTE, second=0, microsecond=0)
     return slot if slot <= now else slot - dt.timedelta(days=1)
-
-
-@db_task(retries=3, retry_delay=60)  # type: ignore[untyped-decorator]
-def send_buddy_notice(user_ids: list[int], subject: str, body: str) -> int:
-    emails = User.objects.filter(pk__in=user_ids, is_active=True).exclude(email="")
-    messages = [
-        (f"[peerpath] {subject}", body, settings.DEFAULT_FROM_EMAIL, [email])
-        for email in emails.values_list("email", flat=True)
-    ]
-    return send_mass_mail(messages, fail_silently=False)
 
 
 @db_periodic_task(DAILY)  # type: ignore[untyped-decorator]

@@ -121,47 +121,59 @@ def path_for(
     Held states come from the database (what the batch and reviewers decided); eligibility
     and progress are computed now, so the page is never staler than the person's activity.
     """
+    return paths_for([user], only=only, now=now)[user.pk]
+
+
+def paths_for(
+    users: Sequence[User], *, only: Sequence[str] | None = None, now: dt.datetime | None = None
+) -> dict[int, Path]:
+    """``path_for`` for several people at once (the review queue): one load of facts, one
+    evaluation, one query each for achievements, awards and applications."""
     now = now or timezone.now()
+    paths = {u.pk: Path(user=u, as_of=now) for u in users}
+    if not paths:
+        return paths
     rule_set = ladder.load_rules()
     vocab = ladder.vocabulary()
-    facts, standings = facts_mod.load(rule_set, now=now, user_ids=[user.pk])
-    path = Path(user=user, as_of=now)
+    facts, standings = facts_mod.load(rule_set, now=now, user_ids=sorted(paths))
     if facts.n == 0:
-        return path
+        return paths
     decisions = {d.slug: d for d in rules.evaluate_ladder(rule_set, facts, standings)}
     by_slug = {r.slug: r for r in rule_set}
     achievements = Achievement.objects.filter(active=True).select_related("obligation_training")
     if only is not None:
         achievements = achievements.filter(slug__in=only)
     awards = {
-        a.achievement_id: a for a in Award.objects.filter(user=user).select_related("certificate")
+        (a.user_id, a.achievement_id): a
+        for a in Award.objects.filter(user_id__in=list(paths)).select_related("certificate")
     }
-    applications: dict[int, Application] = {}
-    for app in Application.objects.filter(user=user).order_by("created_at", "id"):
-        applications[app.achievement_id] = app
-    teen = bool(facts.is_teen[0])
+    applications: dict[tuple[int, int], Application] = {}
+    for app in Application.objects.filter(user_id__in=list(paths)).order_by("created_at", "id"):
+        applications[(app.user_id, app.achievement_id)] = app
     for achievement in achievements:
         rule = by_slug.get(achievement.slug)
         decision = decisions.get(achievement.slug)
         if rule is None or decision is None:
             continue
         result = rules.evaluate(rule.criteria, facts)
-        award = awards.get(achievement.pk)
-        cert = getattr(award, "certificate", None) if award else None
-        path.items.append(
-            PathItem(
-                achievement=achievement,
-                name=achievement.name_for(teen=teen),
-                eligible=bool(decision.eligible[0]),
-                progress=float(result.progress[0]),
-                lines=rules.describe_tree(rule.criteria, facts, 0, vocab),
-                award=award,
-                certificate_id=cert.id if cert else None,
-                application=applications.get(achievement.pk),
-                in_audience=bool(rules.in_audience(rule.audience, facts)[0]),
+        audience = rules.in_audience(rule.audience, facts)
+        for i, user_id in enumerate(facts.user_ids.tolist()):
+            award = awards.get((user_id, achievement.pk))
+            cert = getattr(award, "certificate", None) if award else None
+            paths[user_id].items.append(
+                PathItem(
+                    achievement=achievement,
+                    name=achievement.name_for(teen=bool(facts.is_teen[i])),
+                    eligible=bool(decision.eligible[i]),
+                    progress=float(result.progress[i]),
+                    lines=rules.describe_tree(rule.criteria, facts, i, vocab),
+                    award=award,
+                    certificate_id=cert.id if cert else None,
+                    application=applications.get((user_id, achievement.pk)),
+                    in_audience=bool(audience[i]),
+                )
             )
-        )
-    return path
+    return paths
 
 
 @dataclass(frozen=True, slots=True)

@@ -195,14 +195,17 @@ def _reviews_page(
     page = Paginator(selectors.review_queue(user), REVIEWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
+    applications = list(page)
+    paths = selectors.paths_for(
+        [a.user for a in applications], only=sorted({a.achievement.slug for a in applications})
+    )
     entries = []
-    for application in page:
-        slug = application.achievement.slug
+    for application in applications:
         form = failed[1] if failed and failed[0] == application.pk else None
         entries.append(
             ReviewEntry(
                 application=application,
-                item=selectors.path_for(application.user, only=[slug]).item(slug),
+                item=paths[application.user_id].item(application.achievement.slug),
                 form=form or _review_form(application.pk),
             )
         )
