@@ -7,12 +7,14 @@ from typing import Any
 from django.urls import path
 
 from peerpath.mentorship.consumers import MentorshipChatConsumer
+from peerpath.rooms.consumers import RoomConsumer
 
-# Later issues append their consumers' routes (rooms, notifications).
+# Later issues append their consumers' routes (notifications).
 websocket_urlpatterns: list[Any] = [
     path(
         "ws/mentorships/<int:mentorship_id>/",
         MentorshipChatConsumer.as_asgi(),
         name="mentorship-chat",
     ),
+    path("ws/rooms/<int:room_id>/", RoomConsumer.as_asgi(), name="room-chat"),
 ]

@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "peerpath.activity",
     "peerpath.mentorship",
     "peerpath.progression",
+    "peerpath.rooms",
     "peerpath.api",
     "peerpath.demo",
 ]

@@ -1,0 +1,1 @@
+"""Group support rooms: real-time chat, badge locks, moderation, sessions and hosts."""

@@ -1,0 +1,1 @@
+"""Safety tools that need no database: crisis-language detection and crisis resources."""

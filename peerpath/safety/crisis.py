@@ -1,0 +1,744 @@
+"""Crisis-language detection for chat messages. Pure Python: no Django, no network.
+
+:func:`detect` reports the worst crisis phrase in a message, or ``None``. It only reports:
+the message is never changed or dropped, and callers decide what a hit does (show the writer
+crisis resources, alert moderators).
+
+Lexicons
+--------
+One TOML file per language in ``lexicon/`` (``<code>.toml``)::
+
+    language = "en"          # the code reported in CrisisHit.language
+    name = "English"
+    boundaries = true        # phrases match whole words; false for zh, ja, ko
+    accents = false          # true: accented letters in a phrase must not match other
+                             # accents (vi: suicide and "slowly" differ only in tones)
+    prefixes = []            # clitics allowed before every phrase (Arabic "wa-", "fa-")
+    [macros]                 # name = "pattern text", used as {name} inside patterns
+    [[phrases]]              # category, severity, patterns = [...]
+    [safe]                   # patterns = [...]: harmless idioms containing crisis phrases
+
+Pattern syntax, applied after the same normalisation as messages (:func:`normalise`):
+
+* ``(a|b|)``: alternatives, nestable; an empty alternative makes the group optional;
+* a space or hyphen: a word gap, matching spaces, hyphens, underscores or nothing
+  ("kill myself", "kill-myself", "killmyself");
+* ``*`` after a word: any continuation of that word (inflections);
+* ``~``: up to three words; ``#``: a number; ``$``: the end of the message.
+
+A hit is dropped when a safe idiom of the active languages overlaps it ("want to die of
+embarrassment", "suicide prevention"), so an idiom never hides a different phrase elsewhere
+in the message.
+
+Speed
+-----
+Each pattern's first word is expanded (one entry per option of its leading alternatives)
+into a character trie, one trie per script; the rest of the pattern hangs below its first
+word, compiled straight from the pattern (no expansion), and ends in an empty group that
+names the pattern (``match.lastindex``). Every trie becomes one regular expression, so a
+message is normalised once and scanned once per script it contains, whatever the number of
+languages: at a word start the engine rejects non-matching first letters in one step each.
+Extra variants are scanned only when a message needs them (an ambiguous leetspeak "1" or
+"|", a censoring "*", Vietnamese tone marks for the accent-sensitive lexicon).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import tomllib
+import unicodedata
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any, Final, TypeAlias
+
+LEXICON_DIR: Final = Path(__file__).with_name("lexicon")
+CATEGORIES: Final = ("suicide", "self_harm", "incitement")
+SEVERITIES: Final = ("high", "medium")
+_RANK: Final = {"medium": 1, "high": 2}
+_SAFE_REACH: Final = 80  # how many characters before a hit a safe idiom may start
+
+
+@dataclass(frozen=True, slots=True)
+class CrisisHit:
+    """A crisis phrase found in a message."""
+
+    category: str  # "suicide" | "self_harm" | "incitement" (telling someone to die or self-harm)
+    term: str  # the lexicon phrase that matched, as written there (one concrete form)
+    language: str  # the lexicon's language code
+    severity: str  # "high" | "medium"
+
+    @property
+    def concerns_writer(self) -> bool:
+        """Whether the writer may be at risk (incitement puts someone else at risk)."""
+        return self.category != "incitement"
+
+
+# --- Normalisation ------------------------------------------------------------------------
+
+_INVISIBLE: Final = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
+)
+_PUNCT_MAP: Final = {
+    **dict.fromkeys("'`\u00b4\u02b9\u02bb\u02bc\u2018\u2019\u201b\u2032", " "),
+    **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
+    "\u0640": "",  # Arabic tatweel
+}
+_PUNCT: Final = str.maketrans(_PUNCT_MAP)
+_PUNCT_RX: Final = re.compile("[" + re.escape("".join(_PUNCT_MAP)) + "]")
+# Combining marks removed when accents are stripped: Latin/Greek/Cyrillic accents, Arabic
+# harakat and hamza, Hebrew points, and the optional Devanagari/Bengali nasal and nukta signs.
+_MARKS: Final = re.compile(
+    "[\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u0901\u0902\u093c\u0981\u09bc\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
+_FOLD_MAP: Final = {
+    "\u0142": "l",  # l with stroke
+    "\u0111": "d",  # d with stroke
+    "\u00f8": "o",
+    "\u0131": "i",  # dotless i
+    "\u00e6": "ae",
+    "\u0153": "oe",
+    "\u00fe": "th",
+    "\u00f0": "d",
+    "\u0127": "h",
+    "\u0167": "t",
+    "\u0140": "l",
+    "\u0629": "\u0647",  # teh marbuta -> heh
+    "\u0649": "\u064a",  # alef maksura -> yeh
+    "\u06cc": "\u064a",  # Farsi yeh -> yeh
+    "\u06a9": "\u0643",  # keheh -> kaf
+    "\u06c1": "\u0647",  # heh goal -> heh
+    "\u06be": "\u0647",  # heh doachashmee -> heh
+    "\u06d5": "\u0647",  # ae -> heh
+    "\u0671": "\u0627",  # alef wasla -> alef
+}
+_FOLD: Final = str.maketrans(_FOLD_MAP)
+_FOLD_RX: Final = re.compile("[" + "".join(_FOLD_MAP) + "]")
+# Cyrillic and Greek letters that look Latin, folded only inside words that mix scripts.
+_CONFUSABLE: Final = str.maketrans(
+    "\u0430\u0435\u043a\u043e\u0440\u0441\u0443\u0445\u0456\u0457\u0458\u0455\u0501\u04bb"
+    "\u04cf\u051b\u051d\u03b1\u03b5\u03b9\u03ba\u03bf\u03c1\u03c4\u03c5\u03bd\u03c7",
+    "aekopcyxiijsdhlqwaeikoptuvx",
+)
+_NON_LATIN_LOOKALIKE: Final = re.compile("[\u0370-\u052f]")
+_LATIN: Final = re.compile("[a-z]")
+_WORD: Final = re.compile(r"\w+")
+
+_SEP: Final = r"[\s.\-_*\u00b7\u2022~/\\]"
+_LETTER: Final = r"(?:[^\W_]|[@$|])"  # disjoint from _SEP, so joining stays linear
+_SPACED: Final = re.compile(rf"(?<![\w@$|])(?:{_LETTER}{_SEP}+){{2,}}{_LETTER}(?![\w@$|])")
+_SEP_RX: Final = re.compile(_SEP)
+_CENSOR: Final = re.compile(r"(?<=[^\W\d_])\*+(?=[^\W\d_])")
+_LEET_GATE: Final = re.compile(r"[a-z][0-9@$|+]|[0-9@$!|+][a-z]")
+# Words that contain a digit or symbol (matched from a word start only, so scans are linear).
+_LEET_TOKEN: Final = re.compile(r"(?<![a-z0-9@$!|+])(?=[a-z0-9@$!|+]*[0-9@$!|+])[a-z0-9@$!|+]+")
+_LEET_MAIN: Final = str.maketrans("013457@$!|+", "oieastasilt")
+_LEET_ALT: Final = str.maketrans("013457@$!|+", "oleastaslit")  # 1 and ! as l, | as i
+_REPEAT: Final = re.compile(r"(.)\1+", re.DOTALL)
+_SPACES: Final = re.compile(r"\s{2,}|[^\S ]")
+_TO_SPACE: Final = str.maketrans("-_", "  ")
+
+
+def _prepare(text: str, *, strip: bool) -> str:
+    """NFKC, invisible characters out, casefold, apostrophes to spaces, accents (optional)."""
+    if text.isascii():
+        return text.lower().translate(_PUNCT)
+    s = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).casefold()
+    s = _PUNCT_RX.sub(lambda m: _PUNCT_MAP[m.group()], s)
+    if strip:
+        s = unicodedata.normalize("NFC", _MARKS.sub("", unicodedata.normalize("NFD", s)))
+        if _FOLD_RX.search(s):
+            s = s.translate(_FOLD)
+    else:
+        s = unicodedata.normalize("NFC", s)
+    if _NON_LATIN_LOOKALIKE.search(s) and _LATIN.search(s):
+        s = _WORD.sub(_unconfuse, s)
+    return s
+
+
+def _unconfuse(m: re.Match[str]) -> str:
+    word = m.group()
+    if _NON_LATIN_LOOKALIKE.search(word) and _LATIN.search(word):
+        return word.translate(_CONFUSABLE)
+    return word
+
+
+def _deleet_token(token: str, table: dict[int, int]) -> str:
+    if not _LATIN.search(token):
+        return token  # a number, not a word
+    head = token.rstrip("!+")  # trailing "!" and "+" are punctuation, not letters
+    return head.translate(table) + token[len(head) :]
+
+
+def _deleet(s: str, table: dict[int, int]) -> str:
+    return _LEET_TOKEN.sub(lambda m: _deleet_token(m.group(), table), s)
+
+
+def _variants(prepared: str) -> list[str]:
+    """The forms of a prepared message to scan: spaced letters joined, leetspeak undone."""
+    s = _SPACED.sub(lambda m: _SEP_RX.sub("", m.group()), prepared).translate(_TO_SPACE)
+    s = _SPACES.sub(" ", s)
+    bases = [s]
+    if "*" in s and _CENSOR.search(s):
+        bases += [_CENSOR.sub(vowel, s) for vowel in "iuaeo"]
+    out: list[str] = []
+    for base in bases:
+        if _LEET_GATE.search(base):
+            out.append(_deleet(base, _LEET_MAIN))
+            out.append(_deleet(base, _LEET_ALT))
+        else:
+            out.append(base)
+    return list(dict.fromkeys(_REPEAT.sub(r"\1", v) for v in out))
+
+
+def normalise(text: str) -> str:
+    """The main normalised form of a message, as phrases see it (accents stripped)."""
+    return _variants(_prepare(text, strip=True))[0]
+
+
+# --- Patterns -----------------------------------------------------------------------------
+
+_GAP: Final = "\ue000"
+_STAR: Final = "\ue001"
+_TILDE: Final = "\ue002"
+_NUM: Final = "\ue003"
+_END: Final = "\ue004"
+_SYNTAX: Final = {" ": _GAP, "-": _GAP, "*": _STAR, "~": _TILDE, "#": _NUM, "$": _END}
+_WORD_EXTRA: Final = "\u0900-\u0dff"  # Indic vowel signs are not \w but are part of words
+_WORD_CHAR: Final = rf"(?:[^\W_]|[{_WORD_EXTRA}])"
+_MARKER_RE: Final = {
+    _GAP: " ?",  # messages have single spaces between words, hyphens and underscores too
+    _STAR: rf"{_WORD_CHAR}*",
+    _TILDE: rf"(?:{_WORD_CHAR}+ ){{0,3}}",
+    _NUM: r"\d+",
+    _END: r"(?=\W*$)",
+}
+_DISPLAY: Final = {_GAP: " ", _STAR: "*", _TILDE: "...", _NUM: "#", _END: ""}
+_START: Final = rf"(?<![\w{_WORD_EXTRA}])"
+_STOP: Final = rf"(?![\w{_WORD_EXTRA}])"
+MAX_FORMS: Final = 20_000  # guard for expand()
+MAX_FIRST_WORDS: Final = 400  # guard: the first word of a pattern is expanded into the trie
+
+
+class Alternatives:
+    """``(a|b|)`` in a pattern: each option is a sequence of items."""
+
+    __slots__ = ("options",)
+
+    def __init__(self, options: list[list[Item]]) -> None:
+        self.options = options
+
+
+Item: TypeAlias = "str | Alternatives"  # a character or syntax marker, or alternatives
+
+
+def parse(pattern: str) -> list[Item]:
+    """The items of a pattern; syntax characters become private-use markers."""
+    pos = 0
+
+    def sequence() -> list[Item]:
+        nonlocal pos
+        items: list[Item] = []
+        while pos < len(pattern) and pattern[pos] not in "|)":
+            ch = pattern[pos]
+            pos += 1
+            if ch != "(":
+                items.append(_SYNTAX.get(ch, ch))
+                continue
+            options = [sequence()]
+            while pos < len(pattern) and pattern[pos] == "|":
+                pos += 1
+                options.append(sequence())
+            if pos >= len(pattern) or pattern[pos] != ")":
+                raise ValueError(f"unbalanced parentheses in {pattern!r}")
+            pos += 1
+            items.append(Alternatives(options))
+        return items
+
+    items = sequence()
+    if pos != len(pattern):
+        raise ValueError(f"unbalanced parentheses in {pattern!r}")
+    return items
+
+
+def expand(pattern: str) -> list[str]:
+    """Every concrete form of a pattern, as display text (for tests and tools)."""
+
+    def forms(items: list[Item]) -> list[str]:
+        out = [""]
+        for item in items:
+            if isinstance(item, Alternatives):
+                options = [f for option in item.options for f in forms(option)]
+            else:
+                options = [_DISPLAY.get(item, item)]
+            out = [a + b for a in out for b in options]
+            if len(out) > MAX_FORMS:
+                raise ValueError(f"{pattern!r} expands to more than {MAX_FORMS} forms")
+        return out
+
+    return list(dict.fromkeys(" ".join(f.split()) for f in forms(parse(pattern))))
+
+
+def _split(items: list[Item]) -> Iterator[tuple[str, list[Item]]]:
+    """Every way a pattern can start: (its first word, the items after it)."""
+    if not items:
+        yield "", []
+        return
+    head, rest = items[0], items[1:]
+    if isinstance(head, Alternatives):
+        for option in head.options:
+            yield from _split(option + rest)
+    elif head in _MARKER_RE:
+        yield "", items
+    else:
+        for word, tail in _split(rest):
+            yield head + word, tail
+
+
+def _canonical(run: str, *, strip: bool) -> str:
+    """Pattern text normalised like a message (without joining spaced letters)."""
+    return _REPEAT.sub(r"\1", _deleet(_prepare(run, strip=strip), _LEET_MAIN))
+
+
+def _accent_class(ch: str) -> str:
+    """An accented letter matches itself and its forms with fewer marks ("u" for "u-horn")."""
+    decomposed = unicodedata.normalize("NFD", ch)
+    options = {ch}
+    if len(decomposed) > 1:
+        base = decomposed[0]
+        options.add(base)
+        options.update(unicodedata.normalize("NFC", base + mark) for mark in decomposed[1:])
+    if len(_FOLD_MAP.get(ch, "")) == 1:
+        options.add(_FOLD_MAP[ch])
+    if len(options) == 1:
+        return re.escape(ch)
+    return "[" + "".join(sorted(options)) + "]"
+
+
+def _tokens(text: str, *, accents: bool) -> list[str]:
+    """Regex tokens for normalised literal text: one per character, spaces as gaps."""
+    out: list[str] = []
+    for ch in text:
+        if ch.isspace() or ch in "-_":
+            if not out or out[-1] != _MARKER_RE[_GAP]:
+                out.append(_MARKER_RE[_GAP])
+        elif accents:
+            out.append(_accent_class(ch))
+        else:
+            out.append(re.escape(ch))
+    return out
+
+
+def _fuse(tokens: list[str]) -> list[str]:
+    """``a GAP a`` -> ``a (GAP a)?``: text glued at the gap ("wanttodie") collapsed to one."""
+    gap = _MARKER_RE[_GAP]
+    out: list[str] = []
+    i = 0
+    while i < len(tokens):
+        if (
+            tokens[i] == gap
+            and 0 < i < len(tokens) - 1
+            and tokens[i - 1] == tokens[i + 1]
+            and tokens[i + 1] not in _MARKER_RE.values()
+        ):
+            out.append(f"(?:{gap}{tokens[i + 1]})?")
+            i += 2
+            continue
+        out.append(tokens[i])
+        i += 1
+    return out
+
+
+def _regex(
+    items: list[Item],
+    *,
+    accents: bool,
+    names: dict[tuple[int, int], str] | None = None,
+    after: Sequence[str] = (),
+) -> str:
+    """The regex of pattern items; with ``names``, each option gets a named group.
+    ``after``: the tokens that come before the items (a first word), for :func:`_fuse`."""
+    parts: list[str] = list(after)
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            parts.extend(_tokens(_canonical("".join(run), strip=not accents), accents=accents))
+            run.clear()
+
+    for item in items:
+        if isinstance(item, Alternatives):
+            flush()
+            options = [_regex(o, accents=accents, names=names) for o in item.options]
+            if names is not None:
+                for i, option in enumerate(options):
+                    name = names[(id(item), i)] = f"a{len(names)}"
+                    options[i] = f"(?P<{name}>{option})"
+            parts.append("(?:" + "|".join(options) + ")")
+        elif item in _MARKER_RE:
+            flush()
+            parts.append(_MARKER_RE[item])
+        else:
+            run.append(item)
+    flush()
+    return "".join(_fuse(parts)[len(after) :])
+
+
+def _display(items: list[Item], match: re.Match[str], names: dict[tuple[int, int], str]) -> str:
+    out: list[str] = []
+    for item in items:
+        if isinstance(item, Alternatives):
+            for i, option in enumerate(item.options):
+                if match.group(names[(id(item), i)]) is not None:
+                    out.append(_display(option, match, names))
+                    break
+        else:
+            out.append(_DISPLAY.get(item, item))
+    return "".join(out)
+
+
+# --- Lexicons -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A lexicon pattern with its category and severity."""
+
+    category: str
+    severity: str
+    language: str
+    pattern: str  # as written, macros substituted
+    items: list[Item]
+
+
+@dataclass(frozen=True, slots=True)
+class Lexicon:
+    """One language's phrases and safe idioms."""
+
+    language: str
+    name: str
+    boundaries: bool
+    accents: bool
+    phrases: tuple[Phrase, ...]
+    safe: tuple[list[Item], ...]
+
+
+_MACRO: Final = re.compile(r"\{(\w+)\}")
+
+
+def _substitute(pattern: str, macros: dict[str, str]) -> str:
+    for _ in range(8):
+        if "{" not in pattern:
+            return pattern
+        pattern = _MACRO.sub(lambda m: macros[m.group(1)], pattern)
+    raise ValueError(f"macros nest too deeply in {pattern!r}")
+
+
+def _parse_checked(pattern: str, where: str) -> list[Item]:
+    items = parse(pattern)
+    starts = list(itertools.islice(_split(items), MAX_FIRST_WORDS + 1))
+    if len(starts) > MAX_FIRST_WORDS:
+        raise ValueError(f"{where}: {pattern!r} has more than {MAX_FIRST_WORDS} first words")
+    if any(not word and not rest for word, rest in starts):
+        raise ValueError(f"{where}: {pattern!r} can match the empty string")
+    return items
+
+
+def read_lexicon(path: Path) -> Lexicon:
+    """Parse and check one lexicon file."""
+    data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+    code = str(data["language"])
+    if code != path.stem:
+        raise ValueError(f"{path.name}: language {code!r} does not match the file name")
+    macros = {str(k): str(v) for k, v in data.get("macros", {}).items()}
+    prefixes = [str(p) for p in data.get("prefixes", [])]
+    lead = "(" + "|".join([*prefixes, ""]) + ")" if prefixes else ""
+    phrases: list[Phrase] = []
+    for group in data.get("phrases", []):
+        category, severity = str(group["category"]), str(group["severity"])
+        if category not in CATEGORIES or severity not in SEVERITIES:
+            raise ValueError(f"{path.name}: unknown category or severity {category}/{severity}")
+        for raw in group["patterns"]:
+            pattern = _substitute(str(raw), macros)
+            items = _parse_checked(lead + pattern, path.name)
+            phrases.append(Phrase(category, severity, code, pattern, items))
+    safe = tuple(
+        _parse_checked(lead + _substitute(str(raw), macros), path.name)
+        for raw in data.get("safe", {}).get("patterns", [])
+    )
+    return Lexicon(
+        language=code,
+        name=str(data.get("name", code)),
+        boundaries=bool(data.get("boundaries", True)),
+        accents=bool(data.get("accents", False)),
+        phrases=tuple(phrases),
+        safe=safe,
+    )
+
+
+@cache
+def lexicons() -> dict[str, Lexicon]:
+    """Every lexicon in ``lexicon/``, read once, by language code."""
+    return {p.stem: read_lexicon(p) for p in sorted(LEXICON_DIR.glob("*.toml"))}
+
+
+def languages() -> tuple[str, ...]:
+    """The language codes that have a lexicon."""
+    return tuple(lexicons())
+
+
+# --- The trie and its regular expression ------------------------------------------------
+
+
+class _Node:
+    __slots__ = ("children", "tails")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.tails: dict[str, int] = {}  # regex of the rest of a pattern -> leaf number
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class _Leaf:
+    phrase: Phrase
+    start: str  # the raw first word of the pattern (one option of its alternatives)
+    rest: list[Item]
+    accents: bool
+
+    def term(self, text: str, start: int, end: int) -> str:
+        """The concrete lexicon form behind a match, for people to read."""
+        pattern, names = _explainer(self)
+        match = pattern.fullmatch(text, start, end)
+        if match is None:
+            return self.phrase.pattern
+        return " ".join((self.start + _display(self.rest, match, names)).split())
+
+
+@lru_cache(maxsize=1024)
+def _explainer(leaf: _Leaf) -> tuple[re.Pattern[str], dict[tuple[int, int], str]]:
+    """The leaf's pattern with a named group per option, to tell which options matched."""
+    names: dict[tuple[int, int], str] = {}
+    first = _start_tokens(leaf.start, accents=leaf.accents)
+    regex = "".join(first) + _regex(leaf.rest, accents=leaf.accents, names=names, after=first)
+    return re.compile(regex), names
+
+
+def _start_tokens(start: str, *, accents: bool) -> list[str]:
+    return _fuse(_tokens(_canonical(start, strip=not accents), accents=accents))
+
+
+# Each script gets its own expression, scanned only when a message contains that script.
+_SCRIPTS: Final = {
+    "latin": "a-z\u00c0-\u024f\u1e00-\u1eff",
+    "cyrillic": "\u0370-\u052f",
+    "arabic": "\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\ufb50-\ufdff\ufe70-\ufeff",
+    "indic": "\u0900-\u0dff",
+}
+_OTHER: Final = "other"  # CJK, kana, hangul and everything else
+_SCRIPT_RX: Final = {name: re.compile(f"[{chars}]") for name, chars in _SCRIPTS.items()}
+_OTHER_RX: Final = re.compile(
+    "[^\\x00-\\x7f\u0080-\u00bf\u2000-\u206f" + "".join(_SCRIPTS.values()) + "]"
+)
+_LATIN_ONLY: Final = frozenset({"latin"})
+# Letters only Vietnamese uses (a-breve, d-stroke, o/u-horn, tone-marked vowels): only then
+# is a second, accent-keeping pass for the accent-sensitive lexicons worth its cost.
+_VIETNAMESE: Final = re.compile(
+    "[\u0102\u0103\u0110\u0111\u01a0\u01a1\u01af\u01b0\u1ea0-\u1ef9\u031b\u0309\u0323]"
+)
+
+
+def _script(ch: str) -> str:
+    for name, rx in _SCRIPT_RX.items():
+        if rx.match(ch):
+            return name
+    return _OTHER
+
+
+def _scripts_in(text: str) -> frozenset[str]:
+    if text.isascii():
+        return _LATIN_ONLY
+    found = {name for name, rx in _SCRIPT_RX.items() if rx.search(text)}
+    if _OTHER_RX.search(text):
+        found.add(_OTHER)
+    return frozenset(found)
+
+
+class _Trie:
+    """First words of patterns in character tries (one per script and boundary kind); the
+    rest of each pattern hangs below its first word as a tail."""
+
+    def __init__(self, *, accents: bool) -> None:
+        self.accents = accents
+        self.roots: dict[tuple[str, bool], _Node] = {}
+        self.leaves: list[_Leaf | None] = []
+
+    def add(self, items: list[Item], *, bounded: bool, phrase: Phrase | None) -> None:
+        for start, rest in _split(items):
+            letter = _canonical(start, strip=not self.accents)[:1]
+            node = self.roots.setdefault((_script(letter) if letter else "latin", bounded), _Node())
+            first = _start_tokens(start, accents=self.accents)
+            for token in first:
+                node = node.children.setdefault(token, _Node())
+            tail = _regex(rest, accents=self.accents, after=first)
+            if tail not in node.tails:
+                node.tails[tail] = len(self.leaves)
+                self.leaves.append(_Leaf(phrase, start, rest, self.accents) if phrase else None)
+
+    def _emit(self, node: _Node, stop: str, order: list[int] | None) -> str:
+        alternatives = [t + self._emit(child, stop, order) for t, child in node.children.items()]
+        for tail, leaf in sorted(node.tails.items(), key=lambda kv: -len(kv[0])):
+            alternatives.append(tail + ("()" if order is not None else "") + stop)
+            if order is not None:
+                order.append(leaf)
+        if len(alternatives) == 1:
+            return alternatives[0]
+        return "(?:" + "|".join(alternatives) + ")"
+
+    def scripts(self) -> list[str]:
+        return list(dict.fromkeys(script for script, _ in self.roots))
+
+    def compile(
+        self, script: str | None, *, groups: bool
+    ) -> tuple[re.Pattern[str], tuple[_Leaf | None, ...]] | None:
+        """One expression for the patterns that start in ``script`` (every script: None),
+        and the leaf behind each group number (each leaf is an empty group)."""
+        order: list[int] | None = [] if groups else None
+        parts = []
+        for (root_script, bounded), root in self.roots.items():
+            if script is None or root_script == script:
+                body = self._emit(root, _STOP if bounded else "", order)
+                parts.append((_START if bounded else "") + "(?:" + body + ")")
+        if not parts:
+            return None
+        leaves = (None, *(self.leaves[i] for i in order or ()))
+        return re.compile("|".join(parts)), leaves
+
+
+@dataclass(frozen=True, slots=True)
+class _Scanner:
+    expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | None, ...]]]  # by script
+    safe: re.Pattern[str] | None
+
+    def _is_safe(self, text: str, start: int, end: int) -> bool:
+        if self.safe is None:
+            return False
+        pos = max(0, start - _SAFE_REACH)
+        while (m := self.safe.search(text, pos)) is not None and m.start() < end:
+            if m.end() > start:
+                return True
+            pos = m.start() + 1
+        return False
+
+    def scan(self, text: str, scripts: frozenset[str]) -> CrisisHit | None:
+        """The most severe hit in ``text`` that no safe idiom overlaps (first on a tie)."""
+        best: tuple[_Leaf, int, int] | None = None
+        for script, (pattern, leaves) in self.expressions.items():
+            if script not in scripts:
+                continue
+            pos = 0
+            while (m := pattern.search(text, pos)) is not None:
+                start, end = m.span()
+                leaf = leaves[m.lastindex or 0]
+                if leaf is None or self._is_safe(text, start, end):
+                    pos = start + 1
+                    continue
+                if best is None or _RANK[leaf.phrase.severity] > _RANK[best[0].phrase.severity]:
+                    best = (leaf, start, end)
+                    if leaf.phrase.severity == "high":
+                        break
+                pos = end
+        if best is None:
+            return None
+        leaf, start, end = best
+        phrase = leaf.phrase
+        term = leaf.term(text, start, end)
+        return CrisisHit(phrase.category, term, phrase.language, phrase.severity)
+
+
+def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
+    phrases, safe = _Trie(accents=accents), _Trie(accents=accents)
+    for lex in selected:
+        for phrase in lex.phrases:
+            phrases.add(phrase.items, bounded=lex.boundaries, phrase=phrase)
+        for items in lex.safe:
+            safe.add(items, bounded=lex.boundaries, phrase=None)
+    expressions = {}
+    for script in phrases.scripts():
+        compiled = phrases.compile(script, groups=True)
+        if compiled is not None:
+            expressions[script] = compiled
+    if not expressions:
+        return None
+    compiled_safe = safe.compile(None, groups=False)
+    return _Scanner(expressions, compiled_safe[0] if compiled_safe else None)
+
+
+@dataclass(frozen=True, slots=True)
+class _Detector:
+    plain: _Scanner | None  # lexicons matched on accent-stripped text
+    accented: _Scanner | None  # accent-sensitive lexicons, matched on the accented text
+
+
+@lru_cache(maxsize=64)
+def _detector(codes: frozenset[str]) -> _Detector:
+    selected = [lex for code, lex in lexicons().items() if code in codes]
+    return _Detector(
+        plain=_scanner([lex for lex in selected if not lex.accents], accents=False),
+        accented=_scanner([lex for lex in selected if lex.accents], accents=True),
+    )
+
+
+@cache
+def _all_codes() -> frozenset[str]:
+    return frozenset(lexicons())
+
+
+def _select(languages: Sequence[str] | None) -> frozenset[str]:
+    """Known lexicon codes among ``languages`` ("pt-BR" counts as "pt"); all when none."""
+    known = _all_codes()
+    if languages is None:
+        return known
+    wanted = frozenset(re.split(r"[-_]", code.lower(), maxsplit=1)[0] for code in languages)
+    return (wanted & known) or known
+
+
+def preload() -> None:
+    """Read the lexicons and compile the all-languages expressions now."""
+    _detector(_all_codes())
+
+
+def _scans(text: str, detector: _Detector) -> Iterator[CrisisHit | None]:
+    prepared = _prepare(text, strip=True)
+    scripts = _scripts_in(prepared)
+    stripped = _variants(prepared)
+    if detector.plain is not None:
+        for variant in stripped:
+            yield detector.plain.scan(variant, scripts)
+    if detector.accented is not None:
+        accented = stripped
+        if not text.isascii() and _VIETNAMESE.search(text):
+            accented = _variants(_prepare(text, strip=False))
+        for variant in accented:
+            yield detector.accented.scan(variant, scripts)
+
+
+def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | None:
+    """The most severe crisis phrase in ``text``, or ``None``.
+
+    ``languages=None`` tries every lexicon (messages are often not in the profile's
+    language); otherwise only the given codes. Unknown codes are ignored, and when none is
+    known every lexicon is used, so detection is never switched off by accident.
+    """
+    if not text or text.isspace():
+        return None
+    best: CrisisHit | None = None
+    for hit in _scans(text, _detector(_select(languages))):
+        if hit is not None and (best is None or _RANK[hit.severity] > _RANK[best.severity]):
+            best = hit
+            if hit.severity == "high":
+                break
+    return best

@@ -1,0 +1,175 @@
+"""Measure the crisis detector on a labelled set: recall, false-positive rate, speed.
+
+The set is a TSV file with a header and the columns ``language``, ``label`` (1 = should
+be reported, 0 = should not) and ``text``. Run ``python -m peerpath.safety.evaluate
+[path]`` to print the report and the timing.
+"""
+
+from __future__ import annotations
+
+import csv
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from peerpath.safety.crisis import CrisisHit, detect, preload
+
+LABELLED_SET: Final = Path(__file__).with_name("tests") / "crisis_labelled.tsv"
+# A typical ~100-character chat message with no crisis language, for the timing.
+TYPICAL_MESSAGE: Final = (
+    "Honestly this week has been rough with exams and work, but this group helps. "
+    "Anyone else stressed?"
+)
+
+
+@dataclass(slots=True)
+class Counts:
+    """Confusion counts for one slice of the set."""
+
+    tp: int = 0
+    fn: int = 0
+    fp: int = 0
+    tn: int = 0
+
+    @property
+    def positives(self) -> int:
+        return self.tp + self.fn
+
+    @property
+    def negatives(self) -> int:
+        return self.fp + self.tn
+
+    @property
+    def recall(self) -> float:
+        """Share of positives reported (1.0 when there are none)."""
+        return self.tp / self.positives if self.positives else 1.0
+
+    @property
+    def false_positive_rate(self) -> float:
+        """Share of negatives reported (0.0 when there are none)."""
+        return self.fp / self.negatives if self.negatives else 0.0
+
+    def add(self, *, label: bool, reported: bool) -> None:
+        if label:
+            self.tp, self.fn = self.tp + reported, self.fn + (not reported)
+        else:
+            self.fp, self.tn = self.fp + reported, self.tn + (not reported)
+
+
+@dataclass(frozen=True, slots=True)
+class Mistake:
+    """A line the detector got wrong: a missed positive or a reported negative."""
+
+    line: int
+    language: str
+    label: bool
+    text: str
+    hit: CrisisHit | None
+
+
+@dataclass(slots=True)
+class Report:
+    """Overall and per-language counts, and every mistake."""
+
+    overall: Counts = field(default_factory=Counts)
+    per_language: dict[str, Counts] = field(default_factory=dict)
+    mistakes: list[Mistake] = field(default_factory=list)
+
+    @property
+    def misses(self) -> list[Mistake]:
+        """Positives the detector did not report."""
+        return [m for m in self.mistakes if m.label]
+
+    @property
+    def false_alarms(self) -> list[Mistake]:
+        """Negatives the detector reported."""
+        return [m for m in self.mistakes if not m.label]
+
+    def format(self) -> str:
+        """A plain-text table of the figures, then the mistakes."""
+        rows = [f"{'lang':<6}{'pos':>5}{'neg':>5}{'recall':>8}{'FPR':>7}  (tp fn fp tn)"]
+        slices = [*sorted(self.per_language.items()), ("ALL", self.overall)]
+        for name, c in slices:
+            rows.append(
+                f"{name:<6}{c.positives:>5}{c.negatives:>5}{c.recall:>8.3f}"
+                f"{c.false_positive_rate:>7.3f}  ({c.tp} {c.fn} {c.fp} {c.tn})"
+            )
+        for m in self.mistakes:
+            kind = "MISS " if m.label else "FALSE"
+            found = f"  <- {m.hit.category}/{m.hit.severity} {m.hit.term!r}" if m.hit else ""
+            rows.append(f"{kind} line {m.line} [{m.language}] {m.text}{found}")
+        return "\n".join(rows)
+
+
+def read_labelled(path: Path | str = LABELLED_SET) -> list[tuple[int, str, bool, str]]:
+    """(line number, language, label, text) for every row of a labelled TSV file."""
+    rows = []
+    with Path(path).open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader)
+        if header != ["language", "label", "text"]:
+            raise ValueError(f"unexpected header {header!r}")
+        for number, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            language, label, text = row
+            if label not in ("0", "1"):
+                raise ValueError(f"line {number}: label must be 0 or 1, not {label!r}")
+            rows.append((number, language, label == "1", text))
+    return rows
+
+
+def evaluate_labelled(
+    path: Path | str = LABELLED_SET,
+    *,
+    detector: Callable[[str], CrisisHit | None] = detect,
+) -> Report:
+    """Run ``detector`` (all languages by default) over a labelled set."""
+    report = Report()
+    for number, language, label, text in read_labelled(path):
+        hit = detector(text)
+        reported = hit is not None
+        report.overall.add(label=label, reported=reported)
+        report.per_language.setdefault(language, Counts()).add(label=label, reported=reported)
+        if reported != label:
+            report.mistakes.append(Mistake(number, language, label, text, hit))
+    return report
+
+
+def time_detect(texts: Sequence[str], *, rounds: int = 200) -> float:
+    """Median microseconds per ``detect`` call over ``texts``, lexicons already compiled."""
+    preload()
+    samples = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for text in texts:
+            detect(text)
+        samples.append((time.perf_counter() - start) / len(texts))
+    return statistics.median(samples) * 1e6
+
+
+def main(argv: Sequence[str] = ()) -> int:
+    """Print the report for a labelled set (default: the package's own) and the timing."""
+    path = Path(argv[0]) if argv else LABELLED_SET
+    start = time.perf_counter()
+    preload()
+    compile_ms = (time.perf_counter() - start) * 1e3
+    report = evaluate_labelled(path)
+    texts = [text for _, _, _, text in read_labelled(path)]
+    out = [
+        report.format(),
+        f"lexicons read and compiled in {compile_ms:.0f} ms",
+        f"detect(), typical {len(TYPICAL_MESSAGE)}-char message, all languages: "
+        f"{time_detect([TYPICAL_MESSAGE], rounds=2000):.1f} us",
+        f"detect(), mean over the labelled set: {time_detect(texts, rounds=20):.1f} us",
+    ]
+    sys.stdout.write("\n".join(out) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
