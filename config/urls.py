@@ -17,6 +17,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("", include("peerpath.mentorship.urls")),
     path("", include("peerpath.progression.urls")),
+    path("rooms/", include("peerpath.rooms.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -319,6 +319,125 @@ def _pair_of(cell: Cell) -> str:
     return str(pair.pk)
 
 
+# --- Room objects -----------------------------------------------------------------------------
+
+
+def _band_room(teen: bool, *, moderated_by: User | None = None) -> Any:
+    """The open room of a band (members and listeners, no lock), created once; with
+    ``moderated_by``, a fresh room of that band with that person appointed as its moderator."""
+    from peerpath.rooms.models import Room, RoomCommunity, RoomStaff, RoomStaffKind
+
+    band = "teen" if teen else "adult"
+    community, _ = RoomCommunity.objects.get_or_create(
+        slug=f"w-{band}-rooms", defaults={"name": f"w {band} rooms"}
+    )
+    fields = {"category": "member_support", "community": community, "band": band}
+    if moderated_by is None:
+        room, _ = Room.objects.get_or_create(
+            slug=f"w-{band}-room",
+            defaults={**fields, "name": f"w {band} room", "audience": "everyone"},
+        )
+        return room
+    n = next(_fresh)
+    room = Room.objects.create(
+        slug=f"w-{band}-room-{n}", name=f"w {band} room {n}", audience="everyone", **fields
+    )
+    RoomStaff.objects.create(user=moderated_by, kind=RoomStaffKind.MODERATOR, room=room)
+    return room
+
+
+def _room_of_cell(cell: Cell) -> Any:
+    """own: a fresh room of the actor's band that they moderate (an appointment); same/other
+    band: the open room of that band."""
+    if cell.relation == "own":
+        actor = _actor(cell)
+        return _band_room(actor.is_teen, moderated_by=actor)
+    return _band_room(_by_band(cell, True, False))
+
+
+def _message_of(cell: Cell) -> str:
+    """A fresh message by the cell's person (own: the actor) in the open room of their band."""
+    from peerpath.rooms.models import RoomMessage
+
+    sender = _target_user(cell)
+    return str(RoomMessage.objects.create(room=_band_room(sender.is_teen), sender=sender).pk)
+
+
+def _sanction_of(cell: Cell) -> str:
+    """A fresh mute on the cell's person (own: the actor) in the open room of their band."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from peerpath.rooms.models import Sanction
+
+    user = _target_user(cell)
+    mute = Sanction.objects.create(
+        user=user,
+        kind="mute",
+        room=_band_room(user.is_teen),
+        reason="matrix",
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    return str(mute.pk)
+
+
+def _report_of(cell: Cell) -> str:
+    """A fresh open report of a peer's message: own = filed by the actor (in their band);
+    same/other band = filed by a fresh listener of that band."""
+    from peerpath.rooms.models import Report, RoomMessage
+
+    world = cell.world
+    teen = _actor(cell).is_teen if cell.relation == "own" else _by_band(cell, True, False)
+    reporter = _actor(cell) if cell.relation == "own" else _fresh_listener(teen)
+    sender = world.teen_peer if teen else world.adult_peer
+    message = RoomMessage.objects.create(room=_band_room(teen), sender=sender)
+    return str(Report.objects.create(message=message, reporter=reporter, reason="spam").pk)
+
+
+def _alert_of(cell: Cell) -> str:
+    """A fresh crisis alert about a message by the cell's person (own: the actor)."""
+    from peerpath.rooms.models import CrisisAlert, RoomMessage
+
+    user = _target_user(cell)
+    room = _band_room(user.is_teen)
+    message = RoomMessage.objects.create(room=room, sender=user, crisis=True)
+    alert = CrisisAlert.objects.create(
+        message=message,
+        room=room,
+        user=user,
+        category="suicide",
+        term="matrix",
+        language="en",
+        severity="high",
+    )
+    return str(alert.pk)
+
+
+def _session_for(cell: Cell, *, running: bool) -> str:
+    """A fresh session hosted by the cell's person (own: the actor) in the open room of their
+    band: about to start (it can be started or cancelled), or running (it can be ended)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from peerpath.rooms.models import RoomSession
+
+    host = _target_user(cell)
+    now = timezone.now()
+    starts = now - dt.timedelta(minutes=1) if running else now + dt.timedelta(minutes=5)
+    session = RoomSession.objects.create(
+        room=_band_room(host.is_teen),
+        kind="support_session",
+        title="matrix",
+        host=host,
+        starts_at=starts,
+        ends_at=starts + dt.timedelta(hours=1),
+        started_at=starts if running else None,
+    )
+    return str(session.pk)
+
+
 #: Later issues add placeholders for their objects (rooms, programs...), each with an
 #: object in the actor's band, one in the other band, one the actor owns, and a missing key.
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -332,6 +451,15 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     "application": Placeholder(_application_of, MISSING_ID),
     "certificate": Placeholder(_certificate_of, "A" * 22),
     "pair": Placeholder(_pair_of, MISSING_ID),
+    "room": Placeholder(lambda cell: str(_room_of_cell(cell).slug), "w-no-such-room"),
+    "room_id": Placeholder(lambda cell: str(_room_of_cell(cell).pk), MISSING_ID),
+    "message": Placeholder(_message_of, MISSING_ID),
+    "person": Placeholder(lambda cell: str(_target_user(cell).pk), MISSING_ID),
+    "sanction": Placeholder(_sanction_of, MISSING_ID),
+    "report": Placeholder(_report_of, MISSING_ID),
+    "alert": Placeholder(_alert_of, MISSING_ID),
+    "session": Placeholder(lambda cell: _session_for(cell, running=False), MISSING_ID),
+    "live_session": Placeholder(lambda cell: _session_for(cell, running=True), MISSING_ID),
 }
 
 
@@ -434,6 +562,29 @@ def describe_http(response: HttpResponseBase) -> str:
     return f"{response.status_code}" + (f" -> {location}" if location else "")
 
 
+async def refused_after_accept(socket: Any) -> int | None:
+    """The close code when a consumer accepted only to refuse at once (the room socket does,
+    so a browser can read why: a ``{"type": "closed"}`` frame, then the close); None when its
+    first frame is anything else (a hello) or it sends nothing."""
+    import json
+
+    if await socket.receive_nothing(timeout=3, interval=0.01):
+        return None
+    first = await socket.receive_output(timeout=3)
+    if first["type"] == "websocket.close":
+        return int(first.get("code") or 1000)
+    if first["type"] != "websocket.send":
+        return None
+    try:
+        frame = json.loads(first.get("text") or "")
+    except ValueError:
+        return None
+    if not isinstance(frame, dict) or frame.get("type") != "closed":
+        return None
+    then = await socket.receive_output(timeout=3)
+    return int(then.get("code") or 1000) if then["type"] == "websocket.close" else None
+
+
 def ws_connect(app: Any, path: str, actor: User | None) -> tuple[bool, int | None]:
     """Open a WebSocket as ``actor`` through ``app`` with Channels' WebsocketCommunicator;
     (accepted, close code if rejected)."""
@@ -443,8 +594,11 @@ def ws_connect(app: Any, path: str, actor: User | None) -> tuple[bool, int | Non
     async def attempt() -> tuple[bool, int | None]:
         socket = ws.communicator(app, path, cookie=cookie)
         accepted, detail = await socket.connect(timeout=3)
+        refused_code = await refused_after_accept(socket) if accepted else None
         # What a server sends once the socket is gone: the consumer then stops.
         await socket.disconnect()
+        if refused_code is not None:
+            return False, refused_code
         return bool(accepted), None if accepted else int(detail or 1000)
 
     result: tuple[bool, int | None] = async_to_sync(attempt)()

@@ -209,6 +209,8 @@ def can_post(
 def _target_ok(viewer: Viewer, target: Viewer, room: Room) -> Decision:
     if viewer.user_id == target.user_id:
         return Decision.deny("You cannot moderate yourself.")
+    if not band_matches(target, room) and not target.is_staff:
+        return Decision.deny("No such person in this room.")
     if target.is_staff:
         return Decision.deny("Staff cannot be sanctioned in rooms.")
     if is_moderator(target, room) and not viewer.is_staff:

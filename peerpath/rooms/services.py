@@ -507,6 +507,8 @@ def lift(
             allowed = s.community_id in v.moderates_communities or v.is_global_moderator
         if not allowed:
             raise NotFound("No such sanction.")
+        if s.user_id == actor.pk and not v.is_staff:
+            raise Forbidden("You cannot lift a sanction on yourself.")
         if s.lifted_at is not None:
             raise Conflict("This was already lifted.")
         s.lifted_at, s.lifted_by = now, actor

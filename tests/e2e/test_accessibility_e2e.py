@@ -61,7 +61,7 @@ def test_signed_in_pages_are_accessible(page: Page, live_asgi_server: LiveServer
     page.locator("#id_password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Log in", exact=True).click()
     page.wait_for_url(f"{live_asgi_server.url}/")
-    for path in ["/", "/accounts/profile/", "/accounts/people/axe-peer/", "/path/"]:
+    for path in ["/", "/accounts/profile/", "/accounts/people/axe-peer/", "/path/", "/rooms/"]:
         assert_accessible(page, path)
 
 

@@ -88,3 +88,7 @@ class Command(BaseCommand):
             f"Ladder evaluated: {ladder.changes:,} awards for {ladder.users:,} people "
             f"in {ladder.seconds:.1f} s."
         )
+        # Room activity last: room locks are checked against the awards just evaluated.
+        from peerpath.demo.rooms import seed_rooms
+
+        self.stdout.write(seed_rooms(seed=options["seed"], anchor=anchor).line())

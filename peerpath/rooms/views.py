@@ -1,0 +1,829 @@
+"""Rooms pages. Thin: parse input (forms), ask a policy/selector, write through a service.
+
+Who may do what is ``rooms.policies``; the facts they read come from ``rooms.selectors``.
+A room of the other age band (or a missing one) is a plain 404, identical to a missing room;
+a room the person may not enter (badge lock, audience, ban, kick) is a 403 page that says why
+and what unlocks it.
+
+Actions (moderation, reports, blocks, sessions) are POST-only and CSRF-protected. They answer
+in the form the caller asked for:
+
+* ``Accept: application/json`` (the room page's script): ``{"ok": true, "message": ...}``, or
+  ``{"ok": false, "error": ..., "fields": {...}}`` with the refusal's 4xx status;
+* an htmx request: the ``rooms/_outcome.html`` partial, with the same status;
+* a plain form post (no JavaScript): a redirect back with a flash message, or a page with the
+  refusal and its status (a 404 is the site's standard "not found" page).
+
+Before any input is validated, the object is looked up and the person's right to act there
+checked, so somebody without that right learns nothing from validation errors, and a hidden
+object answers exactly like a missing one. Services check everything again and raise
+``core.errors.Refused``; nothing is written when they refuse.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.forms import Form
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.middleware import HtmxDetails
+
+from peerpath.accounts import policies as account_policies
+from peerpath.accounts.models import User
+from peerpath.core.decisions import Decision
+from peerpath.core.errors import NotFound, Refused
+from peerpath.rooms import locks, policies, selectors, services
+from peerpath.rooms.forms import (
+    BAN_SCOPE_CHOICES,
+    MODERATION_FORMS,
+    SLOW_MODE_CHOICES,
+    AlertNoteForm,
+    OptionalReasonForm,
+    PauseForm,
+    ReportForm,
+    ResolveReportForm,
+    RoomFilterForm,
+    SessionForm,
+    SlowModeForm,
+)
+from peerpath.rooms.models import (
+    MESSAGE_MAX_CHARS,
+    CrisisAlert,
+    Report,
+    Room,
+    RoomCategory,
+    RoomMessage,
+    RoomSession,
+    Sanction,
+    SanctionKind,
+)
+from peerpath.rooms.policies import Lock, Standing, Viewer
+
+NO_SUCH_ROOM = "No such room."
+NO_SUCH_MESSAGE = "No such message."
+NO_SUCH_PERSON = "No such person."
+NO_SUCH_REPORT = "No such report."
+NO_SUCH_ALERT = "No such alert."
+SANCTIONS_SHOWN = 50
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+def _user(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
+    return user
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _back(request: HttpRequest, fallback: str) -> str:
+    """Where a plain form post returns: a safe local ``next`` field, else ``fallback``."""
+    target = request.POST.get("next", "")
+    if (
+        target.startswith("/")
+        and len(target) <= 500
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return target
+    return fallback
+
+
+def _done(
+    request: HttpRequest, message: str, *, back: str, data: dict[str, Any] | None = None
+) -> HttpResponse:
+    if _wants_json(request):
+        return JsonResponse({"ok": True, "message": message, **(data or {})})
+    if _is_htmx(request):
+        return TemplateResponse(request, "rooms/_outcome.html", {"ok": True, "message": message})
+    messages.success(request, message)
+    return redirect(back)
+
+
+def _refused(
+    request: HttpRequest,
+    message: str,
+    status: int,
+    *,
+    back: str,
+    fields: dict[str, list[str]] | None = None,
+) -> HttpResponse:
+    if _wants_json(request):
+        payload: dict[str, Any] = {"ok": False, "error": message}
+        if fields:
+            payload["fields"] = fields
+        return JsonResponse(payload, status=status)
+    if _is_htmx(request):
+        return TemplateResponse(
+            request, "rooms/_outcome.html", {"ok": False, "message": message}, status=status
+        )
+    if status == 404:
+        raise Http404(message)  # the site's standard page: a hidden object looks missing
+    context = {"message": message, "back": back}
+    return TemplateResponse(request, "rooms/refused.html", context, status=status)
+
+
+def _form_errors(form: Form) -> tuple[str, dict[str, list[str]]]:
+    fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+    text = " ".join(e for errors in fields.values() for e in errors)
+    return text or "Please check what you entered.", fields
+
+
+def _invalid(request: HttpRequest, form: Form, *, back: str) -> HttpResponse:
+    text, fields = _form_errors(form)
+    return _refused(request, text, 400, back=back, fields=fields)
+
+
+# --- Lookups: the object, if this person may see it at all ------------------------------------
+
+
+def _viewer(request: HttpRequest, now: dt.datetime | None = None) -> tuple[User, Viewer]:
+    user = _user(request)
+    return user, selectors.viewer(user, now=now)
+
+
+def _room(v: Viewer, slug: str) -> Room:
+    room = selectors.room_for(v, slug)
+    if room is None:
+        raise NotFound(NO_SUCH_ROOM)
+    return room
+
+
+def _message(v: Viewer, message_id: int) -> RoomMessage:
+    m = RoomMessage.objects.select_related("room__community").filter(pk=message_id).first()
+    if m is None or not policies.can_see_room(v, m.room):
+        raise NotFound(NO_SUCH_MESSAGE)
+    return m
+
+
+def _report(v: Viewer, report_id: int) -> Report:
+    """An open or handled report, for a moderator of its room only."""
+    report = Report.objects.select_related("message__room").filter(pk=report_id).first()
+    if report is None or not policies.is_moderator(v, report.message.room):
+        raise NotFound(NO_SUCH_REPORT)
+    return report
+
+
+def _alert(v: Viewer, alert_id: int) -> CrisisAlert:
+    alert = CrisisAlert.objects.select_related("room").filter(pk=alert_id).first()
+    if alert is None or not policies.is_moderator(v, alert.room):
+        raise NotFound(NO_SUCH_ALERT)
+    return alert
+
+
+def _person_in_band(room: Room, user_id: int, now: dt.datetime) -> User:
+    """Someone a sanction in ``room`` may name: an active account of the room's band."""
+    target: User | None = User.objects.filter(pk=user_id, is_active=True).first()
+    if target is None or target.age_band_at(now).value != room.band:
+        raise NotFound(NO_SUCH_PERSON)
+    return target
+
+
+def _may_warn(v: Viewer, room: Room) -> Decision:
+    """Moderators, Room Supporters and hosts warn (``policies.can_warn`` without a target)."""
+    if policies.is_moderator(v, room) or policies.is_supporter(v, room):
+        return Decision.allow()
+    if policies.is_host(v, room):
+        return Decision.allow()
+    return Decision.deny("Only moderators, Room Supporters and hosts can warn.")
+
+
+def _room_url(room: Room) -> str:
+    return reverse("rooms:room", args=[room.slug])
+
+
+# --- The room list -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CardView:
+    """A room card with why the viewer cannot enter (bans and kicks included)."""
+
+    card: selectors.RoomCard
+    reason: str  # "" when they can enter
+    locked: bool  # the reason is the badge lock: show what unlocks it
+
+    @property
+    def can_enter(self) -> bool:
+        return not self.reason
+
+
+@dataclass(frozen=True, slots=True)
+class CategoryGroup:
+    value: str
+    label: str
+    cards: list[CardView]
+
+
+def _list_standing(sanctions: list[Sanction], room: Room, now: dt.datetime) -> Standing:
+    """Bans and kicks of one person that apply to ``room`` (from one query for every room)."""
+    banned, banned_until, kicked_until = "", None, None
+    for s in sanctions:
+        applies = s.room_id == room.pk or (
+            s.room_id is None and s.community_id in (None, room.community_id)
+        )
+        if not applies:
+            continue
+        if s.kind == SanctionKind.BAN and not banned:
+            banned, banned_until = s.reason or "no reason given", s.expires_at
+        elif s.kind == SanctionKind.KICK and s.expires_at and s.expires_at > now:
+            kicked_until = max(kicked_until or s.expires_at, s.expires_at)
+    return Standing(banned=banned, banned_until=banned_until, kicked_until=kicked_until)
+
+
+def _card_views(
+    user: User,
+    v: Viewer,
+    cards: list[selectors.RoomCard],
+    *,
+    open_only: bool,
+    now: dt.datetime,
+) -> list[CardView]:
+    sanctions = list(
+        Sanction.objects.in_force(now)
+        .filter(user=user, kind__in=[SanctionKind.BAN, SanctionKind.KICK])
+        .only("kind", "room_id", "community_id", "reason", "expires_at")
+    )
+    out: list[CardView] = []
+    for card in cards:
+        standing = _list_standing(sanctions, card.room, now)
+        decision = policies.can_enter(v, card.room, card.lock, standing, now)
+        reason = "" if decision else decision.reason
+        locked = (
+            bool(reason)
+            and not card.lock.open
+            and not standing.banned
+            and standing.kicked_until is None
+            and bool(policies.audience_allows(v, card.room))
+            and not v.suspended
+        )
+        if open_only and reason:
+            continue
+        out.append(CardView(card=card, reason=reason, locked=locked))
+    return out
+
+
+def _grouped(cards: list[CardView]) -> list[CategoryGroup]:
+    by_category: dict[str, list[CardView]] = {}
+    for c in cards:
+        by_category.setdefault(c.card.room.category, []).append(c)
+    return [
+        CategoryGroup(value, str(label), by_category[value])
+        for value, label in RoomCategory.choices
+        if value in by_category
+    ]
+
+
+@login_required
+@require_safe
+def room_list(request: HtmxHttpRequest) -> HttpResponse:
+    """The rooms of the viewer's age band, grouped by kind, each with why it is closed."""
+    now = timezone.now()
+    user, v = _viewer(request, now)
+    form = RoomFilterForm(request.GET or None)
+    status = 200
+    groups: list[CategoryGroup] = []
+    shown = 0
+    if form.is_bound and not form.is_valid():
+        status = 400
+    else:
+        data: dict[str, Any] = form.cleaned_data if form.is_bound else {}
+        filters = selectors.RoomFilters(
+            q=(data.get("q") or "").strip(),
+            category=data.get("category") or "",
+            audience=data.get("audience") or "",
+            open_only=bool(data.get("open")),
+        )
+        cards = selectors.room_cards(user, v, filters, now=now)
+        views = _card_views(user, v, cards, open_only=filters.open_only, now=now)
+        groups = _grouped(views)
+        shown = len(views)
+    filtered = form.is_bound and any(request.GET.get(k) for k in form.fields)
+    context: dict[str, Any] = {
+        "form": form,
+        "groups": groups,
+        "shown": shown,
+        "filtered": filtered,
+        "can_moderate": policies.can_moderate_anywhere(v),
+        "band": v.band,
+    }
+    template = "rooms/_room_list.html" if request.htmx else "rooms/list.html"
+    return TemplateResponse(request, template, context, status=status)
+
+
+# --- One room ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    session: RoomSession
+    can_run: bool
+
+
+def _enter(user: User, v: Viewer, room: Room, now: dt.datetime) -> tuple[Lock, Standing, Decision]:
+    lock = locks.locks_for(user, [room], now=now)[room.pk]
+    standing = selectors.standing(user.pk, room, now=now)
+    return lock, standing, policies.can_enter(v, room, lock, standing, now)
+
+
+@login_required
+@require_safe
+def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    now = timezone.now()
+    user, v = _viewer(request, now)
+    room = selectors.room_for(v, slug)
+    if room is None:
+        raise Http404(NO_SUCH_ROOM)
+    lock, standing, entry = _enter(user, v, room, now)
+    if not entry:
+        locked = (
+            not lock.open
+            and not standing.banned
+            and not (standing.kicked_until and standing.kicked_until > now)
+            and bool(policies.audience_allows(v, room))
+        )
+        denied = {"room": room, "reason": entry.reason, "lock": lock, "locked": locked}
+        return TemplateResponse(request, "rooms/forbidden.html", denied, status=403)
+    posting = policies.can_post(v, room, lock, standing, now)
+    hidden = standing.blocked_ids
+    page = selectors.HISTORY_PAGE
+    history = selectors.messages_before(room.pk, None, page + 1, hidden)
+    more = len(history) > page
+    history = history[-page:]
+    is_moderator = policies.is_moderator(v, room)
+    sessions = [
+        SessionRow(s, bool(policies.can_run_session(v, room, s.host_id)))
+        for s in selectors.sessions_for_room(room, now=now)
+    ]
+    live = next((row.session for row in sessions if row.session.running), None)
+    context: dict[str, Any] = {
+        "room": room,
+        "history": history,
+        "more_history": more,
+        "first_id": history[0].pk if history else 0,
+        "last_id": history[-1].pk if history else 0,
+        "present": selectors.present_people(room.pk, hidden),
+        "sessions": sessions,
+        "live_session": live,
+        "can_post": bool(posting),
+        "why_not": posting.reason,
+        "is_moderator": is_moderator,
+        "may_warn": bool(_may_warn(v, room)),
+        "can_slow_mode": bool(policies.can_set_slow_mode(v, room)),
+        "can_schedule": bool(policies.can_schedule(v, room)),
+        "can_moderate_anywhere": policies.can_moderate_anywhere(v),
+        "is_staff": v.is_staff,
+        "message_max": MESSAGE_MAX_CHARS,
+        "report_form": ReportForm(auto_id="report_%s"),
+        "slow_mode_choices": SLOW_MODE_CHOICES,
+        "ban_scopes": BAN_SCOPE_CHOICES,
+        "pause_form": PauseForm(auto_id="pause_%s"),
+    }
+    return TemplateResponse(request, "rooms/room.html", context)
+
+
+# --- Moderating people and messages ------------------------------------------------------------
+
+ACTION_DONE = {
+    "warn": "{name} has been warned.",
+    "mute": "{name} is muted until {until}.",
+    "kick": "{name} has been removed from the room.",
+    "ban": "{name} is banned until {until}.",
+}
+
+
+@login_required
+@require_POST
+def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    """Warn, mute, kick or ban the person named by ``target`` in this room."""
+    form_class = MODERATION_FORMS.get(action)
+    if form_class is None:
+        raise Http404("No such action.")
+    back = _back(request, reverse("rooms:room", args=[slug]))
+    now = timezone.now()
+    try:
+        user, v = _viewer(request, now)
+        room = _room(v, slug)
+        decision = _may_warn(v, room) if action == "warn" else policies.can_manage_room(v, room)
+        Refused.unless(decision, status=403)
+        form = form_class(request.POST)
+        if not form.is_valid():
+            return _invalid(request, form, back=back)
+        data = form.cleaned_data
+        target = _person_in_band(room, data["target"], now)
+        common: dict[str, Any] = {
+            "actor": user,
+            "room_id": room.pk,
+            "target_id": target.pk,
+            "reason": data["reason"],
+            "now": now,
+        }
+        if action == "warn":
+            sanction = services.warn(**common)
+        elif action == "mute":
+            sanction = services.mute(**common, minutes=data.get("minutes"))
+        elif action == "kick":
+            sanction = services.kick(**common)
+        else:
+            sanction = services.ban(**common, scope=data["scope"], days=data.get("days"))
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    until = (
+        timezone.localtime(sanction.expires_at).strftime("%d %b %H:%M")
+        if sanction.expires_at
+        else "it is lifted"
+    )
+    message = ACTION_DONE[action].format(name=target.username, until=until)
+    return _done(request, message, back=back, data={"sanction": sanction.pk, "target": target.pk})
+
+
+@login_required
+@require_POST
+def delete_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    back = _back(request, reverse("rooms:list"))
+    try:
+        user, v = _viewer(request)
+        m = _message(v, message_id)
+        back = _back(request, _room_url(m.room))
+        Refused.unless(policies.can_manage_room(v, m.room), status=403)
+        form = OptionalReasonForm(request.POST)
+        if not form.is_valid():
+            return _invalid(request, form, back=back)
+        services.delete_message(actor=user, message_id=m.pk, reason=form.cleaned_data["reason"])
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(request, "The message was removed for everyone.", back=back, data={"id": m.pk})
+
+
+@login_required
+@require_POST
+def report_message(request: HttpRequest, message_id: int) -> HttpResponse:
+    back = _back(request, reverse("rooms:list"))
+    try:
+        user, v = _viewer(request)
+        m = _message(v, message_id)
+        back = _back(request, _room_url(m.room))
+        Refused.unless(policies.can_report(v, m.room, m.sender_id), status=403)
+        form = ReportForm(request.POST)
+        if not form.is_valid():
+            return _invalid(request, form, back=back)
+        report = services.report_message(
+            reporter=user,
+            message_id=m.pk,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+        )
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(
+        request,
+        "Thank you for telling us. A moderator will look at it soon.",
+        back=back,
+        data={"report": report.pk},
+    )
+
+
+@login_required
+@require_POST
+def block_person(request: HttpRequest, user_id: int) -> HttpResponse:
+    """Block someone: they disappear from each other's rooms (and private spaces)."""
+    back = _back(request, reverse("rooms:list"))
+    try:
+        user = _user(request)
+        target: User | None = User.objects.filter(pk=user_id, is_active=True).first()
+        if target is None or not account_policies.can_view_profile(user, target):
+            raise NotFound(NO_SUCH_PERSON)
+        services.block(blocker=user, blocked_id=target.pk)
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(
+        request,
+        f"You blocked {target.username}. You won't see each other's messages in rooms.",
+        back=back,
+        data={"blocked": target.pk},
+    )
+
+
+@login_required
+@require_POST
+def lift_sanction(request: HttpRequest, sanction_id: int) -> HttpResponse:
+    back = _back(request, reverse("rooms:moderation"))
+    try:
+        user = _user(request)
+        form = OptionalReasonForm(request.POST)
+        if not form.is_valid():
+            return _invalid(request, form, back=back)
+        s = services.lift(actor=user, sanction_id=sanction_id, reason=form.cleaned_data["reason"])
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(request, f"The {s.get_kind_display().lower()} was lifted.", back=back)
+
+
+# --- Room controls -------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def slow_mode(request: HttpRequest, slug: str) -> HttpResponse:
+    back = _back(request, reverse("rooms:room", args=[slug]))
+    try:
+        user, v = _viewer(request)
+        room = _room(v, slug)
+        Refused.unless(policies.can_set_slow_mode(v, room), status=403)
+        form = SlowModeForm(request.POST)
+        if not form.is_valid():
+            return _invalid(request, form, back=back)
+        seconds: int = form.cleaned_data["seconds"]
+        services.set_slow_mode(actor=user, room_id=room.pk, seconds=seconds)
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    message = (
+        f"Slow mode is on: one message every {seconds} seconds." if seconds else "Slow mode is off."
+    )
+    return _done(request, message, back=back, data={"slow_mode": seconds})
+
+
+@login_required
+@require_POST
+def pause_room(request: HttpRequest, slug: str) -> HttpResponse:
+    back = _back(request, reverse("rooms:room", args=[slug]))
+    try:
+        user, v = _viewer(request)
+        room = _room(v, slug)
+        Refused.unless(policies.can_manage_room(v, room), status=403)
+        form = PauseForm(request.POST)
+        if not form.is_valid():
+            return _invalid(request, form, back=back)
+        services.lock_room(actor=user, room_id=room.pk, reason=form.cleaned_data["reason"])
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(
+        request,
+        "The room is paused: everyone can read, only moderators can write.",
+        back=back,
+        data={"paused": True},
+    )
+
+
+@login_required
+@require_POST
+def unpause_room(request: HttpRequest, slug: str) -> HttpResponse:
+    back = _back(request, reverse("rooms:room", args=[slug]))
+    try:
+        user, v = _viewer(request)
+        room = _room(v, slug)
+        Refused.unless(policies.can_manage_room(v, room), status=403)
+        services.unlock_room(actor=user, room_id=room.pk)
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(request, "The room is open again.", back=back, data={"paused": False})
+
+
+# --- The moderation queue ------------------------------------------------------------------------
+
+
+def _sanctions_in_force(v: Viewer, now: dt.datetime) -> list[Sanction]:
+    """Sanctions in force in rooms this person moderates (staff: every room, and bans that
+    apply everywhere), newest first."""
+    qs = Sanction.objects.in_force(now).select_related("user", "room", "community", "created_by")
+    if not v.is_staff:
+        rooms = selectors.moderated_rooms(v)
+        communities = rooms.values("community_id")
+        qs = qs.filter(Q(room__in=rooms) | Q(room__isnull=True, community_id__in=communities))
+    return list(qs.order_by("-created_at", "-id")[:SANCTIONS_SHOWN])
+
+
+def _queue_page(
+    request: HttpRequest,
+    v: Viewer,
+    *,
+    error: str = "",
+    status: int = 200,
+    failed: tuple[str, int, Form] | None = None,
+) -> HttpResponse:
+    now = timezone.now()
+    queue = selectors.moderation_queue(v)
+    context = {
+        "queue": queue,
+        "sanctions": _sanctions_in_force(v, now),
+        "error": error,
+        # (kind, object id, form) of a form that failed, to show its errors in place
+        "failed": failed,
+        "resolve_form": ResolveReportForm(),
+        "alert_form": AlertNoteForm(),
+    }
+    return TemplateResponse(request, "rooms/moderation.html", context, status=status)
+
+
+def _moderator(request: HttpRequest) -> tuple[User, Viewer]:
+    user, v = _viewer(request)
+    if not policies.can_moderate_anywhere(v):
+        raise Http404("No such page.")
+    return user, v
+
+
+@login_required
+@require_safe
+def moderation_queue(request: HttpRequest) -> HttpResponse:
+    _, v = _moderator(request)
+    return _queue_page(request, v)
+
+
+@login_required
+@require_POST
+def resolve_report(request: HttpRequest, report_id: int) -> HttpResponse:
+    back = reverse("rooms:moderation")
+    try:
+        user, v = _viewer(request)
+        report = _report(v, report_id)
+        form = ResolveReportForm(request.POST, auto_id=f"report-{report.pk}_%s")
+        if not form.is_valid():
+            if _wants_json(request) or _is_htmx(request):
+                return _invalid(request, form, back=back)
+            return _queue_page(request, v, status=400, failed=("report", report.pk, form))
+        services.resolve_report(
+            actor=user,
+            report_id=report.pk,
+            status=form.cleaned_data["status"],
+            outcome=form.cleaned_data["outcome"],
+        )
+    except Refused as exc:
+        if exc.status != 404 and not (_wants_json(request) or _is_htmx(request)):
+            return _queue_page(request, v, error=exc.message, status=exc.status)
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(request, "The report is resolved. Thank you.", back=back)
+
+
+@login_required
+@require_POST
+def handle_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+    back = reverse("rooms:moderation")
+    try:
+        user, v = _viewer(request)
+        alert = _alert(v, alert_id)
+        form = AlertNoteForm(request.POST, auto_id=f"alert-{alert.pk}_%s")
+        if not form.is_valid():
+            if _wants_json(request) or _is_htmx(request):
+                return _invalid(request, form, back=back)
+            return _queue_page(request, v, status=400, failed=("alert", alert.pk, form))
+        services.handle_alert(actor=user, alert_id=alert.pk, note=form.cleaned_data["note"])
+    except Refused as exc:
+        if exc.status != 404 and not (_wants_json(request) or _is_htmx(request)):
+            return _queue_page(request, v, error=exc.message, status=exc.status)
+        return _refused(request, exc.message, exc.status, back=back)
+    return _done(request, "Thank you for following up.", back=back)
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+
+def _host_id(form: SessionForm, user: User, room: Room) -> int | None:
+    """The host named on the form (a username of the room's band), or None for oneself."""
+    name: str = form.cleaned_data.get("host") or ""
+    if not name:
+        return None
+    host: User | None = User.objects.filter(username__iexact=name.strip(), is_active=True).first()
+    if host is None or not account_policies.can_view_profile(user, host):
+        form.add_error("host", "There is no one with that username.")
+        return None
+    return host.pk
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def schedule_session(request: HttpRequest, slug: str) -> HttpResponse:
+    now = timezone.now()
+    user, v = _viewer(request, now)
+    room = selectors.room_for(v, slug)
+    if room is None:
+        raise Http404(NO_SUCH_ROOM)
+    decision = policies.can_schedule(v, room)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    status, error = 200, ""
+    if request.method == "POST":
+        status = 400
+        form = SessionForm(request.POST, now=now, auto_id="session_%s")
+        with timezone.override(user.tzinfo):
+            valid = form.is_valid()
+        host_id = _host_id(form, user, room) if valid else None
+        if valid and not form.errors:
+            data = form.cleaned_data
+            try:
+                session = services.schedule_session(
+                    actor=user,
+                    room_id=room.pk,
+                    kind=data["kind"],
+                    title=data["title"],
+                    description=data["description"],
+                    starts_at=data["starts_at"],
+                    ends_at=data["ends_at"],
+                    host_id=host_id,
+                    now=now,
+                )
+            except NotFound as exc:
+                if exc.message != NO_SUCH_PERSON:
+                    raise Http404(exc.message) from exc
+                form.add_error("host", "There is no one with that username.")
+            except Refused as exc:
+                error, status = exc.message, exc.status
+            else:
+                when = timezone.localtime(session.starts_at, user.tzinfo)
+                messages.success(
+                    request,
+                    f"“{session.title}” is scheduled for {when:%d %b %Y at %H:%M}.",
+                )
+                return redirect(_room_url(room) + "#sessions")
+    else:
+        form = SessionForm(now=now, auto_id="session_%s")
+    context = {"room": room, "form": form, "error": error, "timezone": user.timezone}
+    return TemplateResponse(request, "rooms/session_form.html", context, status=status)
+
+
+def _session_action(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
+    back = _back(request, reverse("rooms:list"))
+    try:
+        user = _user(request)
+        if action == "start":
+            s = services.start_session(actor=user, session_id=session_id)
+            message = f"“{s.title}” has started. Welcome everyone in!"
+        elif action == "end":
+            s = services.end_session(actor=user, session_id=session_id)
+            message = f"“{s.title}” has ended. Thank you for hosting."
+        else:
+            s = services.cancel_session(actor=user, session_id=session_id)
+            message = f"“{s.title}” is cancelled."
+    except Refused as exc:
+        return _refused(request, exc.message, exc.status, back=back)
+    back = _back(request, reverse("rooms:room", args=[s.room.slug]) + "#sessions")
+    return _done(request, message, back=back, data={"session": s.pk})
+
+
+@login_required
+@require_POST
+def start_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    return _session_action(request, session_id, "start")
+
+
+@login_required
+@require_POST
+def end_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    return _session_action(request, session_id, "end")
+
+
+@login_required
+@require_POST
+def cancel_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    return _session_action(request, session_id, "cancel")
+
+
+# --- Hosting time ------------------------------------------------------------------------------
+
+
+def _hosts_anything(user: User, v: Viewer) -> bool:
+    if v.hosts_rooms or v.hosts_communities or policies.HOST_SLUG in v.held:
+        return True
+    return RoomSession.objects.filter(host=user).exists()
+
+
+@login_required
+@require_safe
+def hosting(request: HttpRequest) -> HttpResponse:
+    """Hosting time per host per month against the quota: staff and moderators see every
+    host of their band (staff: everyone); a host sees their own rows; others get 404."""
+    now = timezone.now()
+    user, v = _viewer(request, now)
+    if v.is_staff or policies.can_moderate_anywhere(v):
+        rows = selectors.hosting_by_month(now=now)
+        if not v.is_staff:
+            rows = [r for r in rows if r.host.age_band_at(now).value == v.band]
+        everyone = True
+    elif _hosts_anything(user, v):
+        rows = selectors.hosting_by_month(host_ids=[user.pk], now=now)
+        everyone = False
+    else:
+        raise Http404("No such page.")
+    context = {"rows": rows, "everyone": everyone}
+    return TemplateResponse(request, "rooms/hosting.html", context)
