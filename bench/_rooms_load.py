@@ -132,7 +132,7 @@ class Client:
             self.url,
             origin=Origin(self.origin),
             additional_headers={"Cookie": self.cookie},
-            compression=None,
+            compression=self.gen.spec.get("compression"),  # None: nothing offered
             proxy=None,
             ping_interval=None,
             open_timeout=timeout,
@@ -515,6 +515,7 @@ class Generator:
         cross = sorted(phase.latency_cross_us)
         both = sorted(lat + cross) if cross else lat
         ack_us = sorted((s.acked - s.sent_ns) // 1000 for s in acked if s.acked)
+        slowest = sorted(acked, key=lambda s: s.sent_ns - s.acked)[:8]  # to spot a pattern
         refused = Counter(s.refused for s in phase.sent if s.refused)
         return {
             "phase": phase.name,
@@ -535,6 +536,15 @@ class Generator:
             "latency_same_process_ms": _summary(lat) if cross else None,
             "latency_cross_process_ms": _summary(cross) if cross else None,
             "ack_ms": _summary(ack_us),
+            "slowest_acks": [
+                {
+                    "sent_at_s": round((s.sent_ns - phase.w0) / 1e9, 2),
+                    "ack_ms": round((s.acked - s.sent_ns) / 1e6, 1),
+                    "room": s.room,
+                    "server": s.sender.server,
+                }
+                for s in slowest
+            ],
             "latency_samples": len(both),
             "cpu": phase.cpu,
         }

@@ -31,6 +31,18 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 REDIS_CHANNEL = "peerpath:rooms"
+
+
+def redis_channel() -> str:
+    """Pub/sub ignores the database number: name it in the channel, so two deployments (or
+    the test suite and a benchmark) sharing one Redis never hear each other's rooms."""
+    from urllib.parse import urlparse
+
+    db = (urlparse(str(settings.REDIS_URL or "")).path or "/0").strip("/") or "0"
+    prefix = getattr(settings, "ROOMS_REDIS_PREFIX", "")
+    return f"{REDIS_CHANNEL}:{prefix}{db}"
+
+
 ALL = "all"
 MODS = "mods"
 
@@ -181,7 +193,7 @@ class Hub:
             client = aioredis.Redis.from_url(url, decode_responses=True)
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(REDIS_CHANNEL)
+                    await pubsub.subscribe(redis_channel())
                     backoff = 0.2
                     async for item in pubsub.listen():
                         data = item.get("data")
@@ -227,7 +239,7 @@ def _redis_publish(raw: str) -> None:
                     str(settings.REDIS_URL), max_connections=8, timeout=5
                 )
                 _client = redis.Redis(connection_pool=pool)
-    _client.publish(REDIS_CHANNEL, raw)
+    _client.publish(redis_channel(), raw)
 
 
 hub = Hub()
