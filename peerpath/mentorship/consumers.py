@@ -27,15 +27,14 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeGuard, TypeVar
+from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.sockets import MAX_DB_ID, in_db_thread, is_db_id
 from peerpath.mentorship import policies, realtime, selectors, services
 
 logger = logging.getLogger(__name__)
@@ -43,28 +42,11 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 16 * 1024
 HISTORY_LIMIT = 200
 MAX_CLIENT_ID_CHARS = 64
-MAX_DB_ID = 2**63 - 1  # a larger id in a URL or frame cannot exist (and would overflow)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_ENDED = 4410
-
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def in_db_thread(fn: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
-    """``channels.db.database_sync_to_async`` (stale connections closed around each call),
-    with its types kept (channels ships no annotations)."""
-    wrapped: Callable[_P, Awaitable[_R]] = database_sync_to_async(fn)
-    return wrapped
-
-
-def _is_id(value: object) -> TypeGuard[int]:
-    """A non-negative integer that fits a database id (JSON ``true`` is not an id)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DB_ID
 
 
 class BadFrame(Exception):
@@ -200,7 +182,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def _on_resync(self, frame: dict[str, Any]) -> None:
         after = frame.get("after", 0)
-        if not _is_id(after):
+        if not is_db_id(after):
             raise BadFrame("after must be a message id (a non-negative integer).")
         messages = await self._history(after)
         await self._send({"type": "history", "messages": messages})
@@ -214,7 +196,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def _on_read(self, frame: dict[str, Any]) -> None:
         up_to = frame.get("up_to")
-        if not _is_id(up_to):
+        if not is_db_id(up_to):
             raise BadFrame("up_to must be a message id (a non-negative integer).")
         try:
             await self._mark_read(up_to)

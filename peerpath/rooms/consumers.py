@@ -35,16 +35,15 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeGuard, TypeVar
+from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import timezone
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
+from peerpath.core.sockets import MAX_DB_ID, in_db_thread, is_db_id
 from peerpath.rooms import locks, policies, realtime, selectors, services
 from peerpath.rooms.hub import hub
 from peerpath.rooms.models import Room
@@ -57,7 +56,6 @@ MAX_FRAME_BYTES = 8 * 1024
 HISTORY_LIMIT = 200
 PAGE = selectors.HISTORY_PAGE
 MAX_CLIENT_ID_CHARS = 64
-MAX_DB_ID = 2**63 - 1
 RECHECK_SECONDS = 60.0  # roles, badge lock and blocks are reloaded at least this often
 FRAME_BURST = 30  # frames a socket may send in a burst…
 FRAME_RATE = 5.0  # …refilled at this many per second; far beyond: closed
@@ -71,18 +69,6 @@ CLOSE_FLOOD = 4429
 crisis.preload()  # compile the lexicons when the server starts, not on a first message
 
 SERVER_ID = f"{socket.gethostname()[:16]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-
-_P = ParamSpec("_P")
-_R = TypeVar("_R")
-
-
-def in_db_thread(fn: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
-    wrapped: Callable[_P, Awaitable[_R]] = database_sync_to_async(fn)
-    return wrapped
-
-
-def _is_id(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DB_ID
 
 
 class BadFrame(Exception):
@@ -229,7 +215,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if access is None:
             return CLOSE_NOT_FOUND, "No such room."
         now = timezone.now()
-        standing = selectors.standing(self.user_id, access.room, now=now)
+        # Blocks were loaded with the access (hidden); the standing needs none of its own.
+        standing = selectors.standing(self.user_id, access.room, now=now, with_blocks=False)
         entry = policies.can_enter(access.viewer, access.room, access.lock, standing, now)
         if not entry:
             return CLOSE_FORBIDDEN, entry.reason
@@ -433,7 +420,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def _on_resync(self, frame: dict[str, Any]) -> None:
         after = frame.get("after", 0)
-        if not _is_id(after):
+        if not is_db_id(after):
             raise BadFrame("bad_id", "after must be a message id (a non-negative integer).")
         await self._send(await self._page_after(after))
 
@@ -451,7 +438,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def _on_history(self, frame: dict[str, Any]) -> None:
         before = frame.get("before")
-        if before is not None and not _is_id(before):
+        if before is not None and not is_db_id(before):
             raise BadFrame("bad_id", "before must be a message id or null.")
         await self._send(await self._page_before(before))
 

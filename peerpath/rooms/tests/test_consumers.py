@@ -29,7 +29,6 @@ from peerpath.rooms.models import (
     RoomBand,
     RoomMessage,
     RoomSettings,
-    Sanction,
 )
 from peerpath.rooms.tests.helpers import make_room
 
@@ -352,7 +351,7 @@ async def test_kicked_or_banned_sockets_close_at_once(sockets: list[Socket], act
     closed, code = await s.receive_close()
     assert code == 4403
     assert "spam" in closed["reason"]
-    assert await other.nothing_more() or True  # others stay connected
+    # Others stay connected:
     await other.send({"type": "ping"})
     await other.receive_type("pong")
 
@@ -431,7 +430,6 @@ async def test_a_suspension_mid_socket_stops_the_next_message(sockets: list[Sock
     )
     # The consumer re-checks the person with every message (roles are cached up to a minute;
     # the account itself is fresh).
-    await sync_to_async(Sanction.objects.count)()
     await s.send({"type": "send", "body": "hello", "client_id": "s1"})
     closed, code = await s.receive_close()
     assert code == 4403
