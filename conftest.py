@@ -17,3 +17,16 @@ def world(db):
 
 def pytest_report_header(config):
     return [f"database url: {os.environ.get('DATABASE_URL', 'sqlite (default)')}"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches():
+    """Process caches of database rows must not outlive a test's rolled-back transaction."""
+    from peerpath.rooms.consumers import forget_heartbeat
+    from peerpath.rooms.models import RoomSettings
+
+    RoomSettings.forget()
+    forget_heartbeat()
+    yield
+    RoomSettings.forget()
+    forget_heartbeat()

@@ -136,6 +136,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             ),
         }
     )
+    # Keep each thread's SQLite connection open: opening one costs a file open and the init
+    # pragmas, and Channels closes "old" connections around every database call of a socket
+    # (measured: with reconnects the two-process room p99 was 0.35-1.6 s, without 31-44 ms).
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=None))
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)

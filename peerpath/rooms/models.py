@@ -11,6 +11,8 @@ Invariants the database enforces:
 from __future__ import annotations
 
 import datetime as dt
+import time
+from typing import Any, Final
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -72,14 +74,37 @@ class RoomSettings(models.Model):
     def __str__(self) -> str:
         return "Room settings"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        _remember(None)
+
     @classmethod
     def current(cls) -> RoomSettings:
+        """The settings, read at most once per ``SETTINGS_CACHE_SECONDS`` per process (every message
+        reads them); saving through the model refreshes this process at once."""
+        hit = _current
+        if hit is not None and time.monotonic() - hit[0] < SETTINGS_CACHE_SECONDS:
+            return hit[1]
         obj, _ = cls.objects.get_or_create(pk=1)
+        _remember(obj)
         return obj
+
+    @classmethod
+    def forget(cls) -> None:
+        _remember(None)
 
     def mute_ladder(self) -> list[int]:
         ladder = [int(m) for m in (self.mute_minutes or []) if int(m) > 0]
         return ladder or [10, 60, 24 * 60, 7 * 24 * 60]
+
+
+SETTINGS_CACHE_SECONDS: Final = 10.0
+_current: tuple[float, RoomSettings] | None = None
+
+
+def _remember(obj: RoomSettings | None) -> None:
+    global _current
+    _current = None if obj is None else (time.monotonic(), obj)
 
 
 class RoomCommunity(BaseModel):
