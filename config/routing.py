@@ -7,9 +7,9 @@ from typing import Any
 from django.urls import path
 
 from peerpath.mentorship.consumers import MentorshipChatConsumer
+from peerpath.notifications.consumers import NotificationConsumer
 from peerpath.rooms.consumers import RoomConsumer
 
-# Later issues append their consumers' routes (notifications).
 websocket_urlpatterns: list[Any] = [
     path(
         "ws/mentorships/<int:mentorship_id>/",
@@ -17,4 +17,5 @@ websocket_urlpatterns: list[Any] = [
         name="mentorship-chat",
     ),
     path("ws/rooms/<int:room_id>/", RoomConsumer.as_asgi(), name="room-chat"),
+    path("ws/notifications/", NotificationConsumer.as_asgi(), name="notifications"),
 ]

@@ -18,6 +18,8 @@ urlpatterns = [
     path("", include("peerpath.mentorship.urls")),
     path("", include("peerpath.progression.urls")),
     path("rooms/", include("peerpath.rooms.urls")),
+    path("notifications/", include("peerpath.notifications.urls")),
+    path("", include("peerpath.nudges.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -7,6 +7,7 @@ export DJANGO_SETTINGS_MODULE=config.settings.base
 
 $BIN/python manage.py migrate --noinput -v0
 $BIN/python manage.py seed_demo --size small --seed 1 --if-empty
+$BIN/python manage.py run_nudges
 
 $BIN/uvicorn config.asgi:application --host 127.0.0.1 --port "$PORT" --log-level warning &
 WEB=$!

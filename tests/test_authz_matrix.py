@@ -438,6 +438,16 @@ def _session_for(cell: Cell, *, running: bool) -> str:
     return str(session.pk)
 
 
+def _notification_of(cell: Cell) -> str:
+    """A fresh notification of the actor's (own) or of the peer of that band."""
+    from peerpath.notifications.services import notify
+
+    owner = _actor(cell) if cell.relation == "own" else _target_user(cell)
+    notify([owner], "welcome", "Hello", "A notification for the matrix.")
+    latest = owner.notifications.order_by("-pk").values_list("pk", flat=True).first()
+    return str(latest)
+
+
 #: Later issues add placeholders for their objects (rooms, programs...), each with an
 #: object in the actor's band, one in the other band, one the actor owns, and a missing key.
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -460,6 +470,7 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     "alert": Placeholder(_alert_of, MISSING_ID),
     "session": Placeholder(lambda cell: _session_for(cell, running=False), MISSING_ID),
     "live_session": Placeholder(lambda cell: _session_for(cell, running=True), MISSING_ID),
+    "notification": Placeholder(_notification_of, MISSING_ID),
 }
 
 

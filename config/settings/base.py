@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "peerpath.mentorship",
     "peerpath.progression",
     "peerpath.rooms",
+    "peerpath.notifications",
+    "peerpath.nudges",
     "peerpath.api",
     "peerpath.demo",
 ]
@@ -113,6 +115,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "peerpath.core.context_processors.site",
+                "peerpath.notifications.context_processors.bell",
             ],
         },
     },

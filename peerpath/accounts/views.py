@@ -6,19 +6,15 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
 from peerpath.accounts import policies, selectors, services
 from peerpath.accounts.forms import ProfileForm
-from peerpath.accounts.models import User
+from peerpath.accounts.http import signed_in_user as _user
 from peerpath.activity.selectors import activity_counts_for_user
 from peerpath.mentorship.view_selectors import dashboard_mentoring
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
+from peerpath.nudges import selectors as nudge_selectors
 
 
 @require_safe
@@ -34,7 +30,12 @@ def home(request: HttpRequest) -> HttpResponse:
         "roles": sorted(user.role_names),
         "activity": [(kind.label, n) for kind, n in counts.items() if n],
         "suspended_reason": None if access else access.reason,
-        "mentoring": dashboard_mentoring(user) if access else None,
+        "mentoring": (mentoring := dashboard_mentoring(user) if access else None),
+        "suggestion": (
+            nudge_selectors.dashboard_suggestion(user, timezone.now())
+            if mentoring and mentoring.can_be_mentored and not mentoring.has_mentor
+            else None
+        ),
     }
     return TemplateResponse(request, "accounts/dashboard.html", context)
 

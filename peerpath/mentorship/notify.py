@@ -1,8 +1,8 @@
-"""Telling people what happened, after the transaction that made it happen commits.
+"""Telling people what happened in mentoring, through the one notification service.
 
-For now notices are e-mails sent by a Huey job (the notifications issue adds the in-app inbox
-and preferences behind these same functions). Only people with an e-mail address get mail;
-nothing private (chat content) ever goes into one.
+In-app notices and e-mail (after commit, honouring each person's preferences and quiet
+hours) come from ``peerpath.notifications.services``. Nothing private (chat content) ever
+goes into one.
 """
 
 from __future__ import annotations
@@ -11,13 +11,15 @@ from collections.abc import Iterable
 
 from django.db.models import Q
 
-from peerpath.accounts import notices
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
+from peerpath.notifications import services as notifications
+
+MENTORING_URL = "/mentorships/"
 
 
-def notify(users: Iterable[User], subject: str, body: str) -> None:
-    notices.notify(users, subject, body)
+def notify(users: Iterable[User], subject: str, body: str, *, url: str = MENTORING_URL) -> None:
+    notifications.notify(users, "mentorship", subject, body, url=url, source="mentorship")
 
 
 def staff_members() -> list[User]:
@@ -29,4 +31,4 @@ def staff_members() -> list[User]:
 
 
 def notify_staff(subject: str, body: str) -> None:
-    notify(staff_members(), subject, body)
+    notifications.notify(staff_members(), "staff", subject, body, source="mentorship")

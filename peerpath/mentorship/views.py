@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.middleware import HtmxDetails
 
+from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.accounts.selectors import own_profile
 from peerpath.core.errors import NotFound, Refused
@@ -44,12 +45,6 @@ CANT_REACH_BRANCHES = ("leave", "outreach", "staff", "rematch", "no-rematch")
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
 
 
 def _check_username(username: str) -> str:

@@ -27,9 +27,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from peerpath.accounts.models import User
-from peerpath.accounts.notices import notify
 from peerpath.activity.models import ActivityEvent
 from peerpath.core.bulk import BulkInserter, datetime_strings
+from peerpath.notifications.services import notify
 from peerpath.progression import facts as facts_mod
 from peerpath.progression import ladder, rules
 from peerpath.progression.models import (
@@ -344,7 +344,7 @@ def _tell(achievement: Achievement, d: rules.Decisions, facts: rules.Facts) -> N
     ):
         ids = facts.user_ids[mask].tolist()
         if ids:
-            notify(User.objects.filter(pk__in=ids), subject, body)
+            notify(ids, "progression", subject, body, url="/path/", source="progression")
 
 
 def _write_log(

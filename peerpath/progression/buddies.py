@@ -56,9 +56,9 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from peerpath.accounts.models import Block, User
-from peerpath.accounts.notices import notify
 from peerpath.core.errors import Conflict, NotFound, Refused
 from peerpath.matching.engine import solve_assignment
+from peerpath.notifications.services import notify
 from peerpath.progression import policies
 from peerpath.progression.models import Achievement, Award, AwardState, BuddyPair
 
@@ -306,17 +306,23 @@ def _announce(pair: BuddyPair) -> None:
     due = pair.check_in_due.strftime("%d %b %Y")
     notify(
         [pair.newcomer],
+        "progression",
         "Meet your buddy",
         f"Welcome to your new role as {role}! {pair.buddy.username} is an experienced leader "
         f"and your buddy for the first weeks: say hello, ask anything. The two of you check in "
         f"together by {due}.\n\nYour buddies: {BUDDIES_PATH}",
+        url=BUDDIES_PATH,
+        source="progression:buddies",
     )
     notify(
         [pair.buddy],
+        "progression",
         "You are someone's buddy",
         f"{pair.newcomer.username} has just become {role}, and you are their buddy for the "
         f"first weeks. Please say hello and check in together by {due}.\n\n"
         f"Your buddies: {BUDDIES_PATH}",
+        url=BUDDIES_PATH,
+        source="progression:buddies",
     )
 
 
@@ -367,9 +373,12 @@ def record_check_in(
     pair.save(update_fields=["checked_in_at", "check_in_note", "updated_at"])
     notify(
         [_other(pair, user)],
+        "progression",
         "Buddy check-in recorded",
         f"{user.username} recorded your buddy check-in. Thank you both!\n\n"
         f"Your buddies: {BUDDIES_PATH}",
+        url=BUDDIES_PATH,
+        source="progression:buddies",
     )
     return pair
 
@@ -384,8 +393,11 @@ def end_pair(*, pair: BuddyPair, user: User) -> BuddyPair:
     pair.save(update_fields=["status", "updated_at"])
     notify(
         [_other(pair, user)],
+        "progression",
         "Your buddy pairing has ended",
         f"{user.username} ended your buddy pairing. Thank you for the time you gave it.",
+        url=BUDDIES_PATH,
+        source="progression:buddies",
     )
     return pair
 
@@ -417,9 +429,12 @@ def end_cross_band_pairs(now: dt.datetime | None = None) -> int:
     for pair in pairs:
         notify(
             [pair.newcomer, pair.buddy],
+            "progression",
             "Your buddy pairing has ended",
             "peerpath keeps teen and adult spaces separate, and one of you is now in a "
             "different age band, so your buddy pairing has ended. Thank you both for it.",
+            url=BUDDIES_PATH,
+            source="progression:buddies",
         )
     return len(pairs)
 
@@ -433,10 +448,13 @@ def send_check_in_reminders(now: dt.datetime | None = None) -> int:
         for pair in pairs:
             notify(
                 [pair.newcomer, pair.buddy],
+                "progression",
                 "Time for your buddy check-in",
                 "Your two-week buddy check-in is due. Have a short chat about how the new "
                 "role is going, then either of you records it on the buddies page: "
                 f"{BUDDIES_PATH}",
+                url=BUDDIES_PATH,
+                source="progression:buddies",
             )
     return len(pairs)
 

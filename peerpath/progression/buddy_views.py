@@ -19,18 +19,13 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
 from peerpath.progression import buddies as buddy_services
 from peerpath.progression import mock_chat_policies
 from peerpath.progression import mock_chats as mock_chat_services
 from peerpath.progression.mock_chat_policies import NOTES_MAX_CHARS
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
 
 
 class _NoNulMixin:

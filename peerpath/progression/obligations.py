@@ -10,7 +10,7 @@ from typing import Final
 from django.db import transaction
 from django.utils import timezone
 
-from peerpath.accounts.notices import notify
+from peerpath.notifications.services import notify
 from peerpath.progression.models import Award, AwardAction, AwardLog, AwardState
 
 REMIND_DAYS_BEFORE: Final = 3
@@ -40,7 +40,14 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
             f"Your {award.achievement.name} role needs {training.name} by {when}. "
             "If it is not done by then the role is paused until you finish it."
         )
-        notify([award.user], f"{training.name} is due soon", text)
+        notify(
+            [award.user],
+            "training",
+            f"{training.name} is due soon",
+            text,
+            url="/path/",
+            source="progression:obligations",
+        )
         AwardLog.objects.create(
             user_id=award.user_id,
             achievement_id=award.achievement_id,

@@ -21,6 +21,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
 from peerpath.progression import policies, selectors, services
@@ -29,12 +30,6 @@ from peerpath.progression.models import Application, AwardLog
 
 HISTORY_ROWS = 20
 REVIEWS_PER_PAGE = 10
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
 
 
 # --- /path/ -------------------------------------------------------------------------------

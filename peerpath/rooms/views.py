@@ -41,6 +41,8 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.middleware import HtmxDetails
 
 from peerpath.accounts import policies as account_policies
+from peerpath.accounts.http import is_htmx as _is_htmx
+from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.core.decisions import Decision
 from peerpath.core.errors import NotFound, Refused
@@ -81,16 +83,6 @@ SANCTIONS_SHOWN = 50
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _user(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    return user
-
-
-def _is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
 
 
 def _wants_json(request: HttpRequest) -> bool:

@@ -285,14 +285,16 @@ def test_valid_posts_and_gets_keep_their_status(client):
 
 
 def test_dashboard_and_profile_query_counts(client, world, django_assert_num_queries):
-    # session + user are 2 of each count; the rest is the page's own reads.
+    # session + user + the header bell's unread count are 3 of each count; the rest is the
+    # page's own reads.
     client.force_login(world.mentor)
-    # + activity counts, profile, roles, current mentorships, waiting requests
-    with django_assert_num_queries(7):
+    # + activity counts, profile, roles, current mentorships, waiting requests, and (a mentor
+    # without a mentor of their own) whether a mentor-suggestion nudge reached them
+    with django_assert_num_queries(9):
         assert client.get("/").status_code == 200
     # + subject with profile, topics, languages, roles, badges (progression_tags.badge_list)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         url = reverse("accounts:profile_detail", args=[world.adult_peer.username])
         assert client.get(url).status_code == 200
-    with django_assert_num_queries(7):  # + profile, chosen and all topics and languages
+    with django_assert_num_queries(8):  # + profile, chosen and all topics and languages
         assert client.get(reverse("accounts:profile")).status_code == 200
