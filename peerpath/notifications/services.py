@@ -190,10 +190,12 @@ def _channels(cat: Category, in_app: bool, email: bool) -> Channels:
 
 def _by_ids(qs: QuerySet[Any, Any], field: str, ids: list[int]) -> Iterator[Any]:
     """The rows of ``qs`` (a values_list whose first column is ``field``) whose ``field`` is
-    in ``ids`` (sorted, unique), in few queries: one IN list when short, one range scan when
+    in ``ids``, in few queries: one IN list when short, one range scan when
     the ids are dense, else IN lists of 900."""
     if not ids:
         return
+    # Callers pass dict keys in database order, which PostgreSQL does not keep sorted.
+    ids = sorted(set(ids))
     if len(ids) <= IN_CHUNK:
         yield from qs.filter(**{f"{field}__in": ids})
         return

@@ -189,7 +189,12 @@ class Hub:
         url = settings.REDIS_URL
         assert url is not None  # noqa: S101 - relay_enabled() checked it
         backoff = 0.2
+        me = asyncio.current_task()
         while True:
+            if me is not None and me.cancelling():
+                # redis-py can turn a cancellation into a connection error while it connects
+                # or subscribes; a loop shutting down must not be answered by reconnecting.
+                raise asyncio.CancelledError
             client = aioredis.Redis.from_url(url, decode_responses=True)
             try:
                 async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
@@ -202,13 +207,16 @@ class Hub:
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if me is not None and me.cancelling():
+                    raise asyncio.CancelledError from None
                 logger.exception("room relay subscriber failed; reconnecting")
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
             finally:
+                # Bounded: a loop shutting down must never wait on a dead connection.
                 with contextlib.suppress(Exception):
                     closer = getattr(client, "aclose", None) or client.close
-                    await closer()
+                    await asyncio.wait_for(closer(), CLOSE_TIMEOUT_SECONDS)
 
 
 async def _safe(fn: Callable[[str], Any], text: str) -> None:
@@ -216,6 +224,9 @@ async def _safe(fn: Callable[[str], Any], text: str) -> None:
         await fn(text)
     except Exception:
         logger.debug("room control delivery failed", exc_info=True)
+
+
+CLOSE_TIMEOUT_SECONDS = 1.0
 
 
 def relay_enabled() -> bool:

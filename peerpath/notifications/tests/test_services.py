@@ -163,7 +163,8 @@ def test_send_many_is_set_based(
     items = [Outgoing(u.pk, "progression", "A badge", "You earned it.", "/path/") for u in users]
     with django_assert_max_num_queries(25):
         assert services.send_many(items) == 999
-    assert Notification.objects.filter(email_state=EmailState.PENDING).count() == 999
+    mine = Notification.objects.filter(recipient__in=users)
+    assert mine.filter(email_state=EmailState.PENDING).count() == 999
 
 
 def test_delivery_is_queued_once_per_batch(
@@ -218,3 +219,26 @@ def test_many_sparse_ids_are_read_in_chunks() -> None:
     users = [UserFactory.create(username=f"sp{i}") for i in range(3)]
     ids = [u.pk for u in users] + list(range(10**6, 10**6 + 2_000 * 10, 10))
     assert services._reachable_users(sorted(ids)) == {u.pk: True for u in users}
+
+
+def test_channels_for_any_order_of_people() -> None:
+    """PostgreSQL returns rows in heap order: the people may come unsorted."""
+    born = dt.datetime(1990, 1, 1, tzinfo=dt.UTC)
+    users = User.objects.bulk_create(
+        User(
+            username=f"order{i}",
+            email=f"order{i}@example.org",
+            date_of_birth=born.date(),
+            teen_from=born.replace(year=2003),
+            adult_from=born.replace(year=2008),
+        )
+        for i in range(1_200)
+    )
+    Preference.objects.create(user=users[0], category="progression", in_app=False, email=False)
+    Preference.objects.create(user=users[-1], category="progression", in_app=True, email=False)
+    ids = [u.pk for u in users]
+    shuffled = ids[600:] + ids[:600]
+    got = services.channels_for(shuffled, ["progression"])
+    assert got[users[0].pk, "progression"] == services.Channels(in_app=False, email=False)
+    assert got[users[-1].pk, "progression"] == services.Channels(in_app=True, email=False)
+    assert got[users[5].pk, "progression"].in_app
