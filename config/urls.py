@@ -20,6 +20,8 @@ urlpatterns = [
     path("rooms/", include("peerpath.rooms.urls")),
     path("notifications/", include("peerpath.notifications.urls")),
     path("", include("peerpath.nudges.urls")),
+    path("events/", include("peerpath.events.urls")),
+    path("training/", include("peerpath.training.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

@@ -80,6 +80,8 @@ INSTALLED_APPS = [
     "peerpath.rooms",
     "peerpath.notifications",
     "peerpath.nudges",
+    "peerpath.training",
+    "peerpath.events",
     "peerpath.api",
     "peerpath.demo",
 ]

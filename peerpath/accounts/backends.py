@@ -14,7 +14,18 @@ from peerpath.accounts.roles import Role
 
 # Role -> app labels whose models the role may view/add/change/delete in admin.
 ROLE_APP_PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.STAFF: frozenset({"accounts", "activity", "mentorship", "progression", "rooms", "nudges"}),
+    Role.STAFF: frozenset(
+        {
+            "accounts",
+            "activity",
+            "mentorship",
+            "progression",
+            "rooms",
+            "nudges",
+            "events",
+            "training",
+        }
+    ),
 }
 
 

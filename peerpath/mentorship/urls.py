@@ -3,27 +3,13 @@ Every route here has rows in docs/authz_matrix.csv."""
 
 from __future__ import annotations
 
-from django.urls import path, register_converter
+from django.urls import path
 
+from peerpath.core.converters import IdConverter  # noqa: F401 - registers <id:>
 from peerpath.mentorship import chat_views, views
 
 app_name = "mentorship"
 
-
-class IdConverter:
-    """A database id: 1 to 18 digits, so absurd numbers are a plain 404 and never reach a
-    query (where they would overflow a 64-bit integer)."""
-
-    regex = "[0-9]{1,18}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(IdConverter, "id")
 
 urlpatterns = [
     # The directory, mentor pages and requests. Literal paths come before <username>.

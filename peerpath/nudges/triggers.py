@@ -28,6 +28,7 @@ from django.db.models.functions import Coalesce, Greatest
 
 from peerpath.accounts.models import AccountType, User
 from peerpath.activity.models import ActivityEvent, ActivityKind
+from peerpath.events.models import Event, EventStatus, RSVPStatus
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
     CheckIn,
@@ -177,6 +178,41 @@ def _obligation_due(p: Mapping[str, int], now: dt.datetime) -> Iterator[Found]:
                 "role": role,
                 "training": training,
                 "due_date": due.astimezone(dt.UTC).strftime("%d %b %Y"),
+            },
+        )
+
+
+def _event_tomorrow(p: Mapping[str, int], now: dt.datetime) -> Iterator[Found]:
+    """People with a confirmed place at a (not cancelled) event starting within the hours."""
+    rows = (
+        Event.objects.filter(
+            status=EventStatus.SCHEDULED,
+            starts_at__gt=now,
+            starts_at__lte=now + dt.timedelta(hours=p["hours"]),
+            rsvps__status=RSVPStatus.CONFIRMED,
+            rsvps__created_at__lte=now,
+        )
+        .values_list(
+            "pk",
+            "rsvps__user_id",
+            "rsvps__user__username",
+            "title",
+            "starts_at",
+            "room__name",
+            "video_url",
+        )
+        .order_by("pk", "rsvps__user_id")
+    )
+    for pk, uid, username, title, starts_at, room, link in rows.iterator(chunk_size=5000):
+        starts = starts_at.astimezone(dt.UTC)
+        yield Found(
+            f"event-{pk}",
+            person=(uid, username),
+            values={
+                "event": title,
+                "starts": f"{starts:%a} {starts.day} {starts:%b, %H:%M} UTC",
+                "location": f"room {room}" if room else link,
+                "event_url": f"/events/{pk}/",
             },
         )
 
@@ -378,6 +414,14 @@ TRIGGERS: Final[dict[str, Trigger]] = {
                 "within_days": Param(14, 1, 90, "Reached within this many days."),
             },
             variables=("count",),
+        ),
+        _trigger(
+            "event_tomorrow",
+            "Event coming up (reminder)",
+            _event_tomorrow,
+            pair=False,
+            params={"hours": Param(24, 1, 168, "Hours before the event starts.")},
+            variables=("event", "starts", "location", "event_url"),
         ),
     )
 }

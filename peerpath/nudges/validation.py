@@ -65,7 +65,7 @@ def rule_errors(rule: NudgeRule) -> dict[str, list[str]]:
             templating.validate(text or "", variables, what=what)
         except templating.TemplateError as exc:
             add(name, str(exc))
-    if rule.url and not rule.url.startswith(("/", "{mentorship_url}")):
+    if rule.url and not rule.url.startswith(("/", "{mentorship_url}", "{event_url}")):
         add("url", "The link is a path on this site, starting with /.")
     return errors
 

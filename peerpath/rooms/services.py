@@ -20,6 +20,7 @@ from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Forbidden, NotFound, RateLimited, Refused
+from peerpath.core.text import clean_text as _clean
 from peerpath.rooms import locks, policies, realtime, selectors
 from peerpath.rooms.models import (
     MESSAGE_MAX_CHARS,
@@ -50,19 +51,6 @@ SESSION_REF = "rooms.session"
 CLOSE_REMOVED = 4403
 MAX_SESSION = dt.timedelta(hours=4)
 NOT_FOUND = "No such room."
-
-
-def _clean(value: Any, *, what: str, max_chars: int, required: bool = True) -> str:
-    if value is not None and not isinstance(value, str):
-        raise Refused(f"The {what} must be text.")
-    text = (value or "").strip()
-    if required and not text:
-        raise Refused(f"Please write a {what}.")
-    if len(text) > max_chars:
-        raise Refused(f"The {what} is too long ({len(text)} characters; the limit is {max_chars}).")
-    if "\x00" in text:
-        raise Refused(f"The {what} contains characters that are not allowed.")
-    return text
 
 
 def _room(v: Viewer, room_id: int, *, lock_row: bool = False) -> Room:

@@ -134,7 +134,7 @@ def _refused(
     if status == 404:
         raise Http404(message)  # the site's standard page: a hidden object looks missing
     context = {"message": message, "back": back}
-    return TemplateResponse(request, "rooms/refused.html", context, status=status)
+    return TemplateResponse(request, "core/refused.html", context, status=status)
 
 
 def _form_errors(form: Form) -> tuple[str, dict[str, list[str]]]:

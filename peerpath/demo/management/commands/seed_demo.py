@@ -92,3 +92,11 @@ class Command(BaseCommand):
         from peerpath.demo.rooms import seed_rooms
 
         self.stdout.write(seed_rooms(seed=options["seed"], anchor=anchor).line())
+        # Events (after rooms: some take place in rooms) and the mentor rota's history.
+        from peerpath.events.demo import seed_events
+
+        self.stdout.write(seed_events(seed=options["seed"], anchor=anchor).line())
+        # Training cohorts with their first discussions under way.
+        from peerpath.training.demo import seed_training
+
+        self.stdout.write(seed_training(seed=options["seed"], anchor=anchor).line())
