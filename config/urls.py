@@ -22,6 +22,9 @@ urlpatterns = [
     path("", include("peerpath.nudges.urls")),
     path("events/", include("peerpath.events.urls")),
     path("training/", include("peerpath.training.urls")),
+    path("resources/", include("peerpath.resources.urls")),
+    path("spotlights/", include("peerpath.spotlights.urls")),
+    path("feedback/", include("peerpath.feedback.urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),
 ]

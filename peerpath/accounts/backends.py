@@ -24,6 +24,9 @@ ROLE_APP_PERMISSIONS: dict[Role, frozenset[str]] = {
             "nudges",
             "events",
             "training",
+            "resources",
+            "spotlights",
+            "feedback",
         }
     ),
 }

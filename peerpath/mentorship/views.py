@@ -38,9 +38,11 @@ from peerpath.mentorship.forms import (
     StaffTicketForm,
 )
 from peerpath.mentorship.models import Mentorship, MentorshipStatus
+from peerpath.resources import selectors as resource_selectors
 
 MAX_USERNAME_CHARS = 150
 CANT_REACH_BRANCHES = ("leave", "outreach", "staff", "rematch", "no-rematch")
+FLAG_RESOURCES_KEY = "mentorship.flag_resources_topic"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -394,6 +396,11 @@ def _space(
             conversations=view_selectors.conversations_of(m),
             flag_form=forms.get("flag_form") or FlagForm(auto_id="flag_%s"),
         )
+    flagged = request.session.pop(FLAG_RESOURCES_KEY, None)  # set once by flag()
+    if isinstance(flagged, str):
+        context["suggested_resources"] = resource_selectors.for_flag_topic(
+            flagged, teen=user.is_teen
+        )
     return TemplateResponse(request, "mentorship/space.html", context, status=status)
 
 
@@ -466,6 +473,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _space(request, pk, error=exc.message, status=exc.status, flag_form=form)
+    request.session[FLAG_RESOURCES_KEY] = raised.topic  # resources shown on the next page
     if raised.priority == "immediate":
         messages.success(request, "Thank you. Staff have been told at once.")
     else:
@@ -495,6 +503,9 @@ def _cant_reach(
         "current": current,
         "error": error,
         "outreach_text": services.outreach_text(m, user) if m.is_active else "",
+        "reaching_out_resources": (
+            resource_selectors.for_reaching_out(teen=user.is_teen) if m.is_active else []
+        ),
         "leave_form": forms.get("leave_form") or NoteForm(auto_id="leave_%s"),
         "staff_form": forms.get("staff_form") or StaffTicketForm(auto_id="staff_%s"),
         "rematch_form": forms.get("rematch_form") or NoteForm(auto_id="rematch_%s"),

@@ -100,3 +100,9 @@ class Command(BaseCommand):
         from peerpath.training.demo import seed_training
 
         self.stdout.write(seed_training(seed=options["seed"], anchor=anchor).line())
+        # Mentor spotlights, then anonymized feedback (after rooms and mentoring it rates).
+        from peerpath.feedback.demo import seed_feedback
+        from peerpath.spotlights.demo import seed_spotlights
+
+        self.stdout.write(seed_spotlights(seed=options["seed"], anchor=anchor).line())
+        self.stdout.write(seed_feedback(seed=options["seed"], anchor=anchor).line())

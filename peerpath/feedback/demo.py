@@ -1,0 +1,134 @@
+"""Feedback for the demo community: demo-mentor gets enough responses (from their mentee and
+participants of a group session they hosted) for the aggregate to show; demo-listener gets
+three (below k, so the page shows the threshold message).
+
+Rows are written directly, keeping the services' rules by construction: every author took
+part in a session the listener hosted (or is their mentee), same band, one per author.
+Deterministic for a seed and anchor; idempotent (a listener with feedback is skipped)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Final
+
+import numpy as np
+from django.db import transaction
+
+from peerpath.accounts.models import User
+from peerpath.activity.models import ActivityEvent
+from peerpath.feedback.models import ContextKind, Feedback
+from peerpath.feedback.services import FEEDBACK_REF, review_kind
+from peerpath.mentorship.models import Mentorship
+from peerpath.rooms.models import Participation, RoomSession
+
+_STREAM_FEEDBACK: Final = 8
+TARGETS: Final = {"demo-mentor": 7, "demo-listener": 3}  # at most: only real interactions
+COMMENTS: Final = (
+    "Really patient with me, thank you.",
+    "Helped me put my thoughts in order.",
+    "I felt heard.",
+    "A bit rushed at the end, but kind.",
+    "Good questions, gave me space.",
+    "",
+    "Warm and calm. I'd come back.",
+)
+
+
+@dataclass(frozen=True)
+class Summary:
+    feedback: int
+    listeners: int
+    seconds: float
+
+    def line(self) -> str:
+        return (
+            f"Feedback: {self.feedback} responses for {self.listeners} listeners "
+            f"({self.seconds:.1f} s)."
+        )
+
+
+def _participants(host: User) -> list[tuple[int, RoomSession]]:
+    """People who took part in past sessions the host ran (seeded by the rooms demo), with
+    the latest such session each: real interactions, so the demo keeps the rooms invariants."""
+    seen: dict[int, RoomSession] = {}
+    rows = (
+        Participation.objects.filter(session__host=host, session__ended_at__isnull=False)
+        .exclude(user=host)
+        .select_related("session")
+        .order_by("-session__ends_at", "pk")
+    )
+    for p in rows:
+        if p.session is not None:
+            seen.setdefault(p.user_id, p.session)
+    return sorted(seen.items())
+
+
+@transaction.atomic
+def seed_feedback(*, seed: int, anchor: dt.datetime) -> Summary:
+    started = time.perf_counter()
+    rng = np.random.default_rng([seed, _STREAM_FEEDBACK])
+    written = listeners = 0
+    for username, n in TARGETS.items():
+        listener = User.objects.filter(username=username).first()
+        if listener is None or Feedback.objects.filter(listener=listener).exists():
+            continue
+        mentorship = Mentorship.objects.active().filter(mentor=listener).first()
+        rows: list[Feedback] = []
+        if mentorship is not None:
+            rows.append(
+                Feedback(
+                    listener=listener,
+                    author_id=mentorship.mentee_id,
+                    rating=5,
+                    comment="My mentor always finds time for me.",
+                    context_kind=ContextKind.MENTORSHIP,
+                    context_id=mentorship.pk,
+                    created_at=anchor - dt.timedelta(days=1),
+                )
+            )
+        people = [
+            (uid, session)
+            for uid, session in _participants(listener)
+            if mentorship is None or uid != mentorship.mentee_id
+        ]
+        order: list[int] = [int(j) for j in rng.permutation(len(people))]
+        for i, j in enumerate(order):
+            if len(rows) >= n:
+                break
+            author_id, session = people[j]
+            ended = session.ended_at or session.ends_at
+            rows.append(
+                Feedback(
+                    listener=listener,
+                    author_id=author_id,
+                    rating=int(rng.choice([5, 5, 4, 4, 4, 3, 2])),
+                    comment=COMMENTS[i % len(COMMENTS)],
+                    context_kind=ContextKind.SESSION,
+                    context_id=session.pk,
+                    created_at=min(ended + dt.timedelta(hours=1 + i), anchor),
+                )
+            )
+        if not rows:
+            continue
+        created = Feedback.objects.bulk_create(rows)
+        events = []
+        for fb in created:
+            kind = review_kind(fb.rating)
+            if kind is not None:
+                events.append(
+                    ActivityEvent(
+                        user=listener,
+                        kind=kind,
+                        occurred_at=fb.created_at,
+                        ref_type=FEEDBACK_REF,
+                        ref_id=fb.pk,
+                    )
+                )
+        from peerpath.activity.services import record_activities_bulk
+
+        record_activities_bulk(events)
+        written += len(created)
+        listeners += 1
+    return Summary(written, listeners, time.perf_counter() - started)

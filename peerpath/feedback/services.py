@@ -1,0 +1,145 @@
+"""Writes: give feedback, hide and unhide a comment. Keyword-only, atomic, refusals as
+``core.errors`` with nothing saved; ``now`` is a parameter so tests can travel in time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from peerpath.accounts.models import User
+from peerpath.activity.models import ActivityKind
+from peerpath.activity.services import Ref, record_activity
+from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
+from peerpath.core.text import clean_text
+from peerpath.feedback import policies, selectors
+from peerpath.feedback.models import (
+    COMMENT_MAX_CHARS,
+    HIDDEN_REASON_MAX_CHARS,
+    Feedback,
+    FeedbackSettings,
+)
+
+FEEDBACK_REF: Final = "feedback.feedback"
+
+
+def _rating(value: Any) -> int:
+    """A whole number 1-5 (an int, or its digits as text); anything else is refused."""
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise Refused("Please choose a rating from 1 to 5.")
+    return value
+
+
+def review_kind(rating: int) -> ActivityKind | None:
+    """4-5 count as positive reviews for the ladder, 1-2 as negative, 3 as neither."""
+    if rating >= 4:
+        return ActivityKind.REVIEW_POSITIVE
+    if rating <= 2:
+        return ActivityKind.REVIEW_NEGATIVE
+    return None
+
+
+@transaction.atomic
+def give_feedback(
+    *,
+    author: User,
+    listener: User,
+    rating: Any,
+    comment: Any = "",
+    now: dt.datetime | None = None,
+) -> Feedback:
+    """Store one feedback for a listener the author chatted with, and record the review for
+    the ladder. Refused (nothing saved): suspended 403, other band or missing 404, oneself or
+    never chatted 403, a second one within the window 409, bad rating or comment 400."""
+    now = now or timezone.now()
+    Forbidden.unless(policies.can_use(author, now))
+    NotFound.unless(policies.can_see_listener(author, listener, now))
+    context = selectors.eligible_context(author, listener, now=now)
+    Forbidden.unless(policies.can_rate(author, listener, context))
+    assert context is not None  # noqa: S101 - can_rate refused otherwise
+    rating = _rating(rating)
+    text = clean_text(comment, what="comment", max_chars=COMMENT_MAX_CHARS, required=False)
+    settings = FeedbackSettings.load()
+    # Serialise an author's feedback: the row lock (PostgreSQL; SQLite's IMMEDIATE
+    # transactions take the write lock at BEGIN) makes "check the window, then write" one
+    # step, so two submissions at once leave exactly one row.
+    User.objects.select_for_update().filter(pk=author.pk).values_list("pk", flat=True).first()
+    Conflict.unless(
+        policies.outside_window(
+            selectors.last_given_at(author, listener),
+            window_hours=settings.window_hours,
+            now=now,
+        )
+    )
+    feedback = Feedback(
+        listener=listener,
+        author=author,
+        rating=rating,
+        comment=text,
+        context_kind=context.kind,
+        context_id=context.id,
+        created_at=now,
+    )
+    feedback.full_clean()
+    feedback.save()
+    kind = review_kind(rating)
+    if kind is not None:
+        record_activity(
+            user=listener, kind=kind, occurred_at=now, ref=Ref(FEEDBACK_REF, feedback.pk)
+        )
+    if selectors.feedback_count(listener) == settings.k:
+        listener_id = listener.pk
+        transaction.on_commit(lambda: _tell_feedback_visible(listener_id))
+    return feedback
+
+
+def _tell_feedback_visible(listener_id: int) -> None:
+    from peerpath.notifications.services import notify
+
+    notify(
+        [listener_id],
+        "progression",
+        "Your feedback is ready to read",
+        "Enough people have left you feedback: read what they said, anonymously.",
+        url=reverse("feedback:mine"),
+        source=f"feedback-visible-{listener_id}",
+    )
+
+
+@transaction.atomic
+def hide_feedback(
+    *, actor: User, feedback_id: int, reason: Any, now: dt.datetime | None = None
+) -> Feedback:
+    """Staff hide an abusive comment: it leaves every page, its rating still counts."""
+    now = now or timezone.now()
+    Forbidden.unless(policies.can_moderate(actor))
+    text = clean_text(reason, what="reason", max_chars=HIDDEN_REASON_MAX_CHARS)
+    feedback = Feedback.objects.select_for_update().filter(pk=feedback_id).first()
+    if feedback is None:
+        raise NotFound("No such feedback.")
+    if feedback.is_hidden:
+        raise Conflict("This comment is already hidden.")
+    feedback.hidden_at = now
+    feedback.hidden_by = actor
+    feedback.hidden_reason = text
+    feedback.full_clean()
+    feedback.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    return feedback
+
+
+@transaction.atomic
+def unhide_feedback(*, actor: User, feedback_id: int) -> Feedback:
+    Forbidden.unless(policies.can_moderate(actor))
+    feedback = Feedback.objects.select_for_update().filter(pk=feedback_id).first()
+    if feedback is None:
+        raise NotFound("No such feedback.")
+    feedback.hidden_at = None
+    feedback.hidden_by = None
+    feedback.hidden_reason = ""
+    feedback.save(update_fields=["hidden_at", "hidden_by", "hidden_reason"])
+    return feedback
