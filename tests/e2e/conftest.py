@@ -196,6 +196,11 @@ def page(
             browser_problems.console_errors.append(f"console: {msg.text} @ {msg.location}")
 
     def on_request_failed(request: Request) -> None:
+        # The browser aborts what a page was still loading when the test moves on (a click
+        # that navigates, an htmx request replaced by a newer one): not a failure of ours.
+        # Refused, reset or 4xx/5xx responses are still caught (here and in bad_static).
+        if request.failure == "net::ERR_ABORTED":
+            return
         browser_problems.failed_requests.append(
             f"request failed: {request.method} {request.url} ({request.failure})"
         )

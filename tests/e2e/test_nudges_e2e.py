@@ -41,7 +41,10 @@ def test_the_welcome_nudge_reaches_the_bell_and_staff_read_the_dry_run(
     bell.click()
     expect(page.get_by_test_id("notification")).to_contain_text("mentor directory")
 
-    page.context.clear_cookies()
+    page.wait_for_load_state("load")
+    # Nia logs out (leaving the page closes her bell's socket); a staff member logs in.
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_load_state("load")
     staff = factories.UserFactory.create(username="sam-staff", roles=[Role.STAFF])
     log_in(page, staff)
     page.goto("/nudges/")

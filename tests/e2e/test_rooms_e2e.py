@@ -79,6 +79,7 @@ def test_two_adults_chat_live_and_a_teen_cannot_see_the_room(
         "href", "/path/"
     )
     # The search narrows the list through htmx, and the address follows.
+    page.wait_for_load_state("load")  # htmx is wired up once the page has loaded
     page.get_by_label("Search rooms").fill("evening")
     expect(card(page, "e2e-locked")).to_have_count(0)
     expect(card(page, "e2e-evening")).to_be_visible()
