@@ -165,7 +165,34 @@ def seed_events(
                 [RotaSlot(event=coming[1], position=n) for n in (1, 2)]
                 + [RotaSlot(event=coming[3], position=1)]
             )
-            events += len(coming)
+            # Happening now: a drop-in the demo mentor is hosting, started 40 minutes ago and
+            # not yet marked held, so "mark held" (who came) can be tried on the demo.
+            now_on = make(
+                EventKind.MEET_THE_MENTORS,
+                "Drop-in: meet the mentors",
+                (anchor - dt.timedelta(minutes=40)).replace(second=0, microsecond=0),
+                20,
+                in_room=True,
+            )
+            drop_in_host = demo_mentor or (mentors[0] if mentors else None)
+            if drop_in_host is not None:
+                now_on.hosts.add(drop_in_host)
+                RotaSlot.objects.create(
+                    event=now_on, position=1, mentor=drop_in_host, taken_at=anchor
+                )
+            drop_in = [
+                RSVP(
+                    event=now_on,
+                    user=crowd[int(i)],
+                    status=RSVPStatus.CONFIRMED,
+                    queued_at=now_on.starts_at - dt.timedelta(days=1),
+                )
+                for i in (rng.permutation(len(crowd))[:4].tolist() if crowd else [])
+                if drop_in_host is None or crowd[int(i)].pk != drop_in_host.pk
+            ]
+            RSVP.objects.bulk_create(drop_in, ignore_conflicts=True)
+            rsvps += len(drop_in)
+            events += len(coming) + 1
             # RSVPs: the demo logins to meet the mentors; a crowd (the webinar fills up).
             rows: list[RSVP] = []
             for person in demo:

@@ -57,6 +57,22 @@ def upcoming_for(user: User, *, kind: str = "", now: dt.datetime | None = None) 
     ).order_by("starts_at", "pk")
 
 
+def to_mark_held(user: User, now: dt.datetime | None = None, days: int = 60) -> QuerySet[Event]:
+    """Events this person hosted or created that have started in the last ``days`` days and
+    are not yet marked held (nor cancelled): the host closes them with who came."""
+    now = now or timezone.now()
+    return (
+        Event.objects.filter(
+            Q(hosts=user) | Q(created_by=user),
+            status=EventStatus.SCHEDULED,
+            starts_at__lte=now,
+            starts_at__gte=now - dt.timedelta(days=days),
+        )
+        .distinct()
+        .order_by("-starts_at")[:10]
+    )
+
+
 def my_rsvps(user: User, now: dt.datetime | None = None) -> QuerySet[RSVP]:
     now = now or timezone.now()
     return (

@@ -97,6 +97,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "events": events,
         "mine": list(selectors.my_rsvps(user, now)),
+        "to_close": list(selectors.to_mark_held(user, now)),
         "can_organise": bool(policies.can_organise(user, _held(user))),
         "is_mentor": policies.is_mentor(user) or is_staff_member(user),
         "feed_url": reverse("events:feed", args=[feed_token(user)]),

@@ -21,6 +21,7 @@ from peerpath.rooms.models import (
     CrisisAlert,
     HostingQuota,
     ModerationLog,
+    Participation,
     Presence,
     Report,
     ReportStatus,
@@ -314,6 +315,27 @@ def sessions_for_room(room: Room, *, now: dt.datetime | None = None) -> list[Roo
         RoomSession.objects.filter(room=room, cancelled_at__isnull=True, ends_at__gte=now)
         .select_related("host")
         .order_by("starts_at")[:10]
+    )
+
+
+def sessions_to_rate(
+    user_id: int, room: Room, *, now: dt.datetime | None = None, days: int = 14
+) -> list[RoomSession]:
+    """Sessions in this room that ``user_id`` took part in and that ended in the last ``days``
+    days, hosted by someone else: the member may leave the host feedback (the feedback app
+    checks eligibility again when it is given)."""
+    now = now or timezone.now()
+    joined = Participation.objects.filter(
+        user_id=user_id,
+        room=room,
+        session__isnull=False,
+        created_at__gte=now - dt.timedelta(days=days),
+    ).values("session_id")
+    return list(
+        RoomSession.objects.filter(pk__in=joined, ended_at__isnull=False, ended_at__lte=now)
+        .exclude(host_id=user_id)
+        .select_related("host")
+        .order_by("-ended_at")[:5]
     )
 
 

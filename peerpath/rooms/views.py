@@ -378,6 +378,7 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "last_id": history[-1].pk if history else 0,
         "present": selectors.present_people(room.pk, hidden),
         "sessions": sessions,
+        "to_rate": selectors.sessions_to_rate(user.pk, room, now=now),
         "live_session": live,
         "can_post": bool(posting),
         "why_not": posting.reason,

@@ -41,6 +41,31 @@ _ANSWERS = (
     "Three highs: patience, new friends here, and a thank-you note. Three lows: burnout "
     "creeping in, a rude visitor, and a chat where I gave too much advice.",
 )
+#: Listener onboarding gets answers for each of its written discussions, so a newcomer who
+#: joins the demo cohort always finds at least two fellow trainees to reply to at every step.
+_ONBOARDING_ANSWERS: dict[int, tuple[str, ...]] = {
+    1: (
+        "Someone on here listened to me at 2am two years ago and I never forgot it. I want "
+        "to be that person for someone else, and to learn to listen without rushing.",
+        "My friends already come to me when things go wrong, but I often don't know what to "
+        "say. I joined to learn how to support people properly, and to look after myself too.",
+        "I'm studying to become a nurse and I want to practise really hearing people. I hope "
+        "to give some calm and to learn how to hold a hard conversation.",
+        "I had a rough year and talking helped. Now I feel steady enough to give back, and I "
+        "hope to meet other listeners who care about the same things.",
+    ),
+    2: (
+        "Fixing: 'Just study harder next time, make a schedule.' Listening: 'That sounds "
+        "really heavy, failing again and feeling everyone's disappointment.' The second one "
+        "lets them feel seen before anything else.",
+        "Fix: 'Exams don't matter that much anyway.' Listen: 'It sounds like you're carrying "
+        "a lot of pressure from home right now.' The fix closes the door; listening opens it.",
+        "My fixing reply jumped to tutoring tips. My listening reply asked how they were "
+        "feeling about it. When I read them back, only the second felt kind.",
+        "Fixing: 'Have you tried a different way of revising?' Listening: 'I'm sorry, that "
+        "sounds so discouraging. What has it been like at home?' The person gets to lead.",
+    ),
+}
 _REPLIES = (
     "I really recognise that low. Thank you for being so honest about it.",
     "Your second high made me smile: that is exactly why we do this.",
@@ -136,7 +161,14 @@ def seed_training(
                 if first is None:
                     continue
                 peers = [u for u in trainees if u.username not in DEMO_USERNAMES]
-                posts += _discussion(rng, cohort, first, peers, anchor)
+                if program.slug == "listener-onboarding":
+                    for discussion in Discussion.objects.filter(
+                        program=program, position__in=list(_ONBOARDING_ANSWERS)
+                    ).order_by("position"):
+                        texts = _ONBOARDING_ANSWERS[discussion.position]
+                        posts += _discussion(rng, cohort, discussion, peers, anchor, texts)
+                else:
+                    posts += _discussion(rng, cohort, first, peers, anchor, _ANSWERS)
     summary = TrainingSummary(
         seconds=time.perf_counter() - started,
         cohorts=cohorts,
@@ -154,9 +186,10 @@ def _discussion(
     discussion: Discussion,
     peers: list[User],
     anchor: dt.datetime,
+    texts: tuple[str, ...],
 ) -> int:
     """Every peer answers; each replies to the next one or two (never to themselves)."""
-    at = anchor - dt.timedelta(days=10)
+    at = anchor - dt.timedelta(days=12 - 2 * discussion.position)
     answers: list[Post] = []
     for n, user in enumerate(peers):
         answers.append(
@@ -164,7 +197,7 @@ def _discussion(
                 discussion=discussion,
                 cohort=cohort,
                 author=user,
-                body=_ANSWERS[(n + int(rng.integers(0, len(_ANSWERS)))) % len(_ANSWERS)],
+                body=texts[(n + int(rng.integers(0, len(texts)))) % len(texts)],
                 created_at=at + dt.timedelta(hours=5 * n),
             )
         )

@@ -38,3 +38,14 @@ def test_seed_events_writes_both_bands_with_varied_rota_statuses():
     statuses = {s.on_track for s in selectors.rota_statuses(now=now)}
     assert statuses == {True, False}
     assert "events" in summary.line()
+    # A drop-in is on now, hosted by a mentor and not yet held: the host can mark it held.
+    from peerpath.events.services import mark_held
+
+    on_now = Event.objects.get(title="Drop-in: meet the mentors", band="adult")
+    assert on_now.starts_at < now < on_now.ends_at
+    assert on_now.status != EventStatus.HELD
+    host = on_now.hosts.get()
+    came = list(on_now.rsvps.values_list("user_id", flat=True))
+    assert came
+    mark_held(actor=host, event_id=on_now.pk, attended_ids=came[:1], now=now)
+    assert Event.objects.get(pk=on_now.pk).status == EventStatus.HELD

@@ -167,6 +167,14 @@ def test_a_mentor_volunteers_from_the_page(client, world):
 
 def test_a_host_marks_the_event_held_with_attendance(client, world):
     event = make_event(starts_in=-dt.timedelta(hours=2), hosts=(world.mentor,))
+    make_event(starts_in=-dt.timedelta(days=1), title="Someone else's")  # not the mentor's
+    client.force_login(world.adult_member)
+    assert f"/events/{event.pk}/" not in client.get("/events/").content.decode()
+    client.force_login(world.mentor)
+    listed = client.get("/events/").content.decode()
+    assert 'data-testid="to-close"' in listed
+    assert f"/events/{event.pk}/" in listed
+    assert "Someone else" not in listed
     for person in (world.adult_member, world.adult_listener):
         RSVP.objects.create(
             event=event, user=person, status="confirmed", queued_at=event.created_at
@@ -180,6 +188,7 @@ def test_a_host_marks_the_event_held_with_attendance(client, world):
     assert response.status_code == 302
     attended = set(RSVP.objects.filter(attended=True).values_list("user_id", flat=True))
     assert attended == {world.adult_member.pk}
+    assert 'data-testid="to-close"' not in client.get("/events/").content.decode()
 
 
 def test_the_rota_page(client, world):

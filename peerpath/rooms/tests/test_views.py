@@ -979,6 +979,26 @@ def test_room_page_shows_session_buttons_to_its_host(login, rooms) -> None:
     assert f"/rooms/sessions/{s.pk}/start/" not in text(login(person()).get("/rooms/evening-room/"))
 
 
+def test_room_page_offers_feedback_for_a_session_one_joined(login, rooms) -> None:
+    from peerpath.rooms.models import Participation
+
+    host = moderator()
+    s = make_session(rooms["adult"], host, starts_in=dt.timedelta(hours=-2))
+    s.started_at = s.starts_at
+    s.ended_at = s.ends_at
+    s.save()
+    guest, bystander = person(), person()
+    Participation.objects.create(
+        user=guest, room=rooms["adult"], session=s, day=s.starts_at.date(), created_at=s.starts_at
+    )
+    link = f"/feedback/give/{host.username}/"
+    assert link in text(login(guest).get("/rooms/evening-room/"))
+    assert link not in text(login(bystander).get("/rooms/evening-room/"))
+    assert link not in text(login(host).get("/rooms/evening-room/"))  # not for one's own session
+    # The link leads to a form the feedback app accepts for this guest.
+    assert login(guest).get(link).status_code == 200
+
+
 # --- Hosting time --------------------------------------------------------------------------------
 
 

@@ -33,5 +33,15 @@ def test_seed_training_enrols_the_demo_listeners_with_peers_of_their_band(settin
         bands = {e.user.is_teen for e in cohort.enrollments.select_related("user")}
         assert bands <= {cohort.band == "teen"}
     assert not Post.objects.filter(parent__author=F("author")).exists()
+    # A newcomer joining the demo onboarding cohort finds two fellow trainees' answers to reply
+    # to in every written discussion, so onboarding can be finished in the demo.
+    onboarding = adult.cohort
+    for discussion in onboarding.program.discussions.exclude(activity="save_mentor"):
+        authors = set(
+            Post.objects.filter(
+                cohort=onboarding, discussion=discussion, parent__isnull=True
+            ).values_list("author", flat=True)
+        )
+        assert len(authors - {listener.pk}) >= 2, discussion.title
     again = seed_training(seed=1, anchor=timezone.now() + dt.timedelta(minutes=1))
     assert again.cohorts == 0
