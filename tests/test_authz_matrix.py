@@ -448,6 +448,21 @@ def _notification_of(cell: Cell) -> str:
     return str(latest)
 
 
+def _event_of(cell: Cell) -> str:
+    """A coming event: of the actor's band with their confirmed place (own), of the actor's
+    band, or of the other band."""
+    from peerpath.events.models import RSVP
+    from peerpath.events.tests.helpers import make_event
+
+    if cell.relation == "own":
+        actor = _actor(cell)
+        event = make_event(band="teen" if actor.is_teen else "adult")
+        RSVP.objects.create(event=event, user=actor, status="confirmed", queued_at=event.created_at)
+        return str(event.pk)
+    teen, adult = make_event(band="teen"), make_event(band="adult")
+    return str(_by_band(cell, teen, adult).pk)
+
+
 #: Later issues add placeholders for their objects (rooms, programs...), each with an
 #: object in the actor's band, one in the other band, one the actor owns, and a missing key.
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -471,6 +486,7 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     "session": Placeholder(lambda cell: _session_for(cell, running=False), MISSING_ID),
     "live_session": Placeholder(lambda cell: _session_for(cell, running=True), MISSING_ID),
     "notification": Placeholder(_notification_of, MISSING_ID),
+    "event": Placeholder(_event_of, MISSING_ID),
 }
 
 
