@@ -4,11 +4,13 @@ what counts as a database id in a URL or frame."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import ParamSpec, TypeGuard, TypeVar
+from typing import Any, ParamSpec, TypeGuard, TypeVar
 
 from channels.db import database_sync_to_async
 
 MAX_DB_ID = 2**63 - 1  # a larger id in a URL or frame cannot exist (and would overflow)
+#: Every consumer closes with this code when the socket carries no signed-in session.
+CLOSE_UNAUTHENTICATED = 4401
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -24,3 +26,16 @@ def in_db_thread(fn: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
 def is_db_id(value: object) -> TypeGuard[int]:
     """A non-negative integer that fits a database id (JSON ``true`` is not an id)."""
     return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DB_ID
+
+
+async def signed_in_or_close(consumer: Any) -> Any | None:
+    """The scope's signed-in user, or None after closing the socket with 4401.
+
+    Every consumer starts its ``connect`` with this; what the person may do there (suspension,
+    band, membership of the room or mentorship) is each consumer's own policy check after it.
+    """
+    user = consumer.scope.get("user")
+    if user is None or not user.is_authenticated:
+        await consumer.close(code=CLOSE_UNAUTHENTICATED)
+        return None
+    return user

@@ -34,7 +34,12 @@ from django.http import Http404
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
-from peerpath.core.sockets import MAX_DB_ID, in_db_thread, is_db_id
+from peerpath.core.sockets import (
+    MAX_DB_ID,
+    in_db_thread,
+    is_db_id,
+    signed_in_or_close,
+)
 from peerpath.mentorship import policies, realtime, selectors, services
 
 logger = logging.getLogger(__name__)
@@ -43,7 +48,6 @@ MAX_FRAME_BYTES = 16 * 1024
 HISTORY_LIMIT = 200
 MAX_CLIENT_ID_CHARS = 64
 
-CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_ENDED = 4410
@@ -61,9 +65,8 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     # --- connection -----------------------------------------------------------------------
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        user = await signed_in_or_close(self)
+        if user is None:
             return
         self.user_id = int(user.pk)
         self.mentorship_id = int(self.scope["url_route"]["kwargs"]["mentorship_id"])

@@ -19,10 +19,9 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from peerpath.accounts import policies as account_policies
 from peerpath.accounts.models import User
-from peerpath.core.sockets import in_db_thread
+from peerpath.core.sockets import in_db_thread, signed_in_or_close
 from peerpath.notifications import realtime, selectors
 
-CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 MAX_FRAME_CHARS = 1024
 
@@ -32,9 +31,8 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]
     group: str = ""
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        user = await signed_in_or_close(self)
+        if user is None:
             return
         self.user_id = int(user.pk)
         # Join before reading the count: a notification committed in between is pushed

@@ -44,7 +44,12 @@ from django.utils import timezone
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
-from peerpath.core.sockets import MAX_DB_ID, in_db_thread, is_db_id
+from peerpath.core.sockets import (
+    MAX_DB_ID,
+    in_db_thread,
+    is_db_id,
+    signed_in_or_close,
+)
 from peerpath.rooms import locks, policies, realtime, selectors, services
 from peerpath.rooms.hub import hub
 from peerpath.rooms.models import Room
@@ -62,7 +67,6 @@ FRAME_BURST = 30  # frames a socket may send in a burst…
 FRAME_RATE = 5.0  # …refilled at this many per second; far beyond: closed
 FLOOD_STRIKES = 20
 
-CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOOD = 4429
@@ -195,9 +199,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     # --- connection -----------------------------------------------------------------------
 
     async def connect(self) -> None:
-        user = self.scope.get("user")
-        if user is None or not user.is_authenticated:
-            await self.close(code=CLOSE_UNAUTHENTICATED)
+        user = await signed_in_or_close(self)
+        if user is None:
             return
         self.user_id = int(user.pk)
         self.username = str(user.username)
