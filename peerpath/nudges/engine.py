@@ -282,7 +282,11 @@ def run(*, now: dt.datetime | None = None, rules: Iterable[NudgeRule] | None = N
     t0 = time.perf_counter()
     nudge_run = NudgeRun.objects.create(as_of=now, started_at=timezone.now())
     active_people = User.objects.filter(is_active=True).count()
-    todo = list(rules) if rules is not None else list(NudgeRule.objects.filter(is_active=True))
+    todo = (
+        list(rules)
+        if rules is not None
+        else list(NudgeRule.objects.filter(is_active=True).prefetch_related("variants"))
+    )
     skipped: list[str] = []
     sent = held = 0
     for rule in todo:
