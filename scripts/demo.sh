@@ -8,6 +8,8 @@ export DJANGO_SETTINGS_MODULE=config.settings.base
 $BIN/python manage.py migrate --noinput -v0
 $BIN/python manage.py seed_demo --size small --seed 1 --if-empty
 $BIN/python manage.py run_nudges
+$BIN/python manage.py refresh_analytics --full
+$BIN/python manage.py refresh_pair_stats --full
 
 $BIN/uvicorn config.asgi:application --host 127.0.0.1 --port "$PORT" --log-level warning &
 WEB=$!

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "peerpath.spotlights",
     "peerpath.feedback",
     "peerpath.events",
+    "peerpath.analytics",
+    "peerpath.partners",
     "peerpath.api",
     "peerpath.demo",
 ]
@@ -121,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "peerpath.core.context_processors.site",
                 "peerpath.notifications.context_processors.bell",
+                "peerpath.analytics.context_processors.dashboard",
             ],
         },
     },

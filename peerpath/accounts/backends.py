@@ -27,6 +27,8 @@ ROLE_APP_PERMISSIONS: dict[Role, frozenset[str]] = {
             "resources",
             "spotlights",
             "feedback",
+            "analytics",
+            "partners",
         }
     ),
 }

@@ -50,6 +50,9 @@ class ActivityEvent(models.Model):
         indexes = [
             models.Index(fields=["user", "kind", "occurred_at"], name="activity_user_kind_time"),
             models.Index(fields=["kind", "occurred_at"], name="activity_kind_time"),
+            # "Did this person do anything between a and b?" in one seek (retention), and
+            # a person's events before their 18th birthday read from the index alone.
+            models.Index(fields=["user", "occurred_at", "kind"], name="activity_user_time"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -296,5 +296,7 @@ def test_dashboard_and_profile_query_counts(client, world, django_assert_num_que
     with django_assert_num_queries(8):
         url = reverse("accounts:profile_detail", args=[world.adult_peer.username])
         assert client.get(url).status_code == 200
-    with django_assert_num_queries(8):  # + profile, chosen and all topics and languages
+    # + profile, chosen and all topics and languages, the viewer's roles (the header's Program
+    # link, for staff and Ambassadors)
+    with django_assert_num_queries(9):
         assert client.get(reverse("accounts:profile")).status_code == 200

@@ -47,7 +47,7 @@ pytestmark = pytest.mark.django_db
 CSRF_RE = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+')
 XSS = "<script>alert('x')</script>"
 DIRECTORY_QUERIES = 26
-SPACE_QUERIES = 7  # + the header bell's unread count
+SPACE_QUERIES = 8  # + the header bell's unread count and the viewer's roles (Program link)
 ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
 
 

@@ -1,0 +1,164 @@
+"""Reads of the analytics app: the dashboard's figures from the rollup tables only (a handful of
+queries over small tables, whatever the size of the community)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from peerpath.analytics.models import DailyActivity, OverviewPoint, Panel, RollupState
+from peerpath.analytics.services import ACTIVITY_DAYS, HORIZONS
+from peerpath.nudges.stats import wilson
+
+# (metric, label, how to show the value)
+CARDS: tuple[tuple[str, str, str], ...] = (
+    ("members", "Registered members", "int"),
+    ("listeners", "Registered listeners", "int"),
+    ("mentors", "Mentors", "int"),
+    ("mentor_load", "Mentees per mentor", "float"),
+    ("mentor_capacity", "Mentor places (capacity)", "int"),
+    ("active_mentorships", "Active mentorships", "int"),
+    ("listener_mentor_share", "Listeners with a mentor", "pct"),
+    ("pairs_conv_0", "Pairs with 0 conversations", "int"),
+    ("pairs_conv_1_2", "Pairs with 1–2 conversations", "int"),
+    ("pairs_conv_3plus", "Pairs with 3+ conversations", "int"),
+    ("median_days_first_conversation", "Median days from match to first conversation", "float"),
+    ("flags_pending", "Flags pending", "int"),
+    ("flags_resolved_week", "Flags resolved (7 days)", "int"),
+    ("nudges_sent_week", "Nudges sent (7 days)", "int"),
+    ("roles_held", "Leadership roles held", "int"),
+)
+
+
+def fmt(value: float | None, how: str) -> str:
+    if value is None:
+        return "—"
+    if how == "pct":
+        return f"{value * 100:.1f}%"
+    if how == "float":
+        return f"{value:.1f}"
+    return f"{int(value):,}"
+
+
+@dataclass
+class Card:
+    metric: str
+    label: str
+    value: str
+    raw: float | None
+    weeks: list[str] = field(default_factory=list)
+    trend: list[float | None] = field(default_factory=list)
+    trend_text: list[str] = field(default_factory=list)
+
+    @property
+    def rows(self) -> list[tuple[str, str]]:
+        return list(zip(self.weeks, self.trend_text, strict=True))
+
+
+def state() -> RollupState | None:
+    return RollupState.objects.filter(pk=1).first()
+
+
+def overview(band: str) -> list[Card]:
+    """One card per figure: the current value and its weekly points (one query)."""
+    rows = (
+        OverviewPoint.objects.filter(band=band)
+        .order_by("at")
+        .values_list("at", "metric", "value", "is_current")
+    )
+    by_metric: dict[str, list[tuple[dt.datetime, float | None, bool]]] = {}
+    for at, metric, value, is_current in rows:
+        by_metric.setdefault(metric, []).append((at, value, is_current))
+    cards = []
+    for metric, label, how in CARDS:
+        points = by_metric.get(metric, [])
+        current = next((v for _, v, c in points if c), None)
+        weekly = [(at, v) for at, v, c in points if not c]
+        cards.append(
+            Card(
+                metric=metric,
+                label=label,
+                value=fmt(current, how),
+                raw=current,
+                weeks=[at.date().isoformat() for at, _ in weekly],
+                trend=[v for _, v in weekly],
+                trend_text=[fmt(v, how) for _, v in weekly],
+            )
+        )
+    return cards
+
+
+def panels(band: str) -> dict[str, Any]:
+    return dict(Panel.objects.filter(band=band).values_list("key", "data"))
+
+
+@dataclass
+class RetentionRow:
+    horizon: int
+    group: str
+    eligible: int
+    active: int
+    rate: float | None
+    low: float | None
+    high: float | None
+
+
+def _rate(active: int, eligible: int) -> tuple[float | None, float | None, float | None]:
+    if not eligible:
+        return None, None, None
+    low, high = wilson(active, eligible)
+    return active / eligible, low, high
+
+
+def retention(cells: dict[str, dict[str, int]]) -> list[RetentionRow]:
+    """Listeners active at 30/60/90 days, with a mentor (started within that time) vs without,
+    with Wilson 95% intervals, summed over every cohort month."""
+    rows = []
+    for n in HORIZONS:
+        total_n = sum(c.get(f"n{n}", 0) for c in cells.values())
+        total_a = sum(c.get(f"a{n}", 0) for c in cells.values())
+        m_n = sum(c.get(f"n{n}m", 0) for c in cells.values())
+        m_a = sum(c.get(f"a{n}m", 0) for c in cells.values())
+        for group, eligible, active in (
+            ("with a mentor", m_n, m_a),
+            ("without a mentor", total_n - m_n, total_a - m_a),
+        ):
+            rate, low, high = _rate(active, eligible)
+            rows.append(RetentionRow(n, group, eligible, active, rate, low, high))
+    return rows
+
+
+@dataclass
+class CohortRow:
+    month: str
+    listeners: int
+    rates: list[float | None]
+
+
+def cohorts(cells: dict[str, dict[str, int]], *, last: int = 12) -> list[CohortRow]:
+    rows = []
+    for month in sorted(cells)[-last:]:
+        c = cells[month]
+        rates = [(c[f"a{n}"] / c[f"n{n}"]) if c.get(f"n{n}") else None for n in HORIZONS]
+        rows.append(CohortRow(month, c.get("listeners", 0), rates))
+    return rows
+
+
+def daily_activity(band: str, now: dt.datetime) -> dict[str, Any]:
+    """Events per day over the last ACTIVITY_DAYS days, total and per kind (one query)."""
+    today = now.astimezone(dt.UTC).date()
+    days = [today - dt.timedelta(days=i) for i in range(ACTIVITY_DAYS - 1, -1, -1)]
+    rows = DailyActivity.objects.filter(band=band, day__gte=days[0], day__lte=today).values_list(
+        "day", "kind", "events"
+    )
+    totals = dict.fromkeys(days, 0)
+    kinds: dict[str, int] = {}
+    for day, kind, events in rows:
+        totals[day] = totals.get(day, 0) + events
+        kinds[kind] = kinds.get(kind, 0) + events
+    return {
+        "days": [d.isoformat() for d in days],
+        "events": [totals[d] for d in days],
+        "by_kind": sorted(kinds.items(), key=lambda kv: -kv[1]),
+    }

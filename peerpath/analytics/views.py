@@ -1,0 +1,128 @@
+"""The partner dashboard's pages: the overview (/staff/) and the analytics charts
+(/staff/analytics/). Thin: check the policy, parse the band, read the rollups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from peerpath.analytics import policies, selectors
+from peerpath.analytics.services import HORIZONS
+from peerpath.events.selectors import coverage
+
+BANDS = {"": "all", "teen": "teen", "adult": "adult"}
+
+
+class BadFilter(Exception):
+    pass
+
+
+def _band(request: HttpRequest) -> str:
+    """The band the viewer asked for and may see: 'all', 'teen' or 'adult'."""
+    decision = policies.can_view_dashboard(request.user)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    raw = request.GET.get("band", "")
+    if raw not in BANDS:
+        raise BadFilter("Age band must be “teen”, “adult” or left empty for everyone.")
+    own = policies.visible_band(request.user)
+    if own is None:
+        return BANDS[raw]
+    if raw and raw != own.value:
+        raise PermissionDenied("Ambassadors see the figures of their own age band only.")
+    return own.value
+
+
+def _bad(request: HttpRequest, message: str) -> HttpResponse:
+    context = {"message": message, "back": request.path}
+    return TemplateResponse(request, "core/refused.html", context, status=400)
+
+
+def _common(band: str) -> dict[str, Any]:
+    return {"band": band, "state": selectors.state(), "band_choices": ("all", "teen", "adult")}
+
+
+@login_required
+@require_safe
+def overview(request: HttpRequest) -> HttpResponse:
+    try:
+        band = _band(request)
+    except BadFilter as exc:
+        return _bad(request, str(exc))
+    cards = selectors.overview(band)
+    chart = {c.metric: {"weeks": c.weeks, "values": c.trend} for c in cards}
+    context = {**_common(band), "cards": cards, "chart": chart}
+    return TemplateResponse(request, "analytics/overview.html", context)
+
+
+@login_required
+@require_safe
+def charts(request: HttpRequest) -> HttpResponse:
+    try:
+        band = _band(request)
+    except BadFilter as exc:
+        return _bad(request, str(exc))
+    now = timezone.now()
+    panels = selectors.panels(band)
+    cells = panels.get("retention", {})
+    retention = selectors.retention(cells)
+    cohorts = selectors.cohorts(cells)
+    activity = selectors.daily_activity(band, now)
+    weeks = coverage(band="" if band == "all" else band, now=now)
+    funnel = panels.get("funnel", {"steps": []})
+    load = panels.get("mentor_load", {"labels": [], "mentors": [], "at_capacity": 0})
+    flags = panels.get("flag_topics", {"weeks": [], "series": {}})
+    checkins = panels.get("checkins", {"weeks": [], "count": [], "mean": []})
+    data = {
+        "retention": {
+            "labels": [f"{n} days" for n in HORIZONS],
+            "with": [r.rate for r in retention if r.group == "with a mentor"],
+            "without": [r.rate for r in retention if r.group == "without a mentor"],
+        },
+        "cohorts": {
+            "labels": [c.month for c in cohorts],
+            "series": {f"{n} days": [c.rates[i] for c in cohorts] for i, n in enumerate(HORIZONS)},
+        },
+        "funnel": {
+            "labels": [s["label"] for s in funnel["steps"]],
+            "values": [s["reached"] for s in funnel["steps"]],
+        },
+        "load": {"labels": load["labels"], "values": load["mentors"]},
+        "coverage": {
+            "labels": [w.starts.isoformat() for w in weeks],
+            "events": [w.events for w in weeks],
+            "open": [w.open_slots for w in weeks],
+        },
+        "flags": flags,
+        "checkins": checkins,
+        "activity": {"labels": activity["days"], "values": activity["events"]},
+    }
+    flag_rows = [
+        (week, [flags["series"][topic][i] for topic in sorted(flags["series"])])
+        for i, week in enumerate(flags["weeks"])
+    ]
+    context = {
+        **_common(band),
+        "retention": retention,
+        "cohorts": cohorts,
+        "horizons": HORIZONS,
+        "funnel": funnel["steps"],
+        "load": load,
+        "load_rows": list(zip(load["labels"], load["mentors"], strict=False)),
+        "weeks": weeks,
+        "flag_topics": sorted(flags["series"]),
+        "flag_rows": flag_rows,
+        "checkin_rows": list(
+            zip(checkins["weeks"], checkins["count"], checkins["mean"], strict=False)
+        ),
+        "activity": activity,
+        "activity_rows": list(zip(activity["days"], activity["events"], strict=False)),
+        "data": data,
+    }
+    return TemplateResponse(request, "analytics/charts.html", context)
