@@ -31,7 +31,7 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import RowNumber, TruncDate, TruncWeek
+from django.db.models.functions import RowNumber, TruncDate
 from django.utils import timezone
 
 from peerpath.accounts.models import AccountType, User
@@ -616,10 +616,10 @@ def _conversation_buckets(
         | Q(ended_at__gt=first_point)
         | Q(started_at__gt=first_point - _days(90))
     )
-    pairs = list(
+    pairs = _raw_rows(
         relevant.order_by().values_list("pk", "started_at", "ended_at", "mentee__adult_from")
     )
-    numbered = (
+    numbered = _raw_rows(
         Conversation.objects.filter(mentorship__in=relevant.values("pk"))
         .order_by()
         .annotate(
@@ -628,21 +628,20 @@ def _conversation_buckets(
         .filter(r_n__in=(1, 3))
         .values_list("mentorship_id", "r_n", "day")
     )
-    first: dict[int, dt.date] = {}
-    third: dict[int, dt.date] = {}
+    first: dict[int, Any] = {}
+    third: dict[int, Any] = {}
     for mentorship_id, n, day in numbered:
         (first if n == 1 else third)[mentorship_id] = day
     for t in points:
-        day = t.astimezone(dt.UTC).date()
-        recent = t - _days(90)
+        at, day, recent = _raw_instant(t), _raw_day(t), _raw_instant(t - _days(90))
         buckets: dict[str, list[int]] = {"teen": [0, 0, 0], "adult": [0, 0, 0]}
         waits: dict[str, list[int]] = {"teen": [], "adult": []}
         for pk, started_at, ended_at, adult_from in pairs:
-            if started_at is None or started_at > t:
+            if started_at is None or started_at > at:
                 continue
-            band = "adult" if adult_from <= t else "teen"
+            band = "adult" if adult_from is None or adult_from <= at else "teen"
             f = first.get(pk)
-            if ended_at is None or ended_at > t:
+            if ended_at is None or ended_at > at:
                 third_day = third.get(pk)
                 i = (
                     2
@@ -651,7 +650,8 @@ def _conversation_buckets(
                 )
                 buckets[band][i] += 1
             if f is not None and f <= day and started_at > recent:
-                waits[band].append(max(0, (f - started_at.astimezone(dt.UTC).date()).days))
+                waited = (_as_date(f) - _as_date(started_at)).days
+                waits[band].append(max(0, waited))
         waits["all"] = waits["teen"] + waits["adult"]
         buckets["all"] = [x + y for x, y in zip(buckets["teen"], buckets["adult"], strict=True)]
         for band in ("all", "teen", "adult"):
@@ -660,6 +660,35 @@ def _conversation_buckets(
             values[(t, band, "median_days_first_conversation")] = (
                 float(statistics.median(waits[band])) if waits[band] else None
             )
+
+
+# Tens of thousands of rows are compared in Python here: they are read as the driver returns
+# them (SQLite: naive UTC datetimes and dates; PostgreSQL: aware datetimes), skipping Django's
+# per-value converters, and the points are put in the same form.
+
+
+def _raw_rows(qs: QuerySet[Any, Any]) -> list[tuple[Any, ...]]:
+    sql, params = qs.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows: list[tuple[Any, ...]] = cursor.fetchall()
+        return rows
+
+
+def _raw_instant(t: dt.datetime) -> dt.datetime:
+    return t if _is_postgres() else t.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def _raw_day(t: dt.datetime) -> dt.date:
+    return t.astimezone(dt.UTC).date()
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return (value.astimezone(dt.UTC) if value.tzinfo else value).date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
 
 
 def _write_points(
@@ -764,6 +793,22 @@ def _mentor_load(now: dt.datetime) -> dict[str, dict[str, Any]]:
     }
 
 
+class WeekStart(models.Func):
+    """The UTC date of the Monday starting a datetime's ISO week, computed by the database
+    (Django's TruncWeek calls back into Python for every row on SQLite)."""
+
+    output_field = models.DateField()
+    template = "date(%(expressions)s, 'weekday 0', '-6 days')"
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(date_trunc('week', %(expressions)s AT TIME ZONE 'UTC') AS date)",
+            **extra,
+        )
+
+
 def _weekly_panel(
     qs: QuerySet[Any, Any],
     now: dt.datetime,
@@ -784,7 +829,7 @@ def _weekly_panel(
         qs.filter(**{f"{time_field}__gte": start, f"{time_field}__lte": now})
         .order_by()
         .annotate(
-            r_week=TruncWeek(time_field, tzinfo=dt.UTC),
+            r_week=WeekStart(time_field),
             r_band=_band_at(adult_from, F(time_field)),
         )
         .values(*keys)
@@ -795,7 +840,7 @@ def _weekly_panel(
         b: defaultdict(lambda: [0.0, 0.0]) for b in ("all", "teen", "adult")
     }
     for row in rows:
-        week = row["r_week"].date().isoformat()
+        week = row["r_week"].isoformat()
         key = row[group] if group else ""
         for band in ("all", row["r_band"]):
             cell = table[band][(week, key)]

@@ -266,3 +266,30 @@ def test_csv_cells_cannot_become_formulas(data: Dataset) -> None:
     response = client_for(data.staff).get(URL + "export.csv", {"mentor": "a-mentor-2"})
     rows = parse_csv(streamed(response))
     assert '\'=HYPERLINK("http://x","y")' in {r["mentee"] for r in rows}
+
+
+def test_csv_streams_in_batches_under_asgi(data: Dataset) -> None:
+    """Under ASGI (uvicorn in production) the export is an async stream of row batches, read in
+    the request's thread, not a list Django builds before sending."""
+    from asgiref.sync import async_to_sync
+    from django.test import AsyncClient
+
+    from peerpath.partners.views import _async_batches
+
+    async def fetch() -> tuple[int, bool, list[bytes]]:
+        client = AsyncClient()
+        await client.aforce_login(data.staff)
+        response = await client.get(URL + "export.csv", {"conversations": "0"})
+        chunks = [chunk async for chunk in response.streaming_content]
+        return response.status_code, response.is_async, chunks
+
+    status, is_async, chunks = async_to_sync(fetch)()
+    assert status == 200
+    assert is_async
+    rows = parse_csv(b"".join(chunks))
+    assert [int(r["mentorship_id"]) for r in rows] == data.ids("P5", "P2")
+
+    async def batches() -> list[str]:
+        return [b async for b in _async_batches(iter(["a\n", "b\n", "c\n", "d\n", "e\n"]), 2)]
+
+    assert async_to_sync(batches)() == ["a\nb\n", "c\nd\n", "e\n"]
