@@ -53,6 +53,8 @@ WINDOW_DAYS = 30  # "active at n days" = any activity in days n .. n+30 after jo
 FACT_HORIZON = max(HORIZONS) + WINDOW_DAYS  # after this a listener's facts are final
 ACTIVITY_DAYS = 90  # activity panel length
 TREND_WEEKS = 12
+# Incremental runs look this far behind their watermark (late commits, clock skew).
+OVERLAP = dt.timedelta(hours=1)
 FUNNEL = (
     ("listener", "Listener"),
     ("room-supporter", "Room Supporter"),
@@ -173,10 +175,13 @@ def _day_totals(start: dt.date, end: dt.date) -> dict[tuple[dt.date, str], int]:
     lo, hi = _utc_day_start(start), _utc_day_start(end)
     with connection.cursor() as cursor:
         if _is_postgres():
+            # kind IN (every kind): the (kind, occurred_at) index serves a short span.
+            kinds_in = ", ".join(["%s"] * len(ActivityKind.values))
             cursor.execute(
                 "SELECT CAST(occurred_at AT TIME ZONE 'UTC' AS date), kind, COUNT(*) "  # noqa: S608
-                f"FROM {events} WHERE occurred_at >= %s AND occurred_at < %s GROUP BY 1, 2",
-                [lo, hi],
+                f"FROM {events} WHERE kind IN ({kinds_in}) "
+                "AND occurred_at >= %s AND occurred_at < %s GROUP BY 1, 2",
+                [*ActivityKind.values, lo, hi],
             )
             return {(d, k): int(n) for d, k, n in cursor.fetchall()}
         kinds = ", ".join(["(%s)"] * len(ActivityKind.values))
@@ -333,7 +338,7 @@ def _facts_to_refresh(state: RollupState, now: dt.datetime) -> list[int]:
     # One indexed range per window end (an OR of ranges would be read as a full scan).
     for n in sorted({0, *(n + WINDOW_DAYS for n in HORIZONS)}):
         since = User.objects.filter(
-            listener_since__gt=last - _days(n + 1), listener_since__lte=now - _days(n)
+            listener_since__gt=last - _days(n) - OVERLAP, listener_since__lte=now - _days(n)
         )
         ids.update(since.values_list("pk", flat=True))
     ids.update(

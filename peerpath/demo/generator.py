@@ -1095,6 +1095,20 @@ def make_plan(size: Size, *, seed: int, anchor: dt.datetime) -> Plan:
     )
 
 
+def _refresh_planner_statistics() -> None:
+    """After a bulk load the planner knows nothing of the new rows (PostgreSQL's autovacuum
+    gets to them minutes later; SQLite never without ANALYZE) and may pick a full scan for a
+    range of ten ids. Sample the tables now."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE")
+        elif connection.vendor == "sqlite":
+            cursor.execute("PRAGMA analysis_limit=1000")
+            cursor.execute("ANALYZE")
+
+
 def seed_demo(
     size: Size,
     *,
@@ -1139,6 +1153,7 @@ def seed_demo(
                 mentorships = seed_mentoring(plan, writer, progress=progress)
                 events += mentorships.events
                 active = mentorships.active
+    _refresh_planner_statistics()
     users += len(DEMO_LOGINS)
     teens += sum(login.teen for login in DEMO_LOGINS)
     listeners += sum(login.account_type == AccountType.LISTENER for login in DEMO_LOGINS)

@@ -944,6 +944,15 @@ def _next_id(model: type[models.Model]) -> int:
     return int(model._default_manager.aggregate(top=Max("pk"))["top"] or 0) + 1
 
 
+SILENT_SHARE = 0.15  # active pairs that never got talking: what the 0-conversation filter finds
+
+
+def _silent(mentorship_id: int) -> bool:
+    """About 15% of (unscripted) active pairs have not had a conversation yet, decided by a
+    hash of the id so the random streams of everything else stay as they were."""
+    return (mentorship_id * 2_654_435_761) % 1_000 < SILENT_SHARE * 1_000
+
+
 class _Times:
     """Epoch columns for the writer: non-null ones as ``Epoch``, nullable ones as text."""
 
@@ -1048,7 +1057,7 @@ class _Writer:
                 continue
             first_day = pair.started // DAY
             last_day = self.a // DAY - 1
-            if first_day > last_day:
+            if first_day > last_day or _silent(mid):
                 continue
             span = last_day - first_day + 1
             n_days = min(span, 1 + int(rng.poisson(1.2)))

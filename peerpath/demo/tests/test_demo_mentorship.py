@@ -213,6 +213,11 @@ def test_chat_conversations_check_ins_and_activity(seeded):
         )
         assert users == {conversation.mentorship.mentor_id, conversation.mentorship.mentee_id}
     assert not ActivityEvent.objects.filter(occurred_at__gte=ANCHOR).exists()
+    # Some active pairs never got talking (what staff look for with the 0-conversation
+    # filter), most did.
+    active = Mentorship.objects.filter(status=MentorshipStatus.ACTIVE)
+    silent = active.exclude(pk__in=Conversation.objects.values("mentorship_id")).count()
+    assert 0 < silent < active.count() / 3
 
 
 def test_demo_logins_have_their_mentoring_story(seeded):
