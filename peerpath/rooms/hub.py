@@ -196,14 +196,19 @@ class Hub:
                 # or subscribes; a loop shutting down must not be answered by reconnecting.
                 raise asyncio.CancelledError
             client = aioredis.Redis.from_url(url, decode_responses=True)
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
-                async with client.pubsub(ignore_subscribe_messages=True) as pubsub:
-                    await pubsub.subscribe(redis_channel())
-                    backoff = 0.2
-                    async for item in pubsub.listen():
-                        data = item.get("data")
-                        if isinstance(data, str):
-                            await self.fan_out(Envelope.decode(data))
+                await pubsub.subscribe(redis_channel())
+                backoff = 0.2
+                # Poll with a short timeout rather than ``listen()``: redis-py can swallow a
+                # cancellation while it reads, and a subscriber blocked in ``listen()`` then
+                # never ends (an event loop shutting down waited on it forever).
+                while me is None or not me.cancelling():
+                    item = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    data = item.get("data") if item else None
+                    if isinstance(data, str):
+                        await self.fan_out(Envelope.decode(data))
+                raise asyncio.CancelledError
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -214,6 +219,9 @@ class Hub:
                 backoff = min(backoff * 2, 5.0)
             finally:
                 # Bounded: a loop shutting down must never wait on a dead connection.
+                with contextlib.suppress(Exception):
+                    unsubscribe = getattr(pubsub, "aclose", None) or pubsub.close
+                    await asyncio.wait_for(unsubscribe(), CLOSE_TIMEOUT_SECONDS)
                 with contextlib.suppress(Exception):
                     closer = getattr(client, "aclose", None) or client.close
                     await asyncio.wait_for(closer(), CLOSE_TIMEOUT_SECONDS)
