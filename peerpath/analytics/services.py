@@ -906,6 +906,13 @@ def _write_panels(now: dt.datetime, *, nightly: bool) -> None:
 # --- Entry points ---------------------------------------------------------------------------
 
 
+def _analyze(*tables: type[models.Model]) -> None:
+    """Planner statistics for tables just rewritten wholesale (small tables: milliseconds)."""
+    with connection.cursor() as cursor:
+        for model in tables:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
 def _state() -> RollupState:
     state, _ = RollupState.objects.select_for_update().get_or_create(pk=1)
     return state
@@ -925,6 +932,7 @@ def rebuild(*, now: dt.datetime | None = None) -> RollupState:
     points = [p for p in week_points(now) if p < now] + [now]
     _write_points(_overview_values(points), now)
     _write_panels(now, nightly=True)
+    _analyze(DailyActivity, PeopleDay, ListenerFact, OverviewPoint, Panel)
     state.last_event_id = top
     state.refreshed_at = state.rebuilt_at = now
     state.rebuild_seconds = state.refresh_seconds = time.perf_counter() - started

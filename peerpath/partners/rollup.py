@@ -245,6 +245,9 @@ def rebuild_pair_stats(*, now: dt.datetime | None = None) -> int:
             written = _write(columns)
             for index in indexes:
                 cursor.execute(str(index.create_sql(PairStat, editor)))
+            # Fresh statistics for the planner: with none, SQLite picked a sort index and
+            # filtered along it for a filter another index answers directly (130 ms a page).
+            cursor.execute(f"ANALYZE {table}")
             if conn.vendor == "postgresql":
                 cursor.execute("SET CONSTRAINTS ALL DEFERRED")
         _save_state(state=None, now=now, touched=written, seconds=time.perf_counter() - started)

@@ -271,7 +271,10 @@ def test_csv_cells_cannot_become_formulas(data: Dataset) -> None:
 def test_csv_streams_in_batches_under_asgi(data: Dataset) -> None:
     """Under ASGI (uvicorn in production) the export is an async stream of row batches, read in
     the request's thread, not a list Django builds before sending."""
+    from typing import cast
+
     from asgiref.sync import async_to_sync
+    from django.http import StreamingHttpResponse
     from django.test import AsyncClient
 
     from peerpath.partners.views import _async_batches
@@ -279,8 +282,11 @@ def test_csv_streams_in_batches_under_asgi(data: Dataset) -> None:
     async def fetch() -> tuple[int, bool, list[bytes]]:
         client = AsyncClient()
         await client.aforce_login(data.staff)
-        response = await client.get(URL + "export.csv", {"conversations": "0"})
-        chunks = [chunk async for chunk in response.streaming_content]
+        response = cast(
+            StreamingHttpResponse,
+            await client.get(URL + "export.csv", {"conversations": "0"}),
+        )
+        chunks = [bytes(chunk) async for chunk in response.streaming_content]  # type: ignore[union-attr]
         return response.status_code, response.is_async, chunks
 
     status, is_async, chunks = async_to_sync(fetch)()
