@@ -25,3 +25,20 @@ def visible_band(user: Any) -> AgeBand | None:
     if is_staff_member(user):
         return None
     return age_band_of(user)
+
+
+def can_view_band(user: Any, requested: str) -> Decision:
+    """Figures of one band (``requested`` "teen"/"adult"; "" for everyone's): staff any, an
+    Ambassador who is not staff only their own band (everyone's means theirs)."""
+    own = visible_band(user)
+    if own is None or not requested or requested == own.value:
+        return Decision.allow()
+    return Decision.deny("Ambassadors see the figures of their own age band only.")
+
+
+def band_shown(user: Any, requested: str) -> str:
+    """The band whose figures a viewer gets for ``requested`` (after ``can_view_band``)."""
+    own = visible_band(user)
+    if own is not None:
+        return own.value
+    return requested or "all"

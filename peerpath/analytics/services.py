@@ -824,8 +824,9 @@ def _weekly_panel(
 ) -> dict[str, dict[str, Any]]:
     """Rows per ISO week (last TREND_WEEKS weeks) and band: counts per ``group`` value, or the
     count and mean of ``value``."""
-    start = week_points(now)[0]
-    weeks = [p.date().isoformat() for p in week_points(now)]
+    points = week_points(now)
+    start = points[0]
+    weeks = [p.date().isoformat() for p in points]
     agg: dict[str, Any] = {"n": Count("pk")}
     if value:
         agg["mean"] = Avg(value)

@@ -31,12 +31,10 @@ def _band(request: HttpRequest) -> str:
     raw = request.GET.get("band", "")
     if raw not in BANDS:
         raise BadFilter("Age band must be “teen”, “adult” or left empty for everyone.")
-    own = policies.visible_band(request.user)
-    if own is None:
-        return BANDS[raw]
-    if raw and raw != own.value:
-        raise PermissionDenied("Ambassadors see the figures of their own age band only.")
-    return own.value
+    allowed = policies.can_view_band(request.user, raw)
+    if not allowed:
+        raise PermissionDenied(allowed.reason)
+    return policies.band_shown(request.user, raw)
 
 
 def _bad(request: HttpRequest, message: str) -> HttpResponse:
