@@ -642,6 +642,16 @@ def ws_app(monkeypatch: pytest.MonkeyPatch) -> Any:
     return application
 
 
+SECURITY_HEADERS = ("Content-Security-Policy", "Permissions-Policy")
+
+
+def missing_security_headers(response: HttpResponseBase) -> list[str]:
+    """The security headers an HTML answer lacks (issue 16: every HTML response has both)."""
+    if not response.get("Content-Type", "").startswith("text/html"):
+        return []
+    return [name for name in SECURITY_HEADERS if not response.get(name)]
+
+
 def check_http_cell(case: Case, cell: Cell, expected: str) -> tuple[str, str | None]:
     """(observed outcome, problem or None)."""
     requested = fill(case.row, cell) if case.row.placeholders else case.path
@@ -649,6 +659,8 @@ def check_http_cell(case: Case, cell: Cell, expected: str) -> tuple[str, str | N
     observed = observe_http(response, requested)
     if not outcome_matches(expected, observed):
         return observed, f"expected {expected}, got {observed} ({describe_http(response)})"
+    if missing := missing_security_headers(response):
+        return observed, f"HTML answer without {', '.join(missing)} ({describe_http(response)})"
     if expected == "deny":
         missing_path = fill(case.row, cell, missing=True)
         absent = http_get(cell.actor, missing_path, case.row.method)
@@ -877,3 +889,13 @@ def test_websocket_deny_compares_close_codes(matrix_world: World, monkeypatch) -
     assert observed == "reject"
     assert problem is not None
     assert "4403" in problem
+
+
+def test_header_check_catches_an_html_answer_without_security_headers() -> None:
+    """The matrix walk's header check: an HTML answer missing either header is reported;
+    other content types (JSON, files) are not its concern."""
+    bare = HttpResponse("<p>hi</p>")
+    assert missing_security_headers(bare) == list(SECURITY_HEADERS)
+    bare["Content-Security-Policy"] = "default-src 'self'"
+    assert missing_security_headers(bare) == ["Permissions-Policy"]
+    assert missing_security_headers(HttpResponse("{}", content_type="application/json")) == []

@@ -69,3 +69,23 @@ def test_redis_url_switches_channel_layer_and_huey():
     result = run("-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["channels_redis.core.RedisChannelLayer", "huey.RedisHuey"]
+
+
+def test_content_security_policy_allows_no_inline_or_eval_script():
+    """Scripts come from our own static files only (issue 16): script-src (or default-src,
+    its fallback) never carries 'unsafe-inline', 'unsafe-eval' or a wildcard; styles neither
+    allow 'unsafe-inline'."""
+    from csp.utils import build_policy
+    from django.conf import settings
+
+    policy = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    header = build_policy()  # the header as django-csp writes it from the settings
+    parsed = {name: values for name, *values in (p.split() for p in header.split(";"))}
+    script_src = parsed.get("script-src", parsed["default-src"])
+    assert "'self'" in script_src
+    for unsafe in ("'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*", "data:"):
+        assert unsafe not in script_src
+        assert unsafe not in policy["script-src"]
+    assert "'unsafe-inline'" not in parsed["style-src"]
+    assert parsed["object-src"] == ["'none'"]
+    assert parsed["frame-ancestors"] == ["'none'"]

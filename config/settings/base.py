@@ -19,6 +19,7 @@ from typing import Any
 
 import django_stubs_ext
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 # Lets admin.ModelAdmin[Model] and friends be subscripted at run time, as the stubs type them.
@@ -93,6 +94,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "peerpath.core.middleware.ContentSecurityPolicyMiddleware",  # see Security below
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -270,6 +273,63 @@ if not DEBUG:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+
+# Content-Security-Policy and Permissions-Policy ---------------------------------------------
+# CSP (django-csp 4; peerpath.core.middleware.ContentSecurityPolicyMiddleware adds the page's
+# own ws:/wss: host to connect-src). Scripts are external files under static/ only: no
+# 'unsafe-inline', no 'unsafe-eval' (so no htmx trigger filters or hx-on; base.html sets
+# htmx's allowEval and includeIndicatorStyles off). Styles are files too: the one inline
+# <style>, on the context-free 500 page, carries the request's nonce (NONCE is dropped from
+# the header on every response that does not use it). The Django admin and allauth pages
+# need nothing more under Django 5.2 (tests/e2e/test_security_headers_e2e.py walks them).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Features the site does not use are switched off for it and any frame; an empty list is
+# "()" (nobody). clipboard-write stays with the site: allauth's recovery-codes page copies.
+# Only names Chromium knows (it logs an error for others, which fails the browser tests).
+PERMISSIONS_POLICY: dict[str, list[str]] = {
+    **{
+        feature: []
+        for feature in (
+            "accelerometer",
+            "autoplay",
+            "browsing-topics",
+            "camera",
+            "display-capture",
+            "encrypted-media",
+            "fullscreen",
+            "geolocation",
+            "gyroscope",
+            "hid",
+            "idle-detection",
+            "magnetometer",
+            "microphone",
+            "midi",
+            "payment",
+            "picture-in-picture",
+            "publickey-credentials-create",
+            "publickey-credentials-get",
+            "screen-wake-lock",
+            "serial",
+            "sync-xhr",
+            "usb",
+            "xr-spatial-tracking",
+        )
+    },
+    "clipboard-write": ["self"],
+}
 
 # --- peerpath -------------------------------------------------------------------------------
 PEERPATH_SITE_NAME = "peerpath"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from csp.exceptions import CSPNonceError
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
@@ -41,10 +42,24 @@ def error_404(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def error_500(request: HttpRequest) -> HttpResponse:
-    # No context processors that could fail again: a static template.
+    # No context processors that could fail again: a static template. Its one <style> carries
+    # the CSP nonce (absent when the failure came before the CSP middleware ran).
     from django.template import loader
 
-    return HttpResponse(loader.get_template("errors/500.html").render(), status=500)
+    context = {"csp_nonce": _csp_nonce(request)}
+    return HttpResponse(loader.get_template("errors/500.html").render(context), status=500)
+
+
+def _csp_nonce(request: HttpRequest) -> str:
+    """The request's CSP nonce, or "" when the CSP middleware has not run or already answered
+    (the page then shows unstyled rather than failing again)."""
+    nonce = getattr(request, "csp_nonce", None)
+    if nonce is None:
+        return ""
+    try:
+        return str(nonce)
+    except CSPNonceError:
+        return ""
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

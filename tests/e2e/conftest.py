@@ -11,7 +11,7 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,15 @@ from typing import Any
 import pytest
 import uvicorn
 from django.conf import settings
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    Response,
+    sync_playwright,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -41,6 +49,67 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if E2E_DIR in item.path.resolve().parents:
             item.add_marker(pytest.mark.e2e)
+
+
+# --- Content-Security-Policy and Permissions-Policy violations fail every browser test ------
+
+# What Chromium writes to the console when a policy refuses something ("Refused to execute
+# inline script because it violates the following Content Security Policy directive...")
+# or cannot read a policy ("Error with Permissions-Policy header: Unrecognized feature").
+POLICY_CONSOLE_MARKERS = (
+    "Content Security Policy",
+    "Content-Security-Policy",
+    "Refused to",
+    "Permissions-Policy",
+    "Permissions policy",
+)
+# Every page of every context also reports the DOM's securitypolicyviolation event, so a
+# violation is caught even where Chromium would not log it.
+REPORT_VIOLATIONS_SCRIPT = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("Content Security Policy violation: " + e.effectiveDirective + " refused "
+    + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
+}, true);
+"""
+POLICY_VIOLATIONS = pytest.StashKey[list[str]]()
+
+
+@pytest.fixture(autouse=True)
+def _fail_on_policy_violations(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Watch every browser context a test opens (the ``page`` fixture's and the test's own
+    ``browser.new_context()``); pytest_runtest_call below fails the test on any violation."""
+    if "browser" not in request.fixturenames:
+        return
+    browser: Browser = request.getfixturevalue("browser")
+    violations = request.node.stash.setdefault(POLICY_VIOLATIONS, [])
+    new_context = browser.new_context
+
+    def on_console(msg: ConsoleMessage) -> None:
+        if any(marker in msg.text for marker in POLICY_CONSOLE_MARKERS):
+            violations.append(f"{msg.type}: {msg.text} @ {msg.location.get('url', '')}")
+
+    def watched_new_context(*args: Any, **kwargs: Any) -> BrowserContext:
+        context = new_context(*args, **kwargs)
+        context.add_init_script(REPORT_VIOLATIONS_SCRIPT)
+        context.on("console", on_console)
+        return context
+
+    monkeypatch.setattr(browser, "new_context", watched_new_context)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Generator[None, object, object]:
+    result = yield
+    violations = item.stash.get(POLICY_VIOLATIONS, [])
+    if violations:
+        pytest.fail(
+            "The browser reported security-policy violations (fix the template or script, "
+            "not the policy):\n" + "\n".join(dict.fromkeys(violations)),
+            pytrace=False,
+        )
+    return result
 
 
 # --- Server --------------------------------------------------------------------------------

@@ -1,0 +1,82 @@
+"""Content-Security-Policy and Permissions-Policy on real responses (issue 16, item 4).
+
+The matrix walk (tests/test_authz_matrix.py) checks that every HTML answer carries both
+headers; the browser suite (tests/e2e) fails on any violation. These tests pin the policy's
+shape where the app adds to django-csp: the page's own WebSocket host and the 500 page's
+nonce.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, override_settings
+from django.urls import path
+
+
+def directives(header: str) -> dict[str, list[str]]:
+    parsed: dict[str, list[str]] = {}
+    for part in header.split(";"):
+        name, *values = part.split()
+        parsed[name] = values
+    return parsed
+
+
+@pytest.mark.django_db
+def test_html_page_has_the_policy_and_the_older_headers(client: Client) -> None:
+    response = client.get("/accounts/login/")
+    assert response.status_code == 200
+    csp = directives(response["Content-Security-Policy"])
+    assert csp["script-src"] == ["'self'"]
+    assert csp["style-src"] == ["'self'"]  # the nonce appears only where a page uses it
+    assert csp["object-src"] == ["'none'"]
+    assert csp["frame-ancestors"] == ["'none'"]
+    assert csp["form-action"] == ["'self'"]
+    assert csp["base-uri"] == ["'self'"]
+    assert csp["img-src"] == ["'self'", "data:"]
+    permissions = response["Permissions-Policy"]
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
+        assert f"{feature}=()" in permissions
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+@pytest.mark.django_db
+def test_connect_src_names_the_pages_own_socket_host_and_scheme(client: Client) -> None:
+    plain = directives(
+        client.get("/accounts/login/", HTTP_HOST="localhost:8123")["Content-Security-Policy"]
+    )
+    assert plain["connect-src"] == ["'self'", "ws://localhost:8123"]
+    secure = directives(client.get("/accounts/login/", secure=True)["Content-Security-Policy"])
+    assert secure["connect-src"] == ["'self'", "wss://testserver"]
+
+
+@pytest.mark.django_db
+def test_a_refused_host_still_answers_400_with_a_policy(client: Client) -> None:
+    response = client.get("/accounts/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    csp = directives(response["Content-Security-Policy"])
+    assert csp["connect-src"] == ["'self'"]
+
+
+def boom(request: HttpRequest) -> HttpResponse:
+    raise RuntimeError("kaboom")
+
+
+urlpatterns = [path("boom/", boom)]
+handler500 = "peerpath.core.views.error_500"
+
+
+@override_settings(ROOT_URLCONF=__name__)
+@pytest.mark.django_db
+def test_the_500_pages_inline_style_carries_the_headers_nonce() -> None:
+    response = Client(raise_request_exception=False).get("/boom/")
+    assert response.status_code == 500
+    style_src = directives(response["Content-Security-Policy"])["style-src"]
+    nonces = [v for v in style_src if v.startswith("'nonce-")]
+    assert len(nonces) == 1
+    in_page = re.findall(r'<style nonce="([^"]+)">', response.content.decode())
+    assert in_page == [nonces[0][len("'nonce-") : -1]]
