@@ -15,6 +15,7 @@ from peerpath.accounts import services
 from peerpath.accounts.ageband import available_timezones
 from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
 from peerpath.accounts.validators import HOURS_PER_WEEK
+from peerpath.core.forms import CleanInputMixin, ModelForm
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -33,8 +34,9 @@ class DateOfBirthField(forms.DateField):
         super().__init__(**kwargs)
 
 
-class SignupForm(AllauthSignupForm):  # type: ignore[misc]
-    """allauth's sign-up plus what safeguarding and matching need. No real name is asked."""
+class SignupForm(CleanInputMixin, AllauthSignupForm):  # type: ignore[misc]
+    """allauth's sign-up plus what safeguarding and matching need. No real name is asked.
+    Its fields, allauth's included, follow ``core.forms`` (text cleaned, ids bounded)."""
 
     date_of_birth = DateOfBirthField(
         label="Date of birth",
@@ -137,7 +139,7 @@ class AvailabilityField(forms.MultipleChoiceField):
         return "".join("1" if i in chosen else "0" for i in range(HOURS_PER_WEEK))
 
 
-class ProfileForm(forms.ModelForm[Profile]):
+class ProfileForm(ModelForm[Profile]):
     timezone = forms.ChoiceField(label="Time zone", choices=timezone_choices)
     availability = AvailabilityField(
         label="When are you usually around?",

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
+from ninja.errors import ValidationError
 from ninja.security import SessionAuth
 
 from peerpath.accounts.models import User
@@ -15,6 +18,33 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=SessionAuth(),
 )
+
+
+def describe_errors(errors: list[dict[str, Any]]) -> str:
+    """pydantic's errors as one sentence: where, then what ("body.text: The text contains a
+    NUL character...")."""
+    parts = []
+    for error in errors:
+        where = ".".join(str(p) for p in error.get("loc", ()))
+        what = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        parts.append(f"{where}: {what}" if where else what)
+    return "Invalid input. " + "; ".join(parts)
+
+
+def invalid_input(request: HttpRequest, exc: Any) -> HttpResponse:
+    """Bad input is a 400 with a sentence, as on every form of the site (input schemas use
+    ``api.types``: text cleaned, ids within the database's range). The details keep where and
+    what, never the value sent back."""
+    errors = [
+        {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type", "")}
+        for e in exc.errors
+    ]
+    return api.create_response(
+        request, {"detail": describe_errors(errors), "errors": errors}, status=400
+    )
+
+
+api.add_exception_handler(ValidationError, invalid_input)
 
 
 class MeOut(Schema):

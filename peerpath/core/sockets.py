@@ -1,14 +1,13 @@
-"""Small helpers every WebSocket consumer shares: the database thread with types kept, and
-what counts as a database id in a URL or frame."""
+"""Small helpers every WebSocket consumer shares: the database thread with types kept and the
+signed-in check. What counts as an id in a frame is ``core.ids``; text is ``core.text``."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any, ParamSpec, TypeGuard, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from channels.db import database_sync_to_async
 
-MAX_DB_ID = 2**63 - 1  # a larger id in a URL or frame cannot exist (and would overflow)
 #: Every consumer closes with this code when the socket carries no signed-in session.
 CLOSE_UNAUTHENTICATED = 4401
 
@@ -21,11 +20,6 @@ def in_db_thread(fn: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
     with its types kept (channels ships no annotations)."""
     wrapped: Callable[_P, Awaitable[_R]] = database_sync_to_async(fn)
     return wrapped
-
-
-def is_db_id(value: object) -> TypeGuard[int]:
-    """A non-negative integer that fits a database id (JSON ``true`` is not an id)."""
-    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_DB_ID
 
 
 async def signed_in_or_close(consumer: Any) -> Any | None:

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from peerpath.core.forms import Form
 from peerpath.events.models import (
     DESCRIPTION_MAX_CHARS,
     MAX_CAPACITY,
@@ -18,13 +19,11 @@ from peerpath.events.models import (
     EventBand,
     EventKind,
 )
-from peerpath.rooms.forms import LocalDateTimeField, NoNulCharField
+from peerpath.rooms.forms import LocalDateTimeField
 from peerpath.rooms.models import Room
 
-MAX_DB_ID = 2**63 - 1
 
-
-class EventFilterForm(forms.Form):
+class EventFilterForm(Form):
     kind = forms.ChoiceField(
         required=False,
         choices=[("", "All kinds"), *EventKind.choices],
@@ -32,19 +31,19 @@ class EventFilterForm(forms.Form):
     )
 
 
-class EventForm(forms.Form):
+class EventForm(Form):
     kind = forms.ChoiceField(
         label="Kind of event",
         choices=EventKind.choices,
         error_messages={"invalid_choice": "Choose the kind of event from the list."},
     )
-    title = NoNulCharField(
+    title = forms.CharField(
         label="Title",
         max_length=TITLE_MAX_CHARS,
         widget=forms.TextInput(attrs={"maxlength": TITLE_MAX_CHARS}),
         error_messages={"required": "Please give the event a title."},
     )
-    description = NoNulCharField(
+    description = forms.CharField(
         label="Description (optional, plain text)",
         required=False,
         max_length=DESCRIPTION_MAX_CHARS,
@@ -63,7 +62,7 @@ class EventForm(forms.Form):
         queryset=Room.objects.none(),
         error_messages={"invalid_choice": "Choose a room from the list."},
     )
-    video_url = NoNulCharField(
+    video_url = forms.CharField(
         label="Video link (https://…)",
         required=False,
         max_length=VIDEO_URL_MAX_CHARS,
@@ -112,7 +111,7 @@ class EventForm(forms.Form):
         return cleaned
 
 
-class AttendanceForm(forms.Form):
+class AttendanceForm(Form):
     """Who came: ticked people with a confirmed place."""
 
     attended = forms.TypedMultipleChoiceField(

@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final
 
+from peerpath.core.text import strip_unsafe
+
 PRODID: Final = "-//peerpath//events//EN"
 LIMIT: Final = 75
 
@@ -29,7 +31,9 @@ class CalendarEvent:
 
 
 def escape_text(value: str) -> str:
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    """A TEXT value: no control characters (RFC 5545 allows none but tab) nor bidi overrides,
+    even in rows stored before the input cleaner; line breaks as ``\\n``."""
+    value = strip_unsafe(value)
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

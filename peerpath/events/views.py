@@ -26,6 +26,7 @@ from peerpath.accounts.http import is_htmx, signed_in_user
 from peerpath.accounts.models import User
 from peerpath.accounts.policies import is_staff_member
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.ids import parse_db_id
 from peerpath.events import ical, policies, selectors, services
 from peerpath.events.forms import AttendanceForm, EventFilterForm, EventForm
 from peerpath.events.models import Event, EventBand, EventStatus, RotaSettings, RSVPStatus
@@ -44,9 +45,10 @@ def _feed_user(token: str) -> User | None:
         raw = signing.Signer(salt=FEED_SALT).unsign(token)
     except signing.BadSignature:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    user_id = parse_db_id(raw)
+    if user_id is None:
         return None
-    user: User | None = User.objects.filter(pk=int(raw), is_active=True).first()
+    user: User | None = User.objects.filter(pk=user_id, is_active=True).first()
     return user
 
 

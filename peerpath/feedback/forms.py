@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from peerpath.core.forms import Form
 from peerpath.feedback.models import COMMENT_MAX_CHARS, HIDDEN_REASON_MAX_CHARS
 
 RATING_CHOICES = [
@@ -15,7 +16,7 @@ RATING_CHOICES = [
 ]
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     rating = forms.TypedChoiceField(
         choices=RATING_CHOICES, coerce=int, widget=forms.RadioSelect, label="Your rating"
     )
@@ -28,5 +29,5 @@ class FeedbackForm(forms.Form):
     )
 
 
-class HideForm(forms.Form):
+class HideForm(Form):
     reason = forms.CharField(max_length=HIDDEN_REASON_MAX_CHARS, label="Reason")

@@ -34,19 +34,15 @@ from django.http import Http404
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
-from peerpath.core.sockets import (
-    MAX_DB_ID,
-    in_db_thread,
-    is_db_id,
-    signed_in_or_close,
-)
+from peerpath.core.ids import MAX_DB_ID, is_db_id
+from peerpath.core.sockets import in_db_thread, signed_in_or_close
+from peerpath.core.text import clean_client_id
 from peerpath.mentorship import policies, realtime, selectors, services
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 16 * 1024
 HISTORY_LIMIT = 200
-MAX_CLIENT_ID_CHARS = 64
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -152,9 +148,10 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def _on_send(self, frame: dict[str, Any]) -> None:
         body = frame.get("body")
-        client_id = frame.get("client_id", "")
-        if not isinstance(client_id, str) or len(client_id) > MAX_CLIENT_ID_CHARS:
-            raise BadFrame(f"client_id must be a string of at most {MAX_CLIENT_ID_CHARS} chars.")
+        try:
+            client_id = clean_client_id(frame.get("client_id", ""))
+        except Refused as exc:
+            raise BadFrame(exc.message) from exc
         if not isinstance(body, str):
             await self._error("body must be a string.", 400, client_id=client_id)
             return

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from peerpath.accounts.forms import AvailabilityField
 from peerpath.accounts.models import Language, Topic
+from peerpath.core.forms import Form
+from peerpath.core.idempotency import IdempotencyKeyField
 from peerpath.mentorship.models import (
     GOAL_MAX_CHARS,
     MAX_CAPACITY,
@@ -25,20 +27,10 @@ REASON_MAX_CHARS = 500
 SEARCH_MAX_CHARS = 100
 
 
-class NoNulCharField(forms.CharField):
-    """A CharField that refuses NUL characters (databases and browsers choke on them)."""
-
-    def clean(self, value: Any) -> Any:
-        cleaned = super().clean(value)
-        if isinstance(cleaned, str) and "\x00" in cleaned:
-            raise forms.ValidationError("This text contains characters that are not allowed.")
-        return cleaned
-
-
-class DirectoryFilterForm(forms.Form):
+class DirectoryFilterForm(Form):
     """The directory's filters (a GET form; every field optional)."""
 
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search",
         required=False,
         max_length=SEARCH_MAX_CHARS,
@@ -65,8 +57,8 @@ class DirectoryFilterForm(forms.Form):
     )
 
 
-class GoalForm(forms.Form):
-    goal = NoNulCharField(
+class GoalForm(Form):
+    goal = forms.CharField(
         label="What would you like help with?",
         max_length=GOAL_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": GOAL_MAX_CHARS}),
@@ -106,7 +98,7 @@ class RankedRequestForm(GoalForm):
         return [self.cleaned_data[n] for n in self.RANK_FIELDS if self.cleaned_data.get(n)]
 
 
-class MentorSettingsForm(forms.Form):
+class MentorSettingsForm(Form):
     capacity = forms.IntegerField(
         label="How many mentees at once",
         min_value=0,
@@ -123,7 +115,7 @@ class MentorSettingsForm(forms.Form):
     track_listeners = forms.BooleanField(label="Listener mentoring", required=False)
     track_group_i = forms.BooleanField(label="Group support, track I", required=False)
     track_group_ii = forms.BooleanField(label="Group support, track II", required=False)
-    approach = NoNulCharField(
+    approach = forms.CharField(
         label="How I mentor",
         required=False,
         max_length=NOTE_MAX_CHARS,
@@ -140,8 +132,8 @@ class MentorSettingsForm(forms.Form):
         return cleaned
 
 
-class ReasonForm(forms.Form):
-    reason = NoNulCharField(
+class ReasonForm(Form):
+    reason = forms.CharField(
         label="Reason (optional)",
         required=False,
         max_length=REASON_MAX_CHARS,
@@ -149,8 +141,8 @@ class ReasonForm(forms.Form):
     )
 
 
-class NoteForm(forms.Form):
-    note = NoNulCharField(
+class NoteForm(Form):
+    note = forms.CharField(
         label="Anything you'd like to add (optional)",
         required=False,
         max_length=REASON_MAX_CHARS,
@@ -158,8 +150,9 @@ class NoteForm(forms.Form):
     )
 
 
-class StaffTicketForm(forms.Form):
-    body = NoNulCharField(
+class StaffTicketForm(Form):
+    key = IdempotencyKeyField()  # a resent form stores one row
+    body = forms.CharField(
         label="What would you like to tell staff?",
         max_length=NOTE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": NOTE_MAX_CHARS}),
@@ -173,7 +166,8 @@ LOGGABLE_KINDS = [
 ]
 
 
-class ConversationForm(forms.Form):
+class ConversationForm(Form):
+    key = IdempotencyKeyField()  # a resent form stores one row
     kind = forms.ChoiceField(label="How did you talk?", choices=LOGGABLE_KINDS)
     day = forms.DateField(
         label="Day",
@@ -181,7 +175,7 @@ class ConversationForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         error_messages={"invalid": "Enter the day as YYYY-MM-DD."},
     )
-    note = NoNulCharField(
+    note = forms.CharField(
         label="Note (optional)",
         required=False,
         max_length=REASON_MAX_CHARS,
@@ -204,7 +198,8 @@ RATING_CHOICES = [
 ]
 
 
-class CheckInForm(forms.Form):
+class CheckInForm(Form):
+    key = IdempotencyKeyField()  # a resent form stores one row
     rating = forms.TypedChoiceField(
         label="How is it going?",
         choices=RATING_CHOICES,
@@ -212,7 +207,7 @@ class CheckInForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose how it's going on a scale of 1 to 5."},
     )
-    note = NoNulCharField(
+    note = forms.CharField(
         label="Note (optional)",
         required=False,
         max_length=NOTE_MAX_CHARS,
@@ -220,7 +215,8 @@ class CheckInForm(forms.Form):
     )
 
 
-class FlagForm(forms.Form):
+class FlagForm(Form):
+    key = IdempotencyKeyField()  # a resent form stores one row
     topic = forms.ChoiceField(label="What is the concern about?", choices=FlagTopic.choices)
     priority = forms.ChoiceField(
         label="How urgent is it?",
@@ -230,7 +226,7 @@ class FlagForm(forms.Form):
         ],
         widget=forms.RadioSelect,
     )
-    note = NoNulCharField(
+    note = forms.CharField(
         label="What happened? (optional)",
         required=False,
         max_length=NOTE_MAX_CHARS,

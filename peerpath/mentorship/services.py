@@ -24,6 +24,7 @@ from peerpath.accounts.validators import validate_availability
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Forbidden, NotFound, RateLimited, Refused
+from peerpath.core.text import clean_client_id, clean_text
 from peerpath.mentorship import notify, policies, realtime, selectors
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
@@ -59,19 +60,6 @@ OUTREACH_TEMPLATE = (
     "Hi {name}! I'm glad we've been matched. I'd love to find a time to talk. "
     "When are you usually free this week? A short chat here is a great start."
 )
-
-
-def _clean_text(value: str, *, field: str, max_chars: int, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        raise Refused(f"Please write a {field}.")
-    if len(text) > max_chars:
-        raise Refused(
-            f"The {field} is too long ({len(text)} characters; the limit is {max_chars})."
-        )
-    if "\x00" in text:
-        raise Refused(f"The {field} contains characters that are not allowed.")
-    return text
 
 
 def _touch_mentor(user_id: int, at: dt.datetime) -> None:
@@ -115,7 +103,9 @@ def save_mentor_profile(
     profile.track_listeners = track_listeners
     profile.track_group_i = track_group_i
     profile.track_group_ii = track_group_ii
-    profile.approach = _clean_text(approach, field="“how I mentor” text", max_chars=NOTE_MAX_CHARS)
+    profile.approach = clean_text(
+        approach, what="“how I mentor” text", max_chars=NOTE_MAX_CHARS, required=False
+    )
     profile.last_active_at = timezone.now()
     profile.full_clean()
     profile.save()
@@ -144,7 +134,7 @@ def request_mentors(*, mentee: User, mentors: Sequence[User], goal: str) -> Ment
     """Ask one mentor, or up to three in order: the first is asked now, the next only when
     the one before declines or lets the request expire."""
     now = timezone.now()
-    goal = _clean_text(goal, field="goal", max_chars=GOAL_MAX_CHARS, required=True)
+    goal = clean_text(goal, what="goal", max_chars=GOAL_MAX_CHARS, required=True)
     if not 1 <= len(mentors) <= MAX_RANKED_MENTORS:
         raise Refused(f"Choose between 1 and {MAX_RANKED_MENTORS} mentors.")
     if len({m.pk for m in mentors}) != len(mentors):
@@ -242,7 +232,7 @@ def respond_to_request(
     if not decision:
         raise Conflict(decision.reason)
     request = target.request
-    reason = _clean_text(reason, field="reason", max_chars=500)
+    reason = clean_text(reason, what="reason", max_chars=500, required=False)
     cfg = selectors.community_settings()
     _touch_mentor(mentor.pk, now)
     if not accept:
@@ -430,7 +420,7 @@ def decline_proposal(*, mentor: User, mentorship_id: int, reason: str = "") -> M
     m.ended_at = now
     m.ended_by = mentor
     m.end_reason = EndReason.DECLINED
-    m.end_note = _clean_text(reason, field="reason", max_chars=500)
+    m.end_note = clean_text(reason, what="reason", max_chars=500, required=False)
     m.save()
     _touch_mentor(mentor.pk, now)
     return m
@@ -480,7 +470,7 @@ def end_mentorship(
         raise (
             Conflict(decision.reason) if "ended" in decision.reason else Forbidden(decision.reason)
         )
-    note = _clean_text(note, field="note", max_chars=500)
+    note = clean_text(note, what="note", max_chars=500, required=False)
     _end(m, by=actor, reason=reason, note=note, now=now)
     other = m.mentee if actor.pk == m.mentor_id else m.mentor
     notify.notify(
@@ -559,7 +549,7 @@ def send_outreach_template(*, user: User, mentorship_id: int) -> Message:
 @transaction.atomic
 def open_staff_ticket(*, user: User, body: str, mentorship_id: int | None = None) -> StaffTicket:
     """“I want to talk to staff”: a ticket staff see in the admin, and an e-mail to them."""
-    body = _clean_text(body, field="message", max_chars=NOTE_MAX_CHARS, required=True)
+    body = clean_text(body, what="message", max_chars=NOTE_MAX_CHARS, required=True)
     m = None
     if mentorship_id is not None:
         m = Mentorship.objects.filter(pk=mentorship_id).first()
@@ -603,14 +593,14 @@ def post_message(
     """Persist a chat message (the caller acks only after this returns) and broadcast it on
     commit. Resending the same ``client_id`` returns the stored message, created=False."""
     now = timezone.now()
-    client_id = (client_id or "").strip()[:64]
+    client_id = clean_client_id(client_id)
     with transaction.atomic():
         m = Mentorship.objects.select_related("mentor", "mentee").filter(pk=mentorship_id).first()
         if m is None or not policies.is_party(sender, m):
             raise NotFound("No such mentorship.")
         Refused.unless(policies.can_chat(sender, m, now), status=403)
         # After the party check: a non-party learns nothing, not even that the text is bad.
-        body = _clean_text(body, field="message", max_chars=MESSAGE_MAX_CHARS, required=True)
+        body = clean_text(body, what="message", max_chars=MESSAGE_MAX_CHARS, required=True)
         if client_id:
             existing = _resent(sender, client_id, m.pk)
             if existing is not None:
@@ -731,7 +721,7 @@ def log_conversation(
     started = (m.started_at or m.created_at).astimezone(user.tzinfo).date()
     if day < started - dt.timedelta(days=1):
         raise Refused("That date is before this mentorship began.")
-    note = _clean_text(note, field="note", max_chars=500)
+    note = clean_text(note, what="note", max_chars=500, required=False)
     conversation = Conversation.objects.create(
         mentorship=m, kind=kind, day=day, note=note, logged_by=user, created_at=now
     )
@@ -745,7 +735,7 @@ def check_in(*, user: User, mentorship_id: int, rating: int, note: str = "") -> 
     m = _party_mentorship(user, mentorship_id)
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise Refused("Choose how it's going on a scale of 1 to 5.")
-    note = _clean_text(note, field="note", max_chars=NOTE_MAX_CHARS)
+    note = clean_text(note, what="note", max_chars=NOTE_MAX_CHARS, required=False)
     now = timezone.now()
     item = CheckIn.objects.create(
         mentorship=m, author=user, rating=rating, note=note, created_at=now
@@ -771,7 +761,7 @@ def raise_flag(
         raise Refused("Choose what the concern is about.")
     if priority not in FlagPriority.values:
         raise Refused("Choose whether this needs attention now or can wait.")
-    note = _clean_text(note, field="note", max_chars=NOTE_MAX_CHARS)
+    note = clean_text(note, what="note", max_chars=NOTE_MAX_CHARS, required=False)
     flag = Flag.objects.create(
         mentorship=m, raised_by=user, topic=topic, priority=priority, note=note
     )

@@ -6,13 +6,14 @@ from typing import Any
 
 from django import forms
 
+from peerpath.core.forms import Form
 from peerpath.notifications.categories import CATEGORIES
 from peerpath.notifications.selectors import PreferenceRow
 
 HOURS = [(h, f"{h:02d}:00") for h in range(24)]
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(Form):
     quiet_start = forms.TimeField(
         required=False,
         label="Quiet hours from",

@@ -15,12 +15,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from peerpath.accounts.models import User
+from peerpath.core.forms import ModelForm
 from peerpath.nudges import engine
 from peerpath.nudges.models import NudgeRule, NudgeRun, NudgeSend, NudgeSettings, NudgeVariant
 from peerpath.nudges.triggers import TRIGGERS
 
 
-class NudgeRuleForm(forms.ModelForm):  # type: ignore[type-arg]
+class NudgeRuleForm(ModelForm):  # type: ignore[type-arg]
     trigger = forms.ChoiceField(choices=[(k, t.label) for k, t in TRIGGERS.items()])
 
     class Meta:

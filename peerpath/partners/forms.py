@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from peerpath.core.forms import Form
 from peerpath.partners.models import MessageKind, Recipients
 
 MAX_PAGE = 100_000
@@ -19,7 +20,7 @@ BODY_MAX = 2_000
 MAX_SELECTED = 5_000
 
 
-class TableFilterForm(forms.Form):
+class TableFilterForm(Form):
     conversations = forms.ChoiceField(
         required=False,
         choices=[("", "Any"), ("0", "0"), ("1-2", "1–2"), ("3+", "3 or more")],
@@ -156,7 +157,7 @@ def parse_query(data: Any) -> TableQuery | TableFilterForm:
     return TableQuery.from_form(form)
 
 
-class BulkMessageForm(forms.Form):
+class BulkMessageForm(Form):
     scope = forms.ChoiceField(
         choices=[("selected", "The selected pairs"), ("filter", "Every pair matching the filter")],
         initial="selected",

@@ -28,6 +28,8 @@ from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.http import is_htmx, signed_in_user
 from peerpath.analytics.policies import can_view_dashboard, visible_band
 from peerpath.core.errors import Refused
+from peerpath.core.ids import parse_db_id
+from peerpath.core.text import strip_unsafe
 from peerpath.partners import selectors, services
 from peerpath.partners.forms import MAX_SELECTED, BulkMessageForm, TableFilterForm, TableQuery
 from peerpath.partners.models import PartnerSettings
@@ -128,8 +130,9 @@ def table(request: HttpRequest) -> HttpResponse:
 
 
 def safe_cell(value: object) -> str:
-    """A cell a spreadsheet will not run as a formula: a leading ' when it starts like one."""
-    text = "" if value is None else str(value)
+    """A cell a spreadsheet will not run as a formula (a leading ' when it starts like one),
+    on one line, without control characters or bidi overrides (``core.text.strip_unsafe``)."""
+    text = "" if value is None else strip_unsafe(str(value), multiline=False)
     if text.startswith(FORMULA_STARTS):
         return "'" + text
     return text
@@ -201,9 +204,10 @@ def _selected_ids(request: HttpRequest) -> list[int]:
         raise Refused(f"Select at most {MAX_SELECTED:,} pairs, or message the whole filter.")
     ids: set[int] = set()
     for value in raw:
-        if not value.isdigit() or len(value) > 18:
+        pair_id = parse_db_id(value)
+        if pair_id is None:
             raise Refused("pair: the selection contains something that is not a pair.")
-        ids.add(int(value))
+        ids.add(pair_id)
     return sorted(ids)
 
 

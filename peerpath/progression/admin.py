@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
@@ -15,6 +14,7 @@ from django.http import HttpRequest
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
+from peerpath.core.forms import ModelForm
 from peerpath.progression import ladder, services
 from peerpath.progression.models import (
     Achievement,
@@ -31,10 +31,10 @@ from peerpath.progression.models import (
 )
 
 
-class AchievementForm(forms.ModelForm[Achievement]):
+class AchievementForm(ModelForm[Achievement]):
     class Meta:
         model = Achievement
-        fields = "__all__"  # noqa: DJ007 - the admin edits every rule field
+        fields = "__all__"
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -22,28 +22,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.forms import Form
 from peerpath.progression import buddies as buddy_services
 from peerpath.progression import mock_chat_policies
 from peerpath.progression import mock_chats as mock_chat_services
 from peerpath.progression.mock_chat_policies import NOTES_MAX_CHARS
 
 
-class _NoNulMixin:
-    """Refuse NUL characters (databases and browsers choke on them)."""
-
-    def clean(self, value: Any) -> Any:
-        cleaned = super().clean(value)  # type: ignore[misc]
-        if isinstance(cleaned, str) and "\x00" in cleaned:
-            raise forms.ValidationError("This text contains characters that are not allowed.")
-        return cleaned
-
-
-class _TextField(_NoNulMixin, forms.CharField):
-    pass
-
-
-class BuddyCheckInForm(forms.Form):
-    note = _TextField(
+class BuddyCheckInForm(Form):
+    note = forms.CharField(
         label="How are the first weeks going?",
         max_length=buddy_services.NOTE_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": buddy_services.NOTE_MAX_CHARS}),
@@ -54,8 +41,8 @@ class BuddyCheckInForm(forms.Form):
 RESULT_CHOICES = [("yes", "Passed"), ("no", "Not yet: more practice needed")]
 
 
-class MockChatForm(forms.Form):
-    listener = _TextField(
+class MockChatForm(Form):
+    listener = forms.CharField(
         label="Listener's pseudonym",
         max_length=mock_chat_services.PSEUDONYM_MAX_CHARS,
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
@@ -76,7 +63,7 @@ class MockChatForm(forms.Form):
         widget=forms.RadioSelect,
         error_messages={"required": "Choose whether the mock chat was passed."},
     )
-    notes = _TextField(
+    notes = forms.CharField(
         label="Notes (required when not passed: say what to practise)",
         required=False,
         max_length=NOTES_MAX_CHARS,

@@ -8,11 +8,13 @@ from typing import Any, Final
 
 from django import forms
 
+from peerpath.core.forms import Form
+
 STATEMENT_MAX_CHARS: Final = 1500
 NOTE_MAX_CHARS: Final = 1500
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(Form):
     """Apply for a role: a track when the role has tracks, and a statement."""
 
     track = forms.ChoiceField(
@@ -52,7 +54,7 @@ class ApplicationForm(forms.Form):
         return str(value or "")
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     """A reviewer's decision on one application. The service requires the note when
     declining (the applicant reads it)."""
 

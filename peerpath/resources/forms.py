@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
+from peerpath.core.forms import Form
 from peerpath.mentorship.models import FlagTopic
 from peerpath.resources.models import (
     BODY_MAX_CHARS,
@@ -16,7 +17,7 @@ from peerpath.resources.models import (
 from peerpath.resources.selectors import SEARCH_MAX_CHARS
 
 
-class ResourceSearchForm(forms.Form):
+class ResourceSearchForm(Form):
     q = forms.CharField(
         label="Search",
         required=False,
@@ -31,7 +32,7 @@ class ResourceSearchForm(forms.Form):
     )
 
 
-class ResourceForm(forms.Form):
+class ResourceForm(Form):
     title = forms.CharField(max_length=TITLE_MAX_CHARS)
     summary = forms.CharField(max_length=SUMMARY_MAX_CHARS)
     body = forms.CharField(

@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
 
+from peerpath.core.forms import ModelForm
 from peerpath.progression import ladder, rules
 from peerpath.rooms.models import (
     CrisisAlert,
@@ -25,7 +26,7 @@ from peerpath.rooms.models import (
 )
 
 
-class RoomForm(forms.ModelForm):  # type: ignore[type-arg]
+class RoomForm(ModelForm):  # type: ignore[type-arg]
     class Meta:
         model = Room
         fields = (

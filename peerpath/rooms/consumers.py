@@ -44,12 +44,9 @@ from django.utils import timezone
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
-from peerpath.core.sockets import (
-    MAX_DB_ID,
-    in_db_thread,
-    is_db_id,
-    signed_in_or_close,
-)
+from peerpath.core.ids import MAX_DB_ID, is_db_id
+from peerpath.core.sockets import in_db_thread, signed_in_or_close
+from peerpath.core.text import clean_client_id
 from peerpath.rooms import locks, policies, realtime, selectors, services
 from peerpath.rooms.hub import hub
 from peerpath.rooms.models import Room
@@ -61,7 +58,6 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 8 * 1024
 HISTORY_LIMIT = 200
 PAGE = selectors.HISTORY_PAGE
-MAX_CLIENT_ID_CHARS = 64
 RECHECK_SECONDS = 60.0  # roles, badge lock and blocks are reloaded at least this often
 FRAME_BURST = 30  # frames a socket may send in a burst…
 FRAME_RATE = 5.0  # …refilled at this many per second; far beyond: closed
@@ -382,11 +378,10 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     async def _on_send(self, frame: dict[str, Any]) -> None:
         body = frame.get("body")
-        client_id = frame.get("client_id", "")
-        if not isinstance(client_id, str) or len(client_id) > MAX_CLIENT_ID_CHARS:
-            raise BadFrame(
-                "bad_client_id", f"client_id must be text of at most {MAX_CLIENT_ID_CHARS} chars."
-            )
+        try:
+            client_id = clean_client_id(frame.get("client_id", ""))
+        except Refused as exc:
+            raise BadFrame("bad_client_id", exc.message) from exc
         if not isinstance(body, str):
             await self._error("bad_body", "body must be text.", 400, client_id=client_id)
             return

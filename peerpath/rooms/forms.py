@@ -1,7 +1,8 @@
 """Forms for the rooms pages: they parse and bound input; policies and services decide.
 
-Every text field refuses NUL characters and text over the model's limit, ids are bounded
-integers (an absurd number never reaches a query), choices are closed lists. Times typed by
+Text fields go through ``core.forms`` (NUL refused, control and bidi characters removed)
+and refuse text over the model's limit, ids are bounded integers (an absurd number never
+reaches a query), choices are closed lists. Times typed by
 a person are read in their own time zone (the view activates it around validation).
 """
 
@@ -13,6 +14,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from peerpath.core.forms import Form
+from peerpath.core.idempotency import IdempotencyKeyField
+from peerpath.core.ids import MAX_DB_ID
 from peerpath.rooms.models import (
     REASON_MAX_CHARS,
     ReportReason,
@@ -23,7 +27,6 @@ from peerpath.rooms.models import (
 )
 
 SEARCH_MAX_CHARS = 100
-MAX_DB_ID = 2**63 - 1
 USERNAME_MAX_CHARS = 150
 TITLE_MAX_CHARS = 120
 DESCRIPTION_MAX_CHARS = 2000
@@ -47,22 +50,12 @@ PAST_GRACE = dt.timedelta(minutes=5)
 LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
-class NoNulCharField(forms.CharField):
-    """A CharField that refuses NUL characters (databases and browsers choke on them)."""
-
-    def clean(self, value: Any) -> Any:
-        cleaned = super().clean(value)
-        if isinstance(cleaned, str) and "\x00" in cleaned:
-            raise forms.ValidationError("This text contains characters that are not allowed.")
-        return cleaned
-
-
-def _reason(label: str, *, required: bool = True, textarea: bool = False) -> NoNulCharField:
+def _reason(label: str, *, required: bool = True, textarea: bool = False) -> forms.CharField:
     attrs = {"maxlength": REASON_MAX_CHARS}
     widget: forms.Widget = (
         forms.Textarea(attrs={**attrs, "rows": 2}) if textarea else forms.TextInput(attrs=attrs)
     )
-    return NoNulCharField(
+    return forms.CharField(
         label=label,
         required=required,
         max_length=REASON_MAX_CHARS,
@@ -103,10 +96,10 @@ class FlagField(forms.Field):
         """Unchecked is a valid answer."""
 
 
-class RoomFilterForm(forms.Form):
+class RoomFilterForm(Form):
     """The room list's filters (a GET form; every field optional, nothing unknown accepted)."""
 
-    q = NoNulCharField(
+    q = forms.CharField(
         label="Search rooms",
         required=False,
         max_length=SEARCH_MAX_CHARS,
@@ -140,7 +133,8 @@ class RoomFilterForm(forms.Form):
 # --- Messages and people ---------------------------------------------------------------------
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
+    key = IdempotencyKeyField()  # a resent form stores one row
     reason = forms.ChoiceField(
         label="What is wrong?",
         choices=[("", "Choose a reason"), *ReportReason.choices],
@@ -168,7 +162,7 @@ class TargetField(forms.IntegerField):
         )
 
 
-class WarnForm(forms.Form):
+class WarnForm(Form):
     target = TargetField()
     reason = _reason("Reason (the person sees it)")
 
@@ -226,15 +220,15 @@ MODERATION_FORMS: dict[str, type[WarnForm]] = {
 }
 
 
-class OptionalReasonForm(forms.Form):
+class OptionalReasonForm(Form):
     reason = _reason("Reason (optional)", required=False)
 
 
-class PauseForm(forms.Form):
+class PauseForm(Form):
     reason = _reason("Why are you pausing the room? (everyone sees it)")
 
 
-class SlowModeForm(forms.Form):
+class SlowModeForm(Form):
     seconds = forms.TypedChoiceField(
         label="Slow mode",
         choices=SLOW_MODE_CHOICES,
@@ -249,7 +243,7 @@ class SlowModeForm(forms.Form):
 # --- The moderation queue --------------------------------------------------------------------
 
 
-class ResolveReportForm(forms.Form):
+class ResolveReportForm(Form):
     status = forms.ChoiceField(
         label="Outcome",
         choices=[
@@ -262,7 +256,7 @@ class ResolveReportForm(forms.Form):
             "invalid_choice": "Choose an outcome: action taken or no action needed.",
         },
     )
-    outcome = NoNulCharField(
+    outcome = forms.CharField(
         label="What you did, or why nothing was needed",
         max_length=REASON_MAX_CHARS,
         widget=forms.TextInput(attrs={"maxlength": REASON_MAX_CHARS}),
@@ -270,8 +264,8 @@ class ResolveReportForm(forms.Form):
     )
 
 
-class AlertNoteForm(forms.Form):
-    note = NoNulCharField(
+class AlertNoteForm(Form):
+    note = forms.CharField(
         label="Follow-up note",
         max_length=REASON_MAX_CHARS,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": REASON_MAX_CHARS}),
@@ -302,19 +296,19 @@ class LocalDateTimeField(forms.DateTimeField):
         )
 
 
-class SessionForm(forms.Form):
+class SessionForm(Form):
     kind = forms.ChoiceField(
         label="Kind of session",
         choices=SessionKind.choices,
         error_messages={"invalid_choice": "Choose the kind of session from the list."},
     )
-    title = NoNulCharField(
+    title = forms.CharField(
         label="Title",
         max_length=TITLE_MAX_CHARS,
         widget=forms.TextInput(attrs={"maxlength": TITLE_MAX_CHARS}),
         error_messages={"required": "Please give the session a title."},
     )
-    description = NoNulCharField(
+    description = forms.CharField(
         label="Description (optional)",
         required=False,
         max_length=DESCRIPTION_MAX_CHARS,
@@ -322,7 +316,7 @@ class SessionForm(forms.Form):
     )
     starts_at = LocalDateTimeField(label="Starts")
     ends_at = LocalDateTimeField(label="Ends")
-    host = NoNulCharField(
+    host = forms.CharField(
         label="Host (optional)",
         required=False,
         max_length=USERNAME_MAX_CHARS,

@@ -20,6 +20,7 @@ from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Forbidden, NotFound, RateLimited, Refused
+from peerpath.core.text import clean_client_id
 from peerpath.core.text import clean_text as _clean
 from peerpath.rooms import locks, policies, realtime, selectors
 from peerpath.rooms.models import (
@@ -116,9 +117,7 @@ def post_message(
     credits one group support chat to the ladder.
     """
     now = now or timezone.now()
-    if not isinstance(client_id, str):
-        raise Refused("client_id must be text.")
-    client_id = client_id.strip()[:64]
+    client_id = clean_client_id(client_id)
     usable = account_policies.can_use_community(sender, now)
     if not usable:
         raise Forbidden(usable.reason)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 
+from peerpath.core.forms import Form
 from peerpath.spotlights.models import (
     ANSWER_MAX_CHARS,
     DEFAULT_QUESTIONS,
@@ -37,7 +38,7 @@ class MonthField(forms.CharField):
         return dt.date(int(match[1]), int(match[2]), 1)
 
 
-class SpotlightForm(forms.Form):
+class SpotlightForm(Form):
     mentor = forms.CharField(
         label="Mentor (username)",
         max_length=30,

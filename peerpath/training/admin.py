@@ -7,9 +7,9 @@ from typing import Any
 
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.forms import ModelForm
 from django.http import HttpRequest
 
+from peerpath.core.forms import ModelForm
 from peerpath.training import policies
 from peerpath.training.models import Cohort, Discussion, Enrollment, Post, Program, SavedMentor
 

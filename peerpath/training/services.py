@@ -22,6 +22,7 @@ from django.utils import timezone
 from peerpath.accounts import policies as account_policies
 from peerpath.accounts.models import User
 from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
+from peerpath.core.text import clean_text
 from peerpath.mentorship import policies as mentorship_policies
 from peerpath.notifications.services import notify
 from peerpath.progression.services import record_training_completed
@@ -42,21 +43,6 @@ from peerpath.training.models import (
 CATEGORY = "training"
 NO_SUCH_DISCUSSION = "No such discussion."
 NO_SUCH_MENTOR = "No such mentor."
-
-
-def clean_text(value: Any, *, what: str, max_chars: int) -> str:
-    """Plain text, stripped; refused when empty, too long or carrying NUL characters. Markup
-    is kept as typed and escaped when shown, never interpreted."""
-    if value is not None and not isinstance(value, str):
-        raise Refused(f"The {what} must be text.")
-    text = (value or "").replace("\r\n", "\n").strip()
-    if not text:
-        raise Refused(f"Please write your {what}.")
-    if len(text) > max_chars:
-        raise Refused(f"The {what} is too long ({len(text)} characters; the limit is {max_chars}).")
-    if "\x00" in text:
-        raise Refused(f"The {what} contains characters that are not allowed.")
-    return text
 
 
 @dataclass(slots=True)

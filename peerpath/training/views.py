@@ -24,6 +24,7 @@ from django.views.decorators.http import require_POST, require_safe
 from peerpath.accounts.http import is_htmx, signed_in_user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.ids import parse_db_id
 from peerpath.training import policies, selectors, services
 from peerpath.training.models import (
     NOTE_MAX_CHARS,
@@ -117,9 +118,10 @@ def _cohort_param(request: HttpRequest) -> int | None:
     raw = request.GET.get("cohort", "")
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 18:
+    cohort_id = parse_db_id(raw)
+    if cohort_id is None:
         raise Http404(policies.NO_SUCH_COHORT)
-    return int(raw)
+    return cohort_id
 
 
 def _activity_context(

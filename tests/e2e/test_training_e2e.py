@@ -76,7 +76,7 @@ def test_a_trainee_completes_a_discussion_by_replying_to_two_peers(
     # An empty reply is refused with a reason, and nothing changes.
     page.get_by_label("Reply to pete-peer").evaluate("el => el.removeAttribute('required')")
     page.get_by_role("button", name="Reply to pete-peer").click()
-    expect(page.get_by_test_id("training-error")).to_contain_text("Please write your reply.")
+    expect(page.get_by_test_id("training-error")).to_contain_text("Please write a reply.")
     page.get_by_label("Reply to pete-peer").fill("I recognise that high!")
     page.get_by_role("button", name="Reply to pete-peer").click()
 
