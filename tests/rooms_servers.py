@@ -335,7 +335,7 @@ def uvicorn_command(
         "--log-level",
         "warning",
         "--lifespan",
-        "off",  # Channels' router speaks no lifespan protocol
+        "on",  # config.asgi: marks the server process, starts the embedded live relay
         "--ws",
         ws,
         "--loop",

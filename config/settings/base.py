@@ -179,7 +179,11 @@ if REDIS_URL:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # In-memory, plus a database relay so what the Huey worker or a command sends reaches the
+    # server process's sockets (peerpath.notifications.relay; the server polls once a second).
+    CHANNEL_LAYERS = {
+        "default": {"BACKEND": "peerpath.notifications.relay.RelayedInMemoryChannelLayer"}
+    }
     HUEY = {
         "huey_class": "huey.SqliteHuey",
         "name": "peerpath",

@@ -172,3 +172,24 @@ class NotificationSettings(models.Model):
     @property
     def has_quiet_hours(self) -> bool:
         return self.quiet_start is not None and self.quiet_end is not None
+
+
+class RelayedEvent(models.Model):
+    """A live event from a process that serves no sockets, waiting for the server process.
+
+    Only under the embedded default (no ``REDIS_URL``): the in-memory channel layer and the
+    rooms hub live inside one process, so the Huey worker and management commands write what
+    they would have sent here, and the server polls it (``peerpath.notifications.relay``).
+    Rows are at most a minute old; nobody reads them later.
+    """
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    kind = models.CharField(max_length=32)  # "layer" (a group_send) or a hub's "hub:<name>"
+    group = models.CharField(max_length=100, blank=True)
+    payload = models.TextField()
+
+    class Meta:
+        verbose_name = "relayed live event"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.group}".strip()

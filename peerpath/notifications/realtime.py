@@ -2,7 +2,8 @@
 
 Services call ``push_unread`` inside ``transaction.on_commit``, so nobody is told about a row
 that was rolled back. The channel layer is at-most-once; the database is the truth (a socket
-gets the count from the database on every connect).
+gets the count from the database on every connect). In a process without sockets under the
+embedded default (the Huey worker, a command) the pushes go through ``relay`` in one INSERT.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any, TypedDict
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
+
+from peerpath.notifications import relay
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,9 @@ def push_unread(counts: Mapping[int, int], latest: Mapping[int, Latest] | None =
         for uid, n in counts.items()
     ]
     try:
+        if relay.should_relay():
+            relay.store_group_messages(events)
+            return
         async_to_sync(_send_all)(layer, events)
     except Exception:
         logger.exception("live notification push failed for %d people", len(events))

@@ -149,7 +149,7 @@ def live_asgi_server(django_db_setup: None, django_db_blocker: Any) -> Iterator[
         application,
         host=host,
         port=port,
-        lifespan="off",  # Channels' router has no lifespan protocol
+        lifespan="on",  # config.asgi: marks the server process, starts the embedded live relay
         loop="asyncio",
         log_level="warning",
         access_log=False,
