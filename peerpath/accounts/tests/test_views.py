@@ -81,6 +81,13 @@ def test_signup_page_renders(client):
         ({"account_type": "superuser"}, "account_type", "valid choice"),
         ({"languages": []}, "languages", "at least one language"),
         ({"languages": ["999999"]}, "languages", ""),
+        # Past 64 bits (SQLite overflowed inside pk__in: 500), negative, not ASCII digits.
+        ({"languages": ["99999999999999999999"]}, "languages", "not a valid value"),
+        ({"languages": ["9" * 5000]}, "languages", "not a valid value"),
+        ({"languages": ["-1"]}, "languages", "not a valid value"),
+        ({"languages": ["²"]}, "languages", "not a valid value"),
+        ({"username": "fox\x00"}, "username", "NUL"),
+        ({"email": "fox@example.org\x00"}, "email", "NUL"),
         ({"password2": "different-passphrase"}, "password2", ""),
     ],
 )
@@ -219,6 +226,9 @@ def test_profile_html_is_rendered_escaped(client):
         ({"availability": ["168"]}, "availability"),
         ({"availability": ["-1"]}, "availability"),
         ({"topics": ["abc"]}, "topics"),
+        ({"topics": ["99999999999999999999"]}, "topics"),
+        ({"languages": ["99999999999999999999"]}, "languages"),
+        ({"bio": "a\x00b"}, "bio"),
         ({"languages": []}, "languages"),
     ],
 )

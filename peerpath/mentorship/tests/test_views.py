@@ -475,6 +475,8 @@ def test_a_new_mentor_creates_their_profile_with_capacity_zero_meaning_paused(pe
         ({"capacity": ""}, "required"),
         ({"track_listeners": "", "track_group_ii": ""}, "at least one mentoring track"),
         ({"specialties": ["99999"]}, "valid choice"),
+        ({"specialties": ["99999999999999999999"]}, "not a valid value"),
+        ({"approach": "a\x00b"}, "NUL"),
         ({"availability": ["168"]}, "valid choice"),
         ({"approach": "z" * 1001}, "at most 1000"),
     ],
