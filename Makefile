@@ -4,11 +4,12 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+export PORT
 STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo test lint typecheck migrations-check pytest-sqlite pytest-services e2e \
+.PHONY: install demo serve test lint typecheck migrations-check pytest-sqlite pytest-services e2e \
         bench bench-% clean format
 
 $(STAMP): pyproject.toml constraints.txt
@@ -25,6 +26,10 @@ $(CHROMIUM):
 
 demo: install
 	@bash scripts/demo.sh $(PORT)
+
+# Production: DEBUG off, settings from the environment (SECRET_KEY required), N workers.
+serve: install
+	@bash scripts/serve.sh
 
 lint: install
 	$(BIN)/ruff check .

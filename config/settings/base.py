@@ -9,6 +9,10 @@ Environment:
     REDIS_URL        when set: channels_redis layer and Huey on Redis
     EMAIL_URL        default: file backend writing to var/mail/ (smtp://, consolemail:// ...)
     PEERPATH_EMAIL_VERIFICATION  none | optional | mandatory (default optional)
+    SITE_URL         the absolute base of links in e-mails and notifications (default: the
+                     served HOST/PORT in development, https://<first ALLOWED_HOSTS> otherwise)
+    TRUSTED_PROXIES  comma separated proxy addresses whose X-Forwarded-For/-Proto are believed
+                     (default none; read by scripts/serve.sh for the server's proxy handling)
 """
 
 from __future__ import annotations
@@ -192,6 +196,28 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
+# --- Cache: shared by every process (rate limits, suggestion arrays) ------------------------
+# Redis when configured (degrading to a miss while Redis is down: peerpath.core.cache), else
+# Django's database cache in the table a core migration creates. Never per-process memory:
+# login rate limits must count across workers and restarts.
+CACHE_TABLE = "peerpath_cache"
+CACHES: dict[str, dict[str, Any]] = {
+    "default": (
+        {
+            "BACKEND": "peerpath.core.cache.ResilientRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "peerpath",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": CACHE_TABLE,
+            "KEY_PREFIX": "peerpath",
+        }
+    )
+}
+
 # --- Auth and accounts (django-allauth) -----------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -229,9 +255,21 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "peerpath"
 
 # --- Email ----------------------------------------------------------------------------------
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default="filemail://" + str(VAR_DIR / "mail"))
+_EMAIL_URL: str = env.str("EMAIL_URL", default="filemail://var/mail")
+EMAIL_CONFIG = env.email_url_config(_EMAIL_URL)
 EMAIL_BACKEND: str = EMAIL_CONFIG["EMAIL_BACKEND"]
-EMAIL_FILE_PATH: str = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+
+
+def _email_file_path(url: str) -> str:
+    """The folder of ``filemail://PATH``: relative paths resolve under the project (not the
+    working directory), ``filemail:///abs`` is absolute. django-environ splits the path into
+    host and path, so it is read from the URL itself."""
+    rest = url.split("://", 1)[1] if "://" in url else ""
+    path = Path(rest) if rest else VAR_DIR / "mail"
+    return str(path if path.is_absolute() else BASE_DIR / path)
+
+
+EMAIL_FILE_PATH: str = _email_file_path(_EMAIL_URL) if _EMAIL_URL.startswith("filemail:") else ""
 EMAIL_HOST: str = EMAIL_CONFIG.get("EMAIL_HOST") or "localhost"
 EMAIL_PORT: int = int(EMAIL_CONFIG.get("EMAIL_PORT") or 25)
 EMAIL_HOST_USER: str = EMAIL_CONFIG.get("EMAIL_HOST_USER") or ""
@@ -269,9 +307,15 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Whether a request came over HTTPS, and from which address, is decided by the server from
+# the proxy headers of TRUSTED_PROXIES only (scripts/serve.sh passes them to uvicorn as
+# --forwarded-allow-ips); Django itself believes no forwarded header, so a client cannot
+# claim https or rotate X-Forwarded-For past the login rate limits.
+TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
 if not DEBUG:
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers probe the health check over plain HTTP on the private side.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
@@ -337,6 +381,20 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 
 # --- peerpath -------------------------------------------------------------------------------
 PEERPATH_SITE_NAME = "peerpath"
+
+def _site_url() -> str:
+    configured: str = env.str("SITE_URL", default="")
+    if configured:
+        return configured.rstrip("/")
+    public = [h for h in ALLOWED_HOSTS if h not in ("*", "") and not h.startswith(".")]
+    if not DEBUG and public:
+        return f"https://{public[0]}"
+    host = env.str("HOST", default="127.0.0.1")
+    return f"http://{host}:{env.int('PORT', default=8000)}"
+
+
+#: The absolute base of every link sent outside a request (e-mails, notifications).
+SITE_URL: str = _site_url()
 # Names nobody may register. Demo names are added when DEBUG is off (see accounts.policies).
 PEERPATH_RESERVED_USERNAMES = frozenset(
     {

@@ -7,7 +7,7 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from .base import *  # noqa: F403
-from .base import DATABASES, HUEY, VAR_DIR
+from .base import CACHES, DATABASES, HUEY, VAR_DIR
 
 # Hashing with the real hasher costs ~250 ms per login; tests log in thousands of times.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -28,3 +28,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3" and os.environ
     # Browser tests serve the app from a thread of the test process: a file database lets
     # the server's connections and the test's see the same committed rows.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-e2e.sqlite3")}
+
+# The real shared cache (database or Redis), under a prefix of this run's own: a Redis cache
+# outlives the run, and one run's entries must never answer the next one's.
+CACHES = {"default": {**CACHES["default"], "KEY_PREFIX": f"peerpath-test-{os.getpid()}"}}

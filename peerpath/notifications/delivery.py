@@ -54,15 +54,9 @@ URGENT = frozenset(slug for slug, cat in CATEGORIES.items() if not cat.can_unsub
 
 
 def site_url() -> str:
-    """The absolute base of links in mails: ``PEERPATH_SITE_URL`` when configured, else the
-    first allowed host (https) in production, localhost in development."""
-    configured: str = getattr(settings, "PEERPATH_SITE_URL", "")
-    if configured:
-        return configured.rstrip("/")
-    hosts = [h for h in settings.ALLOWED_HOSTS if h not in ("*", "") and not h.startswith(".")]
-    if settings.DEBUG or not hosts:
-        return "http://localhost:8000"
-    return f"https://{hosts[0]}"
+    """The absolute base of links in mails: ``settings.SITE_URL`` (one setting: config)."""
+    base: str = settings.SITE_URL
+    return base.rstrip("/")
 
 
 @dataclass
