@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: install demo serve test lint typecheck migrations-check pytest-sqlite pytest-services e2e \
+.PHONY: install demo serve test lint typecheck migrations-check pytest-sqlite pytest-services pytest-both e2e \
         bench bench-% clean format
 
 $(STAMP): pyproject.toml constraints.txt
@@ -54,8 +54,12 @@ pytest-services: install
 e2e: install $(CHROMIUM)
 	env -u DATABASE_URL -u REDIS_URL PEERPATH_E2E=1 $(BIN)/pytest -m e2e -p no:cacheprovider
 
+# Both pytest passes run side by side (scripts/test-passes.sh); each can still run alone.
+pytest-both: install
+	@bash scripts/test-passes.sh
+
 test: install $(CHROMIUM)
-	$(MAKE) --no-print-directory lint typecheck migrations-check pytest-sqlite pytest-services e2e
+	$(MAKE) --no-print-directory lint typecheck migrations-check pytest-both e2e
 
 bench: install
 	@set -e; for f in bench/*.py; do case $$f in */_*) continue;; esac; echo "== $$f"; $(BIN)/python $$f; done
