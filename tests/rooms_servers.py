@@ -1,11 +1,16 @@
-"""Real server processes for the rooms benchmark (``bench/rooms.py``) and the two-process
-test (``tests/test_rooms_multiprocess.py``): one place that knows how to
+"""Real server processes for the rooms benchmark (``bench/rooms.py``), the two-process
+test (``tests/test_rooms_multiprocess.py``) and the Redis fault test
+(``tests/test_redis_faults.py``): one place that knows how to
 
 * prepare a database (``prepare_database``): ``migrate``, then adult users with a Django
-  session each, and open rooms, bulk-written in a subprocess configured by environment
-  (so the caller never configures Django for that database);
+  session each, open rooms, optionally active mentorships between users (0-1, 2-3, ...) and
+  a staff member, bulk-written in a subprocess configured by environment (so the caller
+  never configures Django for that database); ``postgres_database`` makes sure a PostgreSQL
+  database of a given name exists;
 * start ``uvicorn config.asgi:application`` (``start_uvicorn``) or the raw ``websockets``
-  baseline (``start_raw``) on a loopback port, wait until it answers, and stop it cleanly.
+  baseline (``start_raw``) on a loopback port, wait until it answers, and stop it cleanly;
+* run a private ``redis-server`` on a free port (``RedisServer``) that a test may kill and
+  start again on the same port (never the machine's own Redis).
 
 Servers log to a file; a server that dies or never answers raises ``ServerFailed`` with
 the tail of its log. Nothing here imports Django in the calling process.
@@ -91,10 +96,13 @@ def django_env(
 
 @dataclass(frozen=True)
 class Fixture:
-    """What ``prepare_database`` made: users (id, pseudonym, session key) and room ids."""
+    """What ``prepare_database`` made: users (id, pseudonym, session key), room ids,
+    mentorship ids (mentorship i pairs users 2i and 2i+1) and the staff member (or None)."""
 
     users: list[tuple[int, str, str]]
     rooms: list[int]
+    mentorships: list[int] = field(default_factory=list)
+    staff: tuple[int, str, str] | None = None
 
     @property
     def sessions(self) -> list[str]:
@@ -110,11 +118,16 @@ def prepare_database(
     migrate: bool = True,
     rate_count: int | None = None,
     rate_seconds: int | None = None,
+    mentorships: int = 0,
+    staff: bool = False,
+    chat_rate: int | None = None,
     timeout: float = 600.0,
 ) -> Fixture:
     """Migrate the database of ``env`` and add ``users`` adults (half listeners), each with a
     signed-in session, and ``rooms`` open adult rooms for everyone (no lock, no host), in a
-    subprocess. ``rate_*`` change the room rate limit row (RoomSettings pk=1)."""
+    subprocess. ``rate_*`` change the room rate limit row (RoomSettings pk=1);
+    ``mentorships`` active pairs of those users, ``chat_rate`` their messages per minute
+    (MentorshipSettings); ``staff`` one signed-in staff member with an e-mail address."""
     workdir.mkdir(parents=True, exist_ok=True)
     spec = workdir / "rooms-prepare.json"
     out = workdir / "rooms-fixture.json"
@@ -126,6 +139,9 @@ def prepare_database(
                 "migrate": migrate,
                 "rate_count": rate_count,
                 "rate_seconds": rate_seconds,
+                "mentorships": mentorships,
+                "staff": staff,
+                "chat_rate": chat_rate,
                 "out": str(out),
             }
         )
@@ -142,7 +158,12 @@ def prepare_database(
     if proc.returncode != 0:
         raise ServerFailed(f"preparing the database failed:\n{proc.stdout}\n{proc.stderr[-4000:]}")
     data = json.loads(out.read_text())
-    return Fixture(users=[tuple(u) for u in data["users"]], rooms=data["rooms"])
+    return Fixture(
+        users=[tuple(u) for u in data["users"]],
+        rooms=data["rooms"],
+        mentorships=data.get("mentorships", []),
+        staff=tuple(data["staff"]) if data.get("staff") else None,
+    )
 
 
 def _prepare(spec_path: str) -> None:
@@ -258,6 +279,7 @@ def _prepare(spec_path: str) -> None:
         if spec["rate_seconds"]:
             row.message_rate_seconds = spec["rate_seconds"]
         row.save()
+        pairs, staff = _prepare_mentoring(spec, people, run, now, store)
     Path(spec["out"]).write_text(
         json.dumps(
             {
@@ -265,9 +287,75 @@ def _prepare(spec_path: str) -> None:
                     [u.pk, u.username, s.session_key] for u, s in zip(people, sessions, strict=True)
                 ],
                 "rooms": room_ids,
+                "mentorships": pairs,
+                "staff": staff,
             }
         )
     )
+
+
+def _prepare_mentoring(
+    spec: dict[str, Any], people: list[Any], run: str, now: Any, store: Any
+) -> tuple[list[int], list[Any] | None]:
+    """Active mentorships (users 2i and 2i+1) and a staff member, for the fault test."""
+    import datetime as dt
+
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.base import VALID_KEY_CHARS
+    from django.contrib.sessions.models import Session
+    from django.utils.crypto import get_random_string
+
+    from peerpath.accounts.models import User
+    from peerpath.mentorship.models import (
+        Mentorship,
+        MentorshipSettings,
+        MentorshipSource,
+        MentorshipStatus,
+    )
+
+    pairs = [
+        Mentorship.objects.create(
+            mentor=people[2 * i],
+            mentee=people[2 * i + 1],
+            status=MentorshipStatus.ACTIVE,
+            source=MentorshipSource.REQUEST,
+            started_at=now,
+        ).pk
+        for i in range(spec.get("mentorships") or 0)
+    ]
+    if spec.get("chat_rate"):
+        MentorshipSettings.objects.update_or_create(
+            pk=1, defaults={"messages_per_minute": spec["chat_rate"]}
+        )
+    staff = None
+    if spec.get("staff"):
+        template = people[0]
+        member = User.objects.create(
+            username=f"bench-{run}-staff",
+            email=f"staff-{run}@example.org",
+            password=template.password,
+            date_of_birth=template.date_of_birth,
+            timezone="UTC",
+            teen_from=template.teen_from,
+            adult_from=template.adult_from,
+            date_joined=template.date_joined,
+            is_active=True,
+            is_staff=True,
+        )
+        key = get_random_string(32, VALID_KEY_CHARS)
+        Session.objects.create(
+            session_key=key,
+            session_data=store.encode(
+                {
+                    SESSION_KEY: str(member.pk),
+                    BACKEND_SESSION_KEY: SESSION_BACKEND,
+                    HASH_SESSION_KEY: member.get_session_auth_hash(),
+                }
+            ),
+            expire_date=now + dt.timedelta(days=7),
+        )
+        staff = [member.pk, member.username, key]
+    return pairs, staff
 
 
 # --- Servers --------------------------------------------------------------------------------
@@ -440,6 +528,76 @@ def start_many_uvicorn(
             server.stop()
         raise
     return servers
+
+
+# --- A private Redis, and PostgreSQL ------------------------------------------------------
+
+
+class RedisServer:
+    """``redis-server`` on 127.0.0.1:port, no persistence: ``kill`` is SIGKILL (Redis gone,
+    its data with it, as in a crash), ``start`` brings it back on the same port. Only this
+    process is ever signalled."""
+
+    def __init__(self, *, log_dir: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.log = log_dir / f"redis-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self, timeout: float = 10.0) -> None:
+        import shutil
+
+        exe = shutil.which("redis-server")
+        if exe is None:
+            raise ServerFailed("redis-server is not installed")
+        args = [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", ""]
+        args += ["--appendonly", "no", "--protected-mode", "yes", "--daemonize", "no"]
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("ab") as out:
+            self.proc = subprocess.Popen(  # noqa: S603 - our own command line
+                args, stdout=out, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout
+        while redis_reachable(self.url, timeout=0.5) is not None:
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                self.kill()
+                raise ServerFailed(f"redis-server on {self.port} did not start:\n{self.tail()}")
+            time.sleep(0.05)
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(5)
+        self.proc = None
+
+    def tail(self, chars: int = 2000) -> str:
+        try:
+            return self.log.read_text(errors="replace")[-chars:]
+        except OSError:
+            return ""
+
+
+def postgres_database(
+    name: str, admin_url: str = "postgres://postgres@127.0.0.1:5432/postgres"
+) -> str:
+    """The URL of PostgreSQL database ``name``, created when missing (ServerFailed when
+    PostgreSQL does not answer). Kept between runs: ``migrate`` on it is then quick."""
+    from urllib.parse import urlparse
+
+    import psycopg
+    from psycopg import sql
+
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as conn:
+            found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            if found is None:
+                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    except psycopg.Error as exc:
+        raise ServerFailed(f"PostgreSQL at {admin_url} does not answer: {exc}") from exc
+    return urlparse(admin_url)._replace(path=f"/{name}").geturl()
 
 
 def redis_reachable(url: str, timeout: float = 2.0) -> str | None:

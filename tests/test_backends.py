@@ -33,7 +33,7 @@ def test_database_backend_is_the_expected_one():
 def test_channel_layer_round_trip():
     layer = get_channel_layer()
     expected = (
-        "channels_redis.core.RedisChannelLayer"
+        "peerpath.core.channel_layer.ResilientRedisChannelLayer"
         if os.environ.get("REDIS_URL")
         else "channels.layers.InMemoryChannelLayer"
     )

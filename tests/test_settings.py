@@ -68,7 +68,10 @@ def test_redis_url_switches_channel_layer_and_huey():
     )
     result = run("-c", code, REDIS_URL="redis://127.0.0.1:6379/3")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["channels_redis.core.RedisChannelLayer", "huey.RedisHuey"]
+    assert result.stdout.split() == [
+        "peerpath.core.channel_layer.ResilientRedisChannelLayer",
+        "huey.RedisHuey",
+    ]
 
 
 def test_content_security_policy_allows_no_inline_or_eval_script():

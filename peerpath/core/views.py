@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from csp.exceptions import CSPNonceError
-from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from peerpath.core import health
 
 logger = logging.getLogger(__name__)
 
@@ -17,15 +18,22 @@ logger = logging.getLogger(__name__)
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
-    """200 with {"status": "ok"} when the database answers; 503 otherwise."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except DatabaseError:
-        logger.exception("health check: database unreachable")
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
+    """Which part the site runs on is down (``peerpath.core.health``): 200 ``ok``, 200
+    ``degraded`` (Redis parts down: the core still serves), 503 ``down`` (the database)."""
+    report = health.check()
+    for part in report.parts:
+        if not part.ok:
+            logger.warning("health check: %s unreachable (%s)", part.name, part.error)
+    database = next(p for p in report.parts if p.name == "database")
+    return JsonResponse(
+        {
+            "status": report.status,
+            "database": database.backend if database.ok else "unreachable",
+            "down": report.down,
+            "parts": {p.name: p.as_json() for p in report.parts},
+        },
+        status=report.http_status,
+    )
 
 
 def error_400(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

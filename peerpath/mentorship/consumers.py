@@ -2,8 +2,9 @@
 
 Every decision is a policy (``policies.can_chat``), every write a service
 (``services.post_message`` / ``mark_read``), every read a selector; the consumer only speaks
-the JSON protocol below and relays the group events services broadcast on commit
-(``realtime``). Origin checks and the session user come from ``config.asgi``'s stack.
+the JSON protocol below and writes the frames services broadcast after commit through the
+process hub (``realtime.hub``). Origin checks and the session user come from ``config.asgi``'s
+stack.
 
 Client → server (JSON text frames, at most ``MAX_FRAME_BYTES``):
     {"type": "send", "body": str, "client_id": str}  → {"type": "ack", "client_id", "id",
@@ -16,7 +17,9 @@ refusal from a service carries the client_id and the service's status (429 rate 
 
 Server → client: {"type": "hello", "mentorship", "unread", "last_read"} after accept;
 {"type": "message", ...realtime.message_payload}; {"type": "read", "user_id", "up_to"};
-{"type": "closed", "reason"} and then close code 4410 when the mentorship ends.
+{"type": "closed", "reason"} and then close code 4410 when the mentorship ends;
+{"type": "history", "messages": [...], "catch_up": true} unasked, when the Redis relay between
+server processes is back after an outage: what was stored since it failed (de-duplicate by id).
 
 Close codes: 4401 not signed in; 4404 missing *or* not this person's to chat in (the same
 code, so a hidden mentorship looks exactly like a missing one); 4403 the chat stopped being
@@ -34,6 +37,7 @@ from django.http import Http404
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.hub import message_id_of
 from peerpath.core.ids import MAX_DB_ID, is_db_id
 from peerpath.core.sockets import in_db_thread, signed_in_or_close
 from peerpath.core.text import clean_client_id
@@ -54,9 +58,23 @@ class BadFrame(Exception):
 
 
 class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
+    # No Channels layer: broadcasts come through the hub (``realtime.hub``), already JSON, and
+    # keep working on this process while Redis is away (see ``peerpath.core.hub``).
+    channel_layer_alias = "mentorship-hub-only"
+
     mentorship_id: int = 0
     user_id: int = 0
-    group: str = ""
+    attached: bool = False
+    # What ``peerpath.core.hub.Socket`` asks of a socket (no blocks or moderators here).
+    hidden: frozenset[int] = frozenset()
+    is_moderator: bool = False
+    seen_id: int = 0  # the newest message id this socket was sent (catch-up after an outage)
+    resync_from: int | None = None  # set while the hub's relay is down
+    busy: bool = False  # a client frame is being handled
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.held: list[str] = []  # broadcasts that arrived while busy, in order
 
     # --- connection -----------------------------------------------------------------------
 
@@ -70,17 +88,18 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if hello is None:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        # Join before accepting: events queue until connect returns, so nothing between the
-        # check and the first frame is lost (and the client resyncs on open anyway).
-        self.group = realtime.group_name(self.mentorship_id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        # Hello first, then live frames; what was stored between the check and the attach
+        # the client fetches with its resync on open. No Redis on this path: a connect works
+        # while Redis is down.
         await self.accept()
         await self._send(hello)
+        await realtime.hub.attach(self.mentorship_id, self)
+        self.attached = True
 
     async def disconnect(self, code: int) -> None:
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
-            self.group = ""
+        if self.attached:
+            self.attached = False
+            realtime.hub.detach(self.mentorship_id, self)
 
     @in_db_thread
     def _authorize(self) -> dict[str, Any] | None:
@@ -97,6 +116,8 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if not policies.can_chat(user, m):
             return None
         last_read = m.mentor_last_read if user.pk == m.mentor_id else m.mentee_last_read
+        latest = selectors.recent_messages(m.pk, 1)
+        self.seen_id = latest[-1].pk if latest else 0
         return {
             "type": "hello",
             "mentorship": m.pk,
@@ -113,6 +134,18 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     # --- frames from the client -----------------------------------------------------------
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        # Broadcasts that arrive while a frame is handled wait until its answer is sent: the
+        # sender always gets the ack before its own message's broadcast.
+        self.busy = True
+        try:
+            await self._receive(text_data)
+        finally:
+            self.busy = False
+            held, self.held = self.held, []
+            for text in held:
+                await self.deliver(text)
+
+    async def _receive(self, text_data: str | None) -> None:
         try:
             frame = self._parse(text_data)
             kind = frame.get("type")
@@ -189,10 +222,10 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     @in_db_thread
     def _history(self, after: int) -> list[dict[str, Any]]:
-        return [
-            realtime.message_payload(m, m.sender.username)
-            for m in selectors.messages_after(self.mentorship_id, after, HISTORY_LIMIT)
-        ]
+        rows = selectors.messages_after(self.mentorship_id, after, HISTORY_LIMIT)
+        if rows:
+            self.seen_id = max(self.seen_id, rows[-1].pk)
+        return [realtime.message_payload(m, m.sender.username) for m in rows]
 
     async def _on_read(self, frame: dict[str, Any]) -> None:
         up_to = frame.get("up_to")
@@ -210,17 +243,38 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             raise NotFound("No such mentorship.")
         return services.mark_read(user=user, mentorship_id=self.mentorship_id, up_to=up_to)
 
-    # --- group events (broadcast by services on commit) -----------------------------------
+    # --- hub callbacks (broadcasts by services after commit) -------------------------------
 
-    async def chat_message(self, event: dict[str, Any]) -> None:
-        await self._send({**event["message"], "type": "message"})
+    async def deliver(self, text: str) -> None:
+        """A broadcast, already JSON: straight to the socket ("closed" also closes it)."""
+        if self.busy:
+            self.held.append(text)
+            return
+        await self.send(text_data=text)
+        seen = message_id_of(text)
+        if seen:
+            self.seen_id = max(self.seen_id, seen)
+        elif text.startswith('{"type":"closed"'):
+            self.attached = False
+            realtime.hub.detach(self.mentorship_id, self)
+            await self.close(code=CLOSE_ENDED)
 
-    async def chat_read(self, event: dict[str, Any]) -> None:
-        await self._send({"type": "read", "user_id": event["user_id"], "up_to": event["up_to"]})
+    async def control(self, text: str) -> None:
+        await self.deliver(text)
 
-    async def chat_closed(self, event: dict[str, Any]) -> None:
-        await self._send({"type": "closed", "reason": event.get("reason", "")})
-        await self.close(code=CLOSE_ENDED)
+    def degraded(self) -> None:
+        """The hub's relay failed: messages of the other process may be missed from here."""
+        if self.resync_from is None:
+            self.resync_from = self.seen_id
+
+    async def recovered(self) -> None:
+        """The relay is back: push what was stored since the outage began, as a history
+        frame marked ``catch_up`` (the client de-duplicates by id)."""
+        after, self.resync_from = self.resync_from, None
+        if after is None or not self.attached:
+            return
+        messages = await self._history(after)
+        await self._send({"type": "history", "messages": messages, "catch_up": True})
 
     # --- helpers --------------------------------------------------------------------------
 

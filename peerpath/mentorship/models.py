@@ -22,6 +22,7 @@ from django.db import models
 from django.utils import timezone
 
 from peerpath.accounts.models import Topic
+from peerpath.core.idempotency import IdempotentModel, key_constraint
 from peerpath.core.models import BaseModel
 
 MAX_CAPACITY = 20
@@ -457,7 +458,7 @@ class ConversationKind(models.TextChoices):
     OTHER = "other", "Other"
 
 
-class Conversation(models.Model):
+class Conversation(IdempotentModel):
     """A conversation between the pair: a chat day with both sides writing, or a logged one."""
 
     mentorship = models.ForeignKey(
@@ -484,13 +485,14 @@ class Conversation(models.Model):
                 condition=models.Q(kind="chat"),
                 name="mentorship_one_chat_conversation_per_day",
             ),
+            key_constraint("logged_by", "mentorship_conversation_key_once"),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on {self.day}"
 
 
-class CheckIn(models.Model):
+class CheckIn(IdempotentModel):
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="check_ins")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     rating = models.PositiveSmallIntegerField(
@@ -505,6 +507,7 @@ class CheckIn(models.Model):
             models.CheckConstraint(
                 condition=models.Q(rating__gte=1, rating__lte=5), name="mentorship_checkin_rating"
             ),
+            key_constraint("author", "mentorship_checkin_key_once"),
         ]
 
     def __str__(self) -> str:
@@ -525,7 +528,7 @@ class FlagPriority(models.TextChoices):
     CAN_WAIT = "can_wait", "Can wait"
 
 
-class Flag(BaseModel):
+class Flag(IdempotentModel, BaseModel):
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="flags")
     raised_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
@@ -541,6 +544,7 @@ class Flag(BaseModel):
     class Meta:
         ordering = ["resolved_at", "-created_at"]
         indexes = [models.Index(fields=["priority", "resolved_at"])]
+        constraints = [key_constraint("raised_by", "mentorship_flag_key_once")]
 
     def __str__(self) -> str:
         return f"{self.get_priority_display()} flag: {self.get_topic_display()}"
@@ -551,7 +555,7 @@ class TicketStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class StaffTicket(BaseModel):
+class StaffTicket(IdempotentModel, BaseModel):
     """A person asking to talk to staff (e.g. from "I can't get in touch")."""
 
     opened_by = models.ForeignKey(
@@ -567,6 +571,7 @@ class StaffTicket(BaseModel):
 
     class Meta:
         ordering = ["-status", "-created_at"]  # "open" sorts after "closed": open first
+        constraints = [key_constraint("opened_by", "mentorship_ticket_key_once")]
 
     def __str__(self) -> str:
         return f"Ticket #{self.pk}: {self.subject}"

@@ -1,21 +1,25 @@
-"""Channel-layer plumbing for the mentorship chat: group names, event payloads, broadcasts.
+"""Live plumbing for the mentorship chat: payloads and broadcasts through this process's hub
+(``peerpath.core.hub``: local sockets, relayed between processes by Redis pub/sub).
 
-Services call ``broadcast_*`` inside ``transaction.on_commit`` so nobody is told about a row
-that was rolled back; the consumer only relays these events to its socket.
+Services call ``broadcast_*`` after commit (``peerpath.core.aftercommit.after_commit``) so
+nobody is told about a row that was rolled back, and a failing relay never turns a saved row
+into an error; the consumer writes the frames to its socket as they are.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
-
+from peerpath.core.hub import Envelope, Hub
 from peerpath.mentorship.models import Message
 
+hub = Hub("mentorships")
 
-def group_name(mentorship_id: int) -> str:
-    return f"mentorship-{mentorship_id}"
+
+def dumps(payload: dict[str, Any]) -> str:
+    """Compact, ``type`` first: the hub reads a message frame's id without parsing it."""
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
 
 
 def message_payload(message: Message, sender_name: str) -> dict[str, Any]:
@@ -32,24 +36,18 @@ def message_payload(message: Message, sender_name: str) -> dict[str, Any]:
     }
 
 
-def _send(mentorship_id: int, event: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:  # pragma: no cover - channels is always configured
-        return
-    async_to_sync(layer.group_send)(group_name(mentorship_id), event)
+def _send(mentorship_id: int, frame: dict[str, Any]) -> None:
+    hub.publish(Envelope(mentorship_id, 0, 0, "all", dumps(frame)))
 
 
 def broadcast_message(message: Message, sender_name: str) -> None:
-    _send(
-        message.mentorship_id,
-        {"type": "chat.message", "message": message_payload(message, sender_name)},
-    )
+    _send(message.mentorship_id, message_payload(message, sender_name))
 
 
 def broadcast_read(mentorship_id: int, user_id: int, up_to: int) -> None:
-    _send(mentorship_id, {"type": "chat.read", "user_id": user_id, "up_to": up_to})
+    _send(mentorship_id, {"type": "read", "user_id": user_id, "up_to": up_to})
 
 
 def broadcast_closed(mentorship_id: int, reason: str) -> None:
-    """The mentorship is no longer active: every open socket for it closes."""
-    _send(mentorship_id, {"type": "chat.closed", "reason": reason})
+    """The mentorship is no longer active: every open socket for it closes (4410)."""
+    _send(mentorship_id, {"type": "closed", "reason": reason})

@@ -23,7 +23,9 @@ from peerpath.accounts.models import Topic, User
 from peerpath.accounts.validators import validate_availability
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
+from peerpath.core.aftercommit import after_commit
 from peerpath.core.errors import Conflict, Forbidden, NotFound, RateLimited, Refused
+from peerpath.core.idempotency import once
 from peerpath.core.text import clean_client_id, clean_text
 from peerpath.mentorship import notify, policies, realtime, selectors
 from peerpath.mentorship.models import (
@@ -449,7 +451,9 @@ def _end(m: Mentorship, *, by: User | None, reason: EndReason, note: str, now: d
     m.end_reason = reason
     m.end_note = note
     m.save()
-    transaction.on_commit(lambda: realtime.broadcast_closed(m.pk, reason.label))
+    after_commit(
+        lambda: realtime.broadcast_closed(m.pk, reason.label), what="mentorship chat broadcast"
+    )
 
 
 @transaction.atomic
@@ -547,8 +551,11 @@ def send_outreach_template(*, user: User, mentorship_id: int) -> Message:
 
 
 @transaction.atomic
-def open_staff_ticket(*, user: User, body: str, mentorship_id: int | None = None) -> StaffTicket:
-    """“I want to talk to staff”: a ticket staff see in the admin, and an e-mail to them."""
+def open_staff_ticket(
+    *, user: User, body: str, mentorship_id: int | None = None, key: str = ""
+) -> StaffTicket:
+    """“I want to talk to staff”: a ticket staff see in the admin, and an e-mail to them.
+    A resent form (same ``key``) answers the ticket already opened, telling nobody twice."""
     body = clean_text(body, what="message", max_chars=NOTE_MAX_CHARS, required=True)
     m = None
     if mentorship_id is not None:
@@ -560,12 +567,21 @@ def open_staff_ticket(*, user: User, body: str, mentorship_id: int | None = None
     ).count()
     if recent >= 5:
         raise RateLimited("You've opened several tickets in the last hour. Staff will be in touch.")
-    ticket = StaffTicket.objects.create(
-        opened_by=user,
-        mentorship=m,
-        subject=f"Can't get in touch (mentorship #{m.pk})" if m else "Talk to staff",
-        body=body,
+    ticket, created = once(
+        StaffTicket,
+        author_field="opened_by",
+        author=user,
+        key=key,
+        create=lambda: StaffTicket.objects.create(
+            opened_by=user,
+            mentorship=m,
+            subject=f"Can't get in touch (mentorship #{m.pk})" if m else "Talk to staff",
+            body=body,
+            idempotency_key=key,
+        ),
     )
+    if not created:
+        return ticket
     notify.notify_staff(
         f"New ticket #{ticket.pk}: {ticket.subject}",
         f"{user.username} asked to talk to staff. See the ticket in the admin.",
@@ -628,7 +644,10 @@ def post_message(
             _touch_mentor(sender.pk, now)
         _count_chat_day(m, now)
         sender_name = sender.username
-        transaction.on_commit(lambda: realtime.broadcast_message(message, sender_name))
+        after_commit(
+            lambda: realtime.broadcast_message(message, sender_name),
+            what="mentorship chat broadcast",
+        )
     return message, True
 
 
@@ -687,7 +706,10 @@ def mark_read(*, user: User, mentorship_id: int, up_to: int) -> int:
     if last_id > current:
         setattr(m, field, last_id)
         m.save(update_fields=[field])
-        transaction.on_commit(lambda: realtime.broadcast_read(m.pk, user.pk, last_id))
+        after_commit(
+            lambda: realtime.broadcast_read(m.pk, user.pk, last_id),
+            what="mentorship chat broadcast",
+        )
         return last_id
     return int(current)
 
@@ -708,9 +730,10 @@ def _party_mentorship(user: User, mentorship_id: int, *, active: bool = True) ->
 
 @transaction.atomic
 def log_conversation(
-    *, user: User, mentorship_id: int, kind: str, day: dt.date, note: str = ""
+    *, user: User, mentorship_id: int, kind: str, day: dt.date, note: str = "", key: str = ""
 ) -> Conversation:
-    """Either side logs a call, video or other conversation the chat can't see."""
+    """Either side logs a call, video or other conversation the chat can't see (once per
+    form ``key``)."""
     m = _party_mentorship(user, mentorship_id)
     if kind not in (ConversationKind.CALL, ConversationKind.VIDEO, ConversationKind.OTHER):
         raise Refused("Choose call, video or other. Chat days are counted automatically.")
@@ -722,24 +745,49 @@ def log_conversation(
     if day < started - dt.timedelta(days=1):
         raise Refused("That date is before this mentorship began.")
     note = clean_text(note, what="note", max_chars=500, required=False)
-    conversation = Conversation.objects.create(
-        mentorship=m, kind=kind, day=day, note=note, logged_by=user, created_at=now
+    conversation, created = once(
+        Conversation,
+        author_field="logged_by",
+        author=user,
+        key=key,
+        create=lambda: Conversation.objects.create(
+            mentorship=m,
+            kind=kind,
+            day=day,
+            note=note,
+            logged_by=user,
+            created_at=now,
+            idempotency_key=key,
+        ),
     )
+    if not created:
+        return conversation
     at = min(dt.datetime.combine(day, dt.time(12), tzinfo=user.tzinfo), now)
     _record_conversation(m, conversation, at)
     return conversation
 
 
 @transaction.atomic
-def check_in(*, user: User, mentorship_id: int, rating: int, note: str = "") -> CheckIn:
+def check_in(
+    *, user: User, mentorship_id: int, rating: int, note: str = "", key: str = ""
+) -> CheckIn:
+    """A party's check-in (once per form ``key``)."""
     m = _party_mentorship(user, mentorship_id)
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise Refused("Choose how it's going on a scale of 1 to 5.")
     note = clean_text(note, what="note", max_chars=NOTE_MAX_CHARS, required=False)
     now = timezone.now()
-    item = CheckIn.objects.create(
-        mentorship=m, author=user, rating=rating, note=note, created_at=now
+    item, created = once(
+        CheckIn,
+        author_field="author",
+        author=user,
+        key=key,
+        create=lambda: CheckIn.objects.create(
+            mentorship=m, author=user, rating=rating, note=note, created_at=now, idempotency_key=key
+        ),
     )
+    if not created:
+        return item
     record_activity(
         user=user,
         kind=ActivityKind.MENTOR_CHECK_IN,
@@ -753,19 +801,31 @@ def check_in(*, user: User, mentorship_id: int, rating: int, note: str = "") -> 
 
 @transaction.atomic
 def raise_flag(
-    *, user: User, mentorship_id: int, topic: str, priority: str, note: str = ""
+    *, user: User, mentorship_id: int, topic: str, priority: str, note: str = "", key: str = ""
 ) -> Flag:
-    """A concern about the mentorship. Immediate flags e-mail every staff member at once."""
+    """A concern about the mentorship. Immediate flags e-mail every staff member at once.
+    A resent form (same ``key``) answers the flag already raised and tells nobody twice."""
     m = _party_mentorship(user, mentorship_id, active=False)
     if topic not in FlagTopic.values:
         raise Refused("Choose what the concern is about.")
     if priority not in FlagPriority.values:
         raise Refused("Choose whether this needs attention now or can wait.")
     note = clean_text(note, what="note", max_chars=NOTE_MAX_CHARS, required=False)
-    flag = Flag.objects.create(
-        mentorship=m, raised_by=user, topic=topic, priority=priority, note=note
+    flag, created = once(
+        Flag,
+        author_field="raised_by",
+        author=user,
+        key=key,
+        create=lambda: Flag.objects.create(
+            mentorship=m,
+            raised_by=user,
+            topic=topic,
+            priority=priority,
+            note=note,
+            idempotency_key=key,
+        ),
     )
-    if priority == FlagPriority.IMMEDIATE:
+    if created and priority == FlagPriority.IMMEDIATE:
         notify.notify_staff(
             f"IMMEDIATE flag #{flag.pk}: {flag.get_topic_display()}",
             f"{user.username} raised an immediate concern on mentorship #{m.pk}. "

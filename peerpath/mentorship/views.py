@@ -424,6 +424,7 @@ def log_conversation(request: HttpRequest, pk: int) -> HttpResponse:
             kind=data["kind"],
             day=data["day"],
             note=data["note"],
+            key=data["key"],
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
@@ -445,6 +446,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             mentorship_id=pk,
             rating=form.cleaned_data["rating"],
             note=form.cleaned_data["note"],
+            key=form.cleaned_data["key"],
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
@@ -468,6 +470,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
             topic=data["topic"],
             priority=data["priority"],
             note=data["note"],
+            key=data["key"],
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
@@ -557,7 +560,10 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
         if branch == "staff":
             assert form is not None  # noqa: S101
             services.open_staff_ticket(
-                user=user, body=form.cleaned_data["body"], mentorship_id=m.pk
+                user=user,
+                body=form.cleaned_data["body"],
+                mentorship_id=m.pk,
+                key=form.cleaned_data["key"],
             )
             messages.success(request, "Staff have your message and will be in touch soon.")
             return redirect("mentorship:space", pk=m.pk)

@@ -24,6 +24,7 @@ from django.db.models import Count, QuerySet
 from django.utils import timezone
 
 from peerpath.accounts.models import User
+from peerpath.core.aftercommit import after_commit
 from peerpath.core.errors import NotFound, Refused
 from peerpath.notifications import realtime
 from peerpath.notifications.categories import CATEGORIES, Category, get_category
@@ -118,7 +119,10 @@ def send_many(items: Sequence[Outgoing]) -> int:
         if rows:
             latest = {row.recipient_id: _latest(row) for row in rows if row.in_app and row.pk}
             mail = any(row.email_state == EmailState.PENDING for row in rows)
-            transaction.on_commit(lambda: _after_send(latest, mail=mail))
+            after_commit(
+                lambda: _after_send(latest, mail=mail),
+                what="new notifications: live counts and the mail job",
+            )
     return len(rows)
 
 
@@ -243,7 +247,9 @@ def mark_read(*, user: User, notification_id: int) -> Notification:
         note.read_at = timezone.now()
         note.save(update_fields=["read_at"])
         uid = int(user.pk)
-        transaction.on_commit(lambda: realtime.push_unread(unread_counts([uid])))
+        after_commit(
+            lambda: realtime.push_unread(unread_counts([uid])), what="live notification count"
+        )
     return note
 
 
@@ -252,7 +258,7 @@ def mark_all_read(*, user: User) -> int:
     changed = Notification.objects.unread().filter(recipient=user).update(read_at=timezone.now())
     if changed:
         uid = int(user.pk)
-        transaction.on_commit(lambda: realtime.push_unread({uid: 0}))
+        after_commit(lambda: realtime.push_unread({uid: 0}), what="live notification count")
     return changed
 
 
@@ -295,7 +301,7 @@ def save_preferences(
     if not daily_digest:  # what waited for a digest goes out now (quiet hours still apply)
         waiting = Notification.objects.filter(recipient=user, email_state=EmailState.DIGEST)
         if waiting.update(email_state=EmailState.PENDING, email_next_try_at=timezone.now()):
-            transaction.on_commit(_deliver_later)
+            after_commit(_deliver_later, what="mail delivery job")
     NotificationSettings.objects.update_or_create(
         user=user,
         defaults={

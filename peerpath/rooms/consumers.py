@@ -19,7 +19,9 @@ unless the person may no longer be in the room.
 Server → client: "hello" (room, you, present, slow_mode, paused, last_id); "message";
 "deleted"; "presence" (joined [{id, name}], left [ids]; batched per second); "room" (slow
 mode, pause, live session); "warning" and "muted" (to that person only); "alert" (crisis
-alerts, to the room's moderators); "closed" {reason, code} before the server closes.
+alerts, to the room's moderators); "closed" {reason, code} before the server closes;
+"history" with "catch_up": true, unasked, when the Redis relay between server processes is
+back after an outage: what was stored since it failed (clients de-duplicate by id).
 
 Close codes: 4401 not signed in; 4404 no such room, or not one this person may see (other
 age band: indistinguishable from missing); 4403 not allowed in (badge lock, ban, kick,
@@ -44,6 +46,7 @@ from django.utils import timezone
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
+from peerpath.core.hub import message_id_of
 from peerpath.core.ids import MAX_DB_ID, is_db_id
 from peerpath.core.sockets import in_db_thread, signed_in_or_close
 from peerpath.core.text import clean_client_id
@@ -186,6 +189,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     hidden: frozenset[int] = frozenset()
     is_moderator: bool = False
     attached: bool = False
+    seen_id: int = 0  # the newest message id this socket was sent (catch-up after an outage)
+    resync_from: int | None = None  # set while the hub's relay is down
     sock_id: str = ""
     access: Access | None = None
     tokens: float = FRAME_BURST
@@ -208,6 +213,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             code, reason = outcome
             await self._closed(reason, code)
             return
+        self.seen_id = int(outcome["last_id"])
         await hub.attach(self.room_id, self)
         self.attached = True
         presence.ensure_running()
@@ -291,6 +297,21 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     async def deliver(self, text: str) -> None:
         """A broadcast, already JSON: straight to the socket."""
         await self.base_send({"type": "websocket.send", "text": text})
+        self.seen_id = max(self.seen_id, message_id_of(text))
+
+    def degraded(self) -> None:
+        """The hub's relay failed: messages of other processes may be missed from here on."""
+        if self.resync_from is None:
+            self.resync_from = self.seen_id
+
+    async def recovered(self) -> None:
+        """The relay is back: push what was stored since the outage began (the client
+        de-duplicates by id), as a history frame marked ``catch_up``."""
+        after, self.resync_from = self.resync_from, None
+        if after is None or not self.attached:
+            return
+        page = await self._page_after(after)
+        await self._send({**page, "catch_up": True})
 
     async def control(self, text: str) -> None:
         """A frame for this person only (warnings, mutes, kicks, re-checks)."""
@@ -444,6 +465,8 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
     @in_db_thread
     def _page_after(self, after: int) -> dict[str, Any]:
         rows = selectors.messages_after(self.room_id, after, HISTORY_LIMIT + 1, self.hidden)
+        if rows[:HISTORY_LIMIT]:
+            self.seen_id = max(self.seen_id, rows[:HISTORY_LIMIT][-1].pk)
         return {
             "type": "history",
             "direction": "after",

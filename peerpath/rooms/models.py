@@ -20,6 +20,7 @@ from django.db import models
 from django.utils import timezone
 
 from peerpath.accounts.models import Topic
+from peerpath.core.idempotency import IdempotentModel, key_constraint
 from peerpath.core.models import BaseModel
 
 MESSAGE_MAX_CHARS = 1000
@@ -452,7 +453,7 @@ class ReportStatus(models.TextChoices):
     DISMISSED = "dismissed", "No action needed"
 
 
-class Report(models.Model):
+class Report(IdempotentModel):
     message = models.ForeignKey(RoomMessage, on_delete=models.CASCADE, related_name="reports")
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
@@ -473,6 +474,7 @@ class Report(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["message", "reporter"], name="rooms_report_once"),
+            key_constraint("reporter", "rooms_report_key_once"),
         ]
         indexes = [models.Index(fields=["status", "created_at"])]
 

@@ -19,7 +19,9 @@ from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
+from peerpath.core.aftercommit import after_commit
 from peerpath.core.errors import Conflict, Forbidden, NotFound, RateLimited, Refused
+from peerpath.core.idempotency import once
 from peerpath.core.text import clean_client_id
 from peerpath.core.text import clean_text as _clean
 from peerpath.rooms import locks, policies, realtime, selectors
@@ -188,7 +190,7 @@ def post_message(
         if hit is not None:
             _raise_alert(message, room, sender, hit, now)
         name = sender.username
-        transaction.on_commit(lambda: realtime.broadcast_message(message, name))
+        after_commit(lambda: realtime.broadcast_message(message, name), what="room broadcast")
     found = (
         crisis_resources.resources_for(
             country=crisis_resources.country_for_timezone(str(sender.timezone or "")),
@@ -259,7 +261,7 @@ def _raise_alert(
         "category": hit.category,
         "severity": hit.severity,
     }
-    transaction.on_commit(lambda: realtime.alert_moderators(room.pk, payload))
+    after_commit(lambda: realtime.alert_moderators(room.pk, payload), what="room broadcast")
 
 
 # --- Moderation ------------------------------------------------------------------------------
@@ -316,7 +318,7 @@ def warn(
         _log(actor, ModAction.WARN, room=room, target_id=target.pk, reason=reason_text, now=now)
         active = Sanction.objects.in_force(now).filter(user=target, kind=SanctionKind.WARN).count()
         frame = {"type": "warning", "reason": reason_text, "active_warnings": active}
-        transaction.on_commit(lambda: realtime.tell_user(room.pk, target.pk, frame))
+        after_commit(lambda: realtime.tell_user(room.pk, target.pk, frame), what="room broadcast")
         if active >= cfg.warnings_before_mute:
             _mute(
                 None,
@@ -366,7 +368,7 @@ def _mute(
         minutes=minutes,
     )
     frame = {"type": "muted", "until": until.isoformat(), "minutes": minutes, "reason": reason}
-    transaction.on_commit(lambda: realtime.tell_user(room.pk, target.pk, frame))
+    after_commit(lambda: realtime.tell_user(room.pk, target.pk, frame), what="room broadcast")
     return mute
 
 
@@ -418,7 +420,10 @@ def kick(
         )
         _log(actor, ModAction.KICK, room=room, target_id=target.pk, reason=reason_text, now=now)
         words = f"A moderator removed you from this room: {reason_text}"
-        transaction.on_commit(lambda: realtime.close_user(room.pk, target.pk, words, CLOSE_REMOVED))
+        after_commit(
+            lambda: realtime.close_user(room.pk, target.pk, words, CLOSE_REMOVED),
+            what="room broadcast",
+        )
     return sanction
 
 
@@ -471,10 +476,13 @@ def ban(
             days=days,
         )
         words = f"A moderator banned you from this room: {reason_text}"
-        transaction.on_commit(lambda: realtime.close_user(room.pk, target.pk, words, CLOSE_REMOVED))
+        after_commit(
+            lambda: realtime.close_user(room.pk, target.pk, words, CLOSE_REMOVED),
+            what="room broadcast",
+        )
         # Wider bans: the person's sockets in other rooms re-check at once.
         if scope != "room":
-            transaction.on_commit(lambda: realtime.refresh_user(target.pk))
+            after_commit(lambda: realtime.refresh_user(target.pk), what="room broadcast")
     return sanction
 
 
@@ -511,7 +519,7 @@ def lift(
             kind=s.kind,
         )
         user_id = s.user_id
-        transaction.on_commit(lambda: realtime.refresh_user(user_id))
+        after_commit(lambda: realtime.refresh_user(user_id), what="room broadcast")
     return s
 
 
@@ -541,7 +549,7 @@ def delete_message(
             now=now,
         )
         room_id, mid = m.room_id, m.pk
-        transaction.on_commit(lambda: realtime.broadcast_deleted(room_id, mid))
+        after_commit(lambda: realtime.broadcast_deleted(room_id, mid), what="room broadcast")
     return m
 
 
@@ -561,7 +569,9 @@ def set_slow_mode(
         room.slow_mode_seconds = seconds
         room.save(update_fields=["slow_mode_seconds", "updated_at"])
         _log(actor, ModAction.SLOW_MODE, room=room, now=now, seconds=seconds)
-        transaction.on_commit(lambda: realtime.broadcast_room_state(room.pk, slow_mode=seconds))
+        after_commit(
+            lambda: realtime.broadcast_room_state(room.pk, slow_mode=seconds), what="room broadcast"
+        )
     return room
 
 
@@ -576,8 +586,9 @@ def lock_room(*, actor: User, room_id: int, reason: Any, now: dt.datetime | None
         room.locked_at, room.locked_reason = now, reason_text
         room.save(update_fields=["locked_at", "locked_reason", "updated_at"])
         _log(actor, ModAction.LOCK_ROOM, room=room, reason=reason_text, now=now)
-        transaction.on_commit(
-            lambda: realtime.broadcast_room_state(room.pk, paused=True, reason=reason_text)
+        after_commit(
+            lambda: realtime.broadcast_room_state(room.pk, paused=True, reason=reason_text),
+            what="room broadcast",
         )
     return room
 
@@ -591,7 +602,9 @@ def unlock_room(*, actor: User, room_id: int, now: dt.datetime | None = None) ->
         room.locked_at, room.locked_reason = None, ""
         room.save(update_fields=["locked_at", "locked_reason", "updated_at"])
         _log(actor, ModAction.UNLOCK_ROOM, room=room, now=now)
-        transaction.on_commit(lambda: realtime.broadcast_room_state(room.pk, paused=False))
+        after_commit(
+            lambda: realtime.broadcast_room_state(room.pk, paused=False), what="room broadcast"
+        )
     return room
 
 
@@ -604,8 +617,10 @@ def report_message(
     message_id: Any,
     reason: Any,
     note: Any = "",
+    key: str = "",
     now: dt.datetime | None = None,
 ) -> Report:
+    """Report a message (once; a resent form with the same ``key`` answers the same report)."""
     now = now or timezone.now()
     v = selectors.viewer(reporter, now=now)
     if not isinstance(message_id, int) or isinstance(message_id, bool):
@@ -619,10 +634,20 @@ def report_message(
             raise NotFound("No such message.")
         Forbidden.unless(policies.can_report(v, m.room, m.sender_id))
         try:
-            with transaction.atomic():
-                report = Report.objects.create(
-                    message=m, reporter=reporter, reason=reason, note=note_text, created_at=now
-                )
+            report, _ = once(
+                Report,
+                author_field="reporter",
+                author=reporter,
+                key=key,
+                create=lambda: Report.objects.create(
+                    message=m,
+                    reporter=reporter,
+                    reason=reason,
+                    note=note_text,
+                    created_at=now,
+                    idempotency_key=key,
+                ),
+            )
         except IntegrityError:
             raise Conflict(
                 "You already reported this message; moderators will look at it."
@@ -709,8 +734,8 @@ def block(*, blocker: User, blocked_id: Any) -> None:
         raise Refused("You cannot block yourself.")
     with transaction.atomic():
         account_services.block_user(blocker=blocker, blocked=blocked)
-        transaction.on_commit(lambda: realtime.refresh_user(blocker.pk))
-        transaction.on_commit(lambda: realtime.refresh_user(blocked.pk))
+        after_commit(lambda: realtime.refresh_user(blocker.pk), what="room broadcast")
+        after_commit(lambda: realtime.refresh_user(blocked.pk), what="room broadcast")
 
 
 # --- Sessions --------------------------------------------------------------------------------
@@ -811,7 +836,9 @@ def start_session(*, actor: User, session_id: int, now: dt.datetime | None = Non
         s.save(update_fields=["started_at", "updated_at"])
         _log(actor, ModAction.SESSION_STARTED, room=s.room, now=now, session=s.pk)
         payload = {"session": s.pk, "title": s.title, "live": True}
-        transaction.on_commit(lambda: realtime.broadcast_room_state(s.room_id, **payload))
+        after_commit(
+            lambda: realtime.broadcast_room_state(s.room_id, **payload), what="room broadcast"
+        )
     return s
 
 
@@ -846,8 +873,9 @@ def end_session(
             occurred_at=min(s.ended_at, now),
             ref=Ref(SESSION_REF, s.pk),
         )
-        transaction.on_commit(
-            lambda: realtime.broadcast_room_state(s.room_id, session=s.pk, live=False)
+        after_commit(
+            lambda: realtime.broadcast_room_state(s.room_id, session=s.pk, live=False),
+            what="room broadcast",
         )
     return s
 

@@ -487,6 +487,7 @@ def report_message(request: HttpRequest, message_id: int) -> HttpResponse:
             message_id=m.pk,
             reason=form.cleaned_data["reason"],
             note=form.cleaned_data["note"],
+            key=form.cleaned_data["key"],
         )
     except Refused as exc:
         return _refused(request, exc.message, exc.status, back=back)

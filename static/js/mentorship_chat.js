@@ -220,7 +220,14 @@
         break;
       case "history": {
         var batch = Array.isArray(frame.messages) ? frame.messages : [];
-        batch.forEach(function (m) { addMessage(m, false); });
+        // A catch-up (the server's relay between processes is back after an outage) brings
+        // messages nobody counted yet: they are live arrivals. Ids already shown are skipped.
+        var live = frame.catch_up === true;
+        batch.forEach(function (m) { addMessage(m, live); });
+        if (live) {
+          if (batch.length >= HISTORY_PAGE) { send({ type: "resync", after: batch[batch.length - 1].id }); }
+          break;
+        }
         if (batch.length) { syncedUpTo = Math.max(syncedUpTo, batch[batch.length - 1].id); }
         if (batch.length >= HISTORY_PAGE) {
           send({ type: "resync", after: syncedUpTo }); // more where that came from

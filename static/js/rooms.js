@@ -242,6 +242,9 @@
       f.dataset.action = f.dataset.url.replace("/0/", "/" + key + "/");
       var target = f.querySelector("input[name=target]");
       if (target) { target.value = senderId; }
+      // One idempotency key per form shown: a retried or double-clicked report stores once.
+      var formKey = f.querySelector("input[name=key]");
+      if (formKey) { formKey.value = newClientId(); }
     });
     if (!menu.querySelector("form.menu-form")) { return; }
     var summary = menu.querySelector("summary .visually-hidden");
@@ -502,6 +505,9 @@
       return;
     }
     var follow = nearBottom();
+    // A catch-up (pushed when the server's relay between processes is back after an
+    // outage) starts a fresh count of pages; ids already shown are skipped by addMessage.
+    if (frame.catch_up) { resyncPages = 0; }
     batch.forEach(addMessage);
     if (follow) { scrollToEnd(); }
     if (frame.more) {

@@ -18,7 +18,11 @@ from peerpath.core.decisions import Decision
 def test_healthz_checks_the_database(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": connection.vendor}
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["database"] == connection.vendor
+    assert body["down"] == []
+    assert set(body["parts"]) == {"database", "cache", "channel_layer", "queue"}
     assert response["Cache-Control"].startswith("max-age=0")
 
 

@@ -193,7 +193,13 @@ def test_the_partial_keeps_the_dom_contract_the_script_relies_on(pair: Pair) -> 
     assert 'name="csrfmiddlewaretoken"' in html
     assert '<textarea id="chat-body" name="body" maxlength="2000"' in html
     assert "required" in html
-    assert '<input type="hidden" name="client_id" value="">' in html
+    # A fresh idempotency key per rendering: a double-submitted form stores one message.
+    keys = re.findall(r'<input type="hidden" name="client_id" value="([0-9a-f-]{36})">', html)
+    assert len(keys) == 1
+    assert (
+        keys[0]
+        != re.findall(r'name="client_id" value="([^"]+)"', render_chat(pair, pair.mentee))[0]
+    )
     assert 'id="chat-status"' in html
     assert 'id="chat-unread"' in html
     assert 'role="alert"' in html

@@ -1038,3 +1038,91 @@ def test_no_suggestions_for_someone_who_has_a_mentor(people, login):
     body = text(login(people["listener"]).get(reverse("mentorship:directory")))
     assert "Suggested for you" not in body
     assert "You already have a mentor" in body
+
+
+# --- idempotency keys: a resent or double-clicked form stores one row -----------------------
+
+
+def test_every_creating_form_renders_a_fresh_key(people, login):
+    m = active_pair(people)
+    c = login(people["listener"])
+    page = text(c.get(reverse("mentorship:space", args=[m.pk])))
+    keys = re.findall(r'<input type="hidden" name="key" value="([0-9a-f-]{36})"', page)
+    assert len(keys) == 3  # conversation log, check-in, flag
+    assert len(set(keys)) == 3
+    again = text(c.get(reverse("mentorship:space", args=[m.pk])))
+    assert not set(keys) & set(re.findall(r'name="key" value="([0-9a-f-]{36})"', again))
+    reach = text(c.get(reverse("mentorship:cant_reach", args=[m.pk])))
+    assert len(re.findall(r'<input type="hidden" name="key" value="[0-9a-f-]{36}"', reach)) == 1
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data", "model"),
+    [
+        ("mentorship:flag", {"topic": "safety", "priority": "immediate", "note": "!"}, Flag),
+        ("mentorship:check_in", {"rating": "4", "note": "Fine"}, CheckIn),
+        ("mentorship:log_conversation", {"kind": "call", "day": "today"}, Conversation),
+    ],
+)
+def test_a_form_posted_twice_with_its_key_stores_one_row(
+    people, login, django_capture_on_commit_callbacks, url_name, data, model
+):
+    m = active_pair(people)
+    c = login(people["listener"])
+    if data.get("day") == "today":
+        data = {**data, "day": timezone.localdate().isoformat()}
+    posted = {**data, "key": "3f0c8a9e-1d2b-4c5d-8e7f-112233445566"}
+    url = reverse(url_name, args=[m.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        first = c.post(url, posted)
+        second = c.post(url, posted)  # a double click, or a retry after an error page
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert model.objects.count() == 1
+    assert model.objects.get().idempotency_key == posted["key"]
+    if model is Flag:  # staff were told once
+        assert sum("IMMEDIATE" in msg.subject for msg in mail.outbox) == 1
+    third = c.post(url, {**data, "key": "another-key"})  # a new form is a new row
+    assert third.status_code == 302
+    assert model.objects.count() == 2
+
+
+def test_a_ticket_posted_twice_with_its_key_is_one_ticket(people, login):
+    m = active_pair(people)
+    c = login(people["listener"])
+    url = reverse("mentorship:cant_reach_action", args=[m.pk, "staff"])
+    for _ in range(2):
+        assert c.post(url, {"body": "No reply", "key": "k-1"}).status_code == 302
+    assert StaffTicket.objects.count() == 1
+
+
+def test_a_damaged_key_is_a_clear_400_and_saves_nothing(people, login):
+    m = active_pair(people)
+    response = login(people["listener"]).post(
+        reverse("mentorship:check_in", args=[m.pk]), {"rating": "4", "key": "bad key"}
+    )
+    assert response.status_code == 400
+    assert "key is damaged: reload the page" in text(response)
+    assert CheckIn.objects.count() == 0
+
+
+def test_a_broadcast_that_fails_after_commit_still_answers_success(
+    people, login, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Redis down at the moment of the broadcast: the message is stored, so the answer is the
+    success redirect (it was a 500, and the user's retry stored a duplicate)."""
+    from peerpath.core import hub as core_hub
+
+    def refused(channel: str, raw: str) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(core_hub, "relay_enabled", lambda: True)
+    monkeypatch.setattr(core_hub, "_redis_publish", refused)
+    m = active_pair(people)
+    c = login(people["listener"])
+    url = reverse("mentorship:post_message", args=[m.pk])
+    data = {"body": "still here", "client_id": "0b8c6f1e-5a4d-4e3b-9c2a-1f0e9d8c7b6a"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert c.post(url, data).status_code == 302
+    assert c.post(url, data).status_code == 302  # the retry finds the stored message
+    assert Message.objects.filter(body="still here").count() == 1
+    assert "relay publish failed" in caplog.text

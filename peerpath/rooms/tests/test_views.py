@@ -626,6 +626,21 @@ def test_report_a_message(login, rooms) -> None:
     assert Report.objects.count() == 1
 
 
+def test_a_report_resent_with_its_key_answers_the_same_report(login, rooms) -> None:
+    """A retry after a network error (or a double click) is a success, not "already
+    reported"; the room page's report form carries the key rooms.js fills per message."""
+    m = say(rooms["adult"], person(), "hurtful")
+    c = login(person())
+    data = {"reason": "harassment", "key": "5d1e2f3a-4b5c-4d6e-8f70-8192a3b4c5d6"}
+    first = c.post(f"/rooms/messages/{m.pk}/report/", data, **JSON)
+    second = c.post(f"/rooms/messages/{m.pk}/report/", data, **JSON)
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert first.json()["report"] == second.json()["report"]
+    assert Report.objects.count() == 1
+    page = c.get(f"/rooms/{rooms['adult'].slug}/")
+    assert b'<input type="hidden" name="key" value="">' in page.content
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [
