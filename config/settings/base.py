@@ -171,7 +171,8 @@ REDIS_URL: str | None = env.str("REDIS_URL", default=None)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # channels_redis that survives a Redis outage (peerpath.core.channel_layer)
+            "BACKEND": "peerpath.core.channel_layer.ResilientRedisChannelLayer",
             "CONFIG": {"hosts": [REDIS_URL]},
         }
     }
