@@ -7,7 +7,9 @@ bell only after the next page load. This module closes that gap with the databas
 processes already share:
 
 * A process that serves no sockets (it never ran the ASGI lifespan and never joined a group)
-  writes what it would have sent as ``RelayedEvent`` rows, one INSERT per batch.
+  writes what it would have sent as ``RelayedEvent`` rows, one INSERT per batch, provided a
+  server is listening (a ``listening`` row it refreshes every few seconds): a seed, a
+  benchmark or a command run while no server is up writes nothing.
 * The server process (marked at ASGI lifespan startup, ``config.asgi``) polls that table once
   a second on its own thread and connection, and hands each new row to the in-memory layer
   (``kind="layer"``) or to whoever registered the kind (``register``: a socket hub).
@@ -30,6 +32,8 @@ import contextlib
 import datetime as dt
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -44,7 +48,13 @@ from django.utils import timezone
 logger = logging.getLogger(__name__)
 
 LAYER = "layer"
+LISTENING = "listening"  # a server's heartbeat row (group: host and pid)
 POLL_SECONDS = 1.0
+#: A server refreshes its ``listening`` row this often; writers believe a row this fresh.
+BEAT_SECONDS = 5.0
+LISTENER_FRESH_SECONDS = 15.0
+#: How long a writer trusts its last look at the ``listening`` rows.
+LISTENER_CHECK_SECONDS = 2.0
 #: A row whose id was taken earlier may commit later (PostgreSQL sequences); rows younger
 #: than this are read again until they are this old, so a late commit is still delivered.
 GRACE_SECONDS = 2.0
@@ -57,6 +67,7 @@ Handler = Callable[[str, str], Awaitable[None]]  # (group, payload) -> delivered
 _serving = False
 _handlers: dict[str, Handler] = {}
 _last_prune = 0.0
+_listener: tuple[float, bool] = (-LISTENER_CHECK_SECONDS, False)  # (checked at, alive)
 
 
 # --- Who relays -------------------------------------------------------------------------------
@@ -79,8 +90,24 @@ def serving() -> bool:
 
 def should_relay() -> bool:
     """True in a process that has no sockets of its own (the worker, a command) while the
-    relay is in use: what it sends must go through the table to reach the server."""
+    relay is in use: what it sends goes to ``store``, never to local groups (it has none).
+    Reads no database (safe on an event loop); ``store`` checks for a listening server."""
     return not _serving and active()
+
+
+def listener_alive() -> bool:
+    """Whether a server process polled lately (looked up at most every couple of seconds)."""
+    global _listener
+    mono = time.monotonic()
+    checked_at, alive = _listener
+    if mono - checked_at < LISTENER_CHECK_SECONDS:
+        return alive
+    from peerpath.notifications.models import RelayedEvent
+
+    fresh = timezone.now() - dt.timedelta(seconds=LISTENER_FRESH_SECONDS)
+    alive = RelayedEvent.objects.filter(kind=LISTENING, created_at__gte=fresh).exists()
+    _listener = (mono, alive)
+    return alive
 
 
 def register(kind: str, handler: Handler) -> None:
@@ -92,8 +119,9 @@ def register(kind: str, handler: Handler) -> None:
 
 
 def store(kind: str, items: Iterable[tuple[str, str]]) -> int:
-    """Write ``(group, payload)`` rows for the server to pick up; never raises (a live update
-    is worth less than the job that sends it). Returns how many rows were written."""
+    """Write ``(group, payload)`` rows for the server to pick up, when one is listening; never
+    raises (a live update is worth less than the job that sends it). Returns how many rows
+    were written."""
     from peerpath.notifications.models import RelayedEvent
 
     now = timezone.now()
@@ -101,6 +129,8 @@ def store(kind: str, items: Iterable[tuple[str, str]]) -> int:
     if not rows:
         return 0
     try:
+        if not listener_alive():
+            return 0  # no server up: nobody holds a socket to tell
         RelayedEvent.objects.bulk_create(rows, batch_size=BATCH)
         _maybe_prune(now)
     except Exception:
@@ -163,6 +193,8 @@ class Poller:
         self.low: int | None = None  # every row up to this id is handled (None: not read yet)
         self.seen: set[int] = set()  # ids above ``low`` already delivered
         self.delivered = 0
+        self.name = f"{socket.gethostname()}:{os.getpid()}"[:100]
+        self._last_beat = -BEAT_SECONDS
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="live-relay")
         self._task: asyncio.Task[None] | None = None
 
@@ -171,6 +203,8 @@ class Poller:
         raises: a database that does not answer yet is retried by the polling loop."""
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):
+            await loop.run_in_executor(self._executor, _beat, self.name)
+            self._last_beat = time.monotonic()
             self.low = await loop.run_in_executor(self._executor, _newest_id)
         self._task = loop.create_task(self._run(), name="live-relay-poller")
 
@@ -182,7 +216,7 @@ class Poller:
             self._task = None
         loop = asyncio.get_running_loop()
         with contextlib.suppress(Exception):
-            await loop.run_in_executor(self._executor, connection.close)
+            await loop.run_in_executor(self._executor, _stop_listening, self.name)
         self._executor.shutdown(wait=False)
 
     async def _run(self) -> None:
@@ -208,6 +242,9 @@ class Poller:
     async def poll_once(self, loop: asyncio.AbstractEventLoop | None = None) -> int:
         """Deliver every row not delivered yet; returns how many rows were read."""
         loop = loop or asyncio.get_running_loop()
+        if time.monotonic() - self._last_beat >= BEAT_SECONDS:
+            await loop.run_in_executor(self._executor, _beat, self.name)
+            self._last_beat = time.monotonic()
         if self.low is None:
             self.low = await loop.run_in_executor(self._executor, _newest_id)
         rows, now = await loop.run_in_executor(self._executor, _rows_after, self.low)
@@ -221,6 +258,24 @@ class Poller:
                 self.low = pk
         self.seen = {pk for pk in self.seen if pk > self.low}
         return len(rows)
+
+
+def _beat(name: str) -> None:
+    """Refresh this server's ``listening`` row (writers relay only while one is fresh)."""
+    from peerpath.notifications.models import RelayedEvent
+
+    now = timezone.now()
+    if not RelayedEvent.objects.filter(kind=LISTENING, group=name).update(created_at=now):
+        RelayedEvent.objects.create(kind=LISTENING, group=name, created_at=now, payload="")
+
+
+def _stop_listening(name: str) -> None:
+    from peerpath.notifications.models import RelayedEvent
+
+    try:
+        RelayedEvent.objects.filter(kind=LISTENING, group=name).delete()
+    finally:
+        connection.close()
 
 
 def _newest_id() -> int:
@@ -248,6 +303,8 @@ def _rows_after(low: int) -> tuple[list[tuple[int, dt.datetime, str, str, str]],
 
 
 async def _dispatch(kind: str, group: str, payload: str) -> None:
+    if kind == LISTENING:
+        return
     try:
         if kind == LAYER:
             layer = get_channel_layer()

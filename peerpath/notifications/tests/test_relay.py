@@ -37,6 +37,7 @@ def relay_layer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setattr(relay, "_poller", None)
     monkeypatch.setattr(relay, "_last_prune", 0.0)
     monkeypatch.setattr(relay, "_handlers", {})
+    monkeypatch.setattr(relay, "_listener", (float("-inf"), False))
     with override_settings(CHANNEL_LAYERS=RELAY_LAYER):  # channels resets its backends
         yield
 
@@ -49,9 +50,10 @@ async def close_database_thread_connections() -> AsyncIterator[None]:
 
 @pytest_asyncio.fixture
 async def poller() -> AsyncIterator[relay.Poller]:
-    """A server's poller, driven by hand (``poll_once``) instead of by its timer."""
+    """A server's poller, driven by hand (``poll_once``) instead of by its timer: its first
+    poll says it is listening and reads where the table ends now."""
     p = relay.Poller()
-    assert await p.poll_once() == 0  # reads where the table ends now
+    assert await p.poll_once() == 0
     yield p
     await p.stop()
 
@@ -63,13 +65,17 @@ async def listen(group: str) -> tuple[Any, str]:
     return layer, channel
 
 
+def events() -> Any:
+    return RelayedEvent.objects.exclude(kind=relay.LISTENING).order_by("pk")
+
+
 def count_rows() -> int:
-    return RelayedEvent.objects.count()
+    return int(events().count())
 
 
 def stored_rows(*, with_pk: bool = False) -> list[tuple[Any, ...]]:
     fields = ("pk", "kind", "group", "payload") if with_pk else ("kind", "group", "payload")
-    return list(RelayedEvent.objects.order_by("pk").values_list(*fields))
+    return list(events().values_list(*fields))
 
 
 def poller_running() -> bool:
@@ -183,9 +189,10 @@ async def test_a_failing_handler_does_not_stop_the_others(poller: relay.Poller) 
     assert got == ["y"]
 
 
-async def test_rows_older_than_a_minute_are_pruned() -> None:
-    old = await sync_to_async(_row)(1, age_s=relay.KEEP_SECONDS + 5)
-    young = await sync_to_async(_row)(2, age_s=1)
+async def test_rows_older_than_a_minute_are_pruned(poller: relay.Poller) -> None:
+    base = poller.low or 0
+    old = await sync_to_async(_row)(base + 1, age_s=relay.KEEP_SECONDS + 5)
+    young = await sync_to_async(_row)(base + 2, age_s=1)
     assert await sync_to_async(relay.store)("test", [("g", "new")]) == 1
     left = {pk for pk, *_ in await sync_to_async(stored_rows)(with_pk=True)}
     assert old.pk not in left
@@ -193,7 +200,24 @@ async def test_rows_older_than_a_minute_are_pruned() -> None:
     assert len(left) == 2
 
 
-async def test_a_message_that_is_not_json_is_dropped_not_raised() -> None:
+async def test_nothing_is_written_while_no_server_listens() -> None:
+    """A seed, a benchmark or a command run with no server up: no rows for nobody."""
+    assert relay.should_relay()
+    await sync_to_async(realtime.push_unread)({7: 1})
+    assert await sync_to_async(relay.store)("test", [("g", "x")]) == 0
+    assert await sync_to_async(count_rows)() == 0
+
+
+async def test_a_stopped_server_stops_listening() -> None:
+    p = relay.Poller()
+    await p.poll_once()
+    assert await sync_to_async(relay.listener_alive)()
+    await p.stop()
+    relay._listener = (float("-inf"), True)  # look again now
+    assert not await sync_to_async(relay.listener_alive)()
+
+
+async def test_a_message_that_is_not_json_is_dropped_not_raised(poller: relay.Poller) -> None:
     stored = await sync_to_async(relay.store_group_messages)(
         [("g", {"type": "x", "blob": object()}), ("g", {"type": "y"})]
     )
