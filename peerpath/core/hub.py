@@ -112,6 +112,13 @@ class Hub:
         #: True from the first relay failure until the subscriber is subscribed again.
         self.down = False
         self.outages = 0  # how many times the relay went down (tests, logs)
+        # Without Redis, what a process without sockets (the Huey worker, a command)
+        # publishes reaches the server process through the database relay.
+        _live_relay().register(self.relay_kind, self._relayed)
+
+    @property
+    def relay_kind(self) -> str:
+        return f"hub:{self.name}"
 
     def channel(self) -> str:
         """Pub/sub ignores the database number: name it in the channel, so two deployments
@@ -171,7 +178,16 @@ class Hub:
                 )
                 self._schedule(env, degrade=True)
             return
+        if self.loop is None:
+            live = _live_relay()
+            if live.should_relay():  # no Redis, and this process holds no sockets
+                live.store(self.relay_kind, [("", env.encode())])
+                return
         self._schedule(env)
+
+    async def _relayed(self, group: str, payload: str) -> None:
+        """A publish of a process without sockets, read by the database relay's poller."""
+        await self.fan_out(Envelope.decode(payload))
 
     def _schedule(self, env: Envelope, *, degrade: bool = False) -> None:
         loop = self.loop
@@ -333,6 +349,14 @@ async def _safe(fn: Callable[[str], Any], text: str) -> None:
         await fn(text)
     except Exception:
         logger.debug("hub control delivery failed", exc_info=True)
+
+
+def _live_relay() -> Any:
+    """The embedded default's database relay (``peerpath.notifications.relay``), imported
+    late: it is only wanted once a hub exists, after apps are loaded."""
+    from peerpath.notifications import relay
+
+    return relay
 
 
 def relay_enabled() -> bool:

@@ -22,6 +22,7 @@ from django.db import connections
 from django.test import override_settings
 from django.utils import timezone
 
+from peerpath.core.hub import ALL, Envelope, Hub
 from peerpath.notifications import realtime, relay
 from peerpath.notifications.models import RelayedEvent
 
@@ -170,6 +171,43 @@ async def test_a_row_committed_after_a_newer_one_is_still_delivered(
     assert poller.low == base + 10
     assert poller.seen == set()
     assert got == [str(base + 10), str(base + 5)]
+
+
+class HubSocket:
+    """What a hub needs of a socket; keeps what it was sent."""
+
+    def __init__(self, user_id: int) -> None:
+        self.user_id = user_id
+        self.hidden: frozenset[int] = frozenset()
+        self.is_moderator = False
+        self.got: list[str] = []
+
+    async def deliver(self, text: str) -> None:
+        self.got.append(text)
+
+    async def control(self, text: str) -> None:
+        self.got.append(text)
+
+    def degraded(self) -> None:
+        pass
+
+    async def recovered(self) -> None:
+        pass
+
+
+async def test_a_hub_publish_from_a_process_without_sockets_reaches_the_server_sockets(
+    poller: relay.Poller,
+) -> None:
+    """Rooms and mentorships ride hubs: a job's room-state broadcast reaches the room."""
+    hub = Hub("relaytest")
+    env = Envelope(3, 0, 0, ALL, '{"type":"room","paused":true}')
+    await sync_to_async(hub.publish)(env)  # the worker: no sockets here
+    assert await sync_to_async(stored_rows)() == [("hub:relaytest", "", env.encode())]
+
+    sock = HubSocket(user_id=11)
+    await hub.attach(3, sock)
+    assert await poller.poll_once() == 1
+    assert sock.got == ['{"type":"room","paused":true}']
 
 
 async def test_a_failing_handler_does_not_stop_the_others(poller: relay.Poller) -> None:
