@@ -88,7 +88,9 @@ def clean_text(
     if required and not text:
         raise Refused(f"Please write a {what}.")
     if len(text) > max_chars:
-        raise Refused(f"The {what} is too long ({len(text)} characters; the limit is {max_chars}).")
+        raise Refused(
+            f"The {what} is too long ({len(text):,} characters; the limit is {max_chars:,})."
+        )
     return text
 
 

@@ -57,6 +57,7 @@ from django.utils import timezone
 
 from peerpath.accounts.models import Block, User
 from peerpath.core.errors import Conflict, NotFound, Refused
+from peerpath.core.text import clean_text
 from peerpath.matching.engine import solve_assignment
 from peerpath.notifications.services import notify
 from peerpath.progression import policies
@@ -360,13 +361,9 @@ def record_check_in(
     decision = policies.can_be_buddies(pair.newcomer, pair.buddy)
     if not decision:
         raise Refused(f"This pairing is paused: {decision.reason}", status=403)
-    note = note.strip()
+    note = clean_text(note, what="note", max_chars=NOTE_MAX_CHARS, required=False)
     if not note:
         raise Refused("Write a few words about how the first weeks went.")
-    if len(note) > NOTE_MAX_CHARS:
-        raise Refused(f"Keep the note under {NOTE_MAX_CHARS:,} characters.")
-    if "\x00" in note:
-        raise Refused("The note contains characters that are not allowed.")
     pair.checked_in_at = now
     pair.check_in_note = note
     pair.full_clean()

@@ -21,6 +21,7 @@ from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Forbidden, Refused
+from peerpath.core.text import clean_text
 from peerpath.progression import mock_chat_policies as rules
 from peerpath.progression.models import MockChatAssessment
 
@@ -54,7 +55,7 @@ def record_mock_chat(
     Refused.unless(rules.can_assess(assessor, listener, now))
     today = timezone.localtime(now, assessor.tzinfo).date()
     Refused.unless(rules.check_held_on(held_on, today))
-    notes = notes.strip()
+    notes = clean_text(notes, what="notes text", max_chars=rules.NOTES_MAX_CHARS, required=False)
     Refused.unless(rules.check_notes(notes, passed=passed))
     # Serialise recordings for this listener, then refuse a repeat of the same chat.
     list(User.objects.select_for_update().filter(pk=listener.pk).values("pk"))

@@ -20,6 +20,7 @@ from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
+from peerpath.core.text import clean_text
 from peerpath.progression import ladder, policies, selectors
 from peerpath.progression.models import (
     Achievement,
@@ -147,7 +148,7 @@ def apply_for_role(
     """An eligible person applies for a role. Refused (nothing saved) when the role is not
     open to applications, is for the other age band, is already held or applied for, or a
     criterion is unmet (the message lists what is missing)."""
-    statement = statement.strip()
+    statement = clean_text(statement, what="statement", max_chars=1500, required=False)
     if not 20 <= len(statement) <= 1500:
         raise Refused("Write a short statement of 20 to 1,500 characters about why you apply.")
     if achievement.tracks and track not in achievement.tracks:

@@ -173,7 +173,7 @@ def _refusal_cases(world: Any) -> list[tuple[str, dict[str, Any], int, str]]:
         ("future", {**base, "held_on": recent_day() + dt.timedelta(days=2)}, 400, "future"),
         ("too old", {**base, "held_on": recent_day() - dt.timedelta(days=92)}, 400, "90 days"),
         ("fail without notes", {**base, "passed": False, "notes": "   "}, 400, "what to practise"),
-        ("notes too long", {**base, "notes": "x" * 2001}, 400, "2,000 characters"),
+        ("notes too long", {**base, "notes": "x" * 2001}, 400, "the limit is 2,000"),
         ("nul in notes", {**base, "notes": "a\x00b"}, 400, "not allowed"),
     ]
 
