@@ -13,6 +13,8 @@ Environment:
                      served HOST/PORT in development, https://<first ALLOWED_HOSTS> otherwise)
     TRUSTED_PROXIES  comma separated proxy addresses whose X-Forwarded-For/-Proto are believed
                      (default none; read by scripts/serve.sh for the server's proxy handling)
+    DATABASE_POOL_SIZE  PostgreSQL connections per process (default 8; 0 = no pool, one
+                     persistent connection per thread, CONN_MAX_AGE)
 """
 
 from __future__ import annotations
@@ -158,6 +160,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # pragmas, and Channels closes "old" connections around every database call of a socket
     # (measured: with reconnects the two-process room p99 was 0.35-1.6 s, without 31-44 ms).
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=None))
+elif DATABASE_POOL_SIZE := env.int("DATABASE_POOL_SIZE", default=8):
+    # PostgreSQL: a pool per process (psycopg_pool). Under ASGI each request runs its sync
+    # code in a thread of its own, so persistent per-thread connections grew to one per
+    # concurrent request ("too many clients" at 200 connections); with the pool a request
+    # borrows a connection and gives it back at its end, and requests beyond the pool wait
+    # their turn (first come, first served) instead of sharing the CPU with all the others.
+    # A connection is checked when it is borrowed (CONN_HEALTH_CHECKS: Django passes the
+    # pool's check), so a database restart costs no request.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": env.float("DATABASE_POOL_TIMEOUT", default=30.0),
+    }
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -382,6 +399,7 @@ PERMISSIONS_POLICY: dict[str, list[str]] = {
 
 # --- peerpath -------------------------------------------------------------------------------
 PEERPATH_SITE_NAME = "peerpath"
+
 
 def _site_url() -> str:
     configured: str = env.str("SITE_URL", default="")

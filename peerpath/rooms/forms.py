@@ -27,6 +27,7 @@ from peerpath.rooms.models import (
 )
 
 SEARCH_MAX_CHARS = 100
+MAX_LIST_PAGE = 1000
 USERNAME_MAX_CHARS = 150
 TITLE_MAX_CHARS = 120
 DESCRIPTION_MAX_CHARS = 2000
@@ -127,6 +128,19 @@ class RoomFilterForm(Form):
         label="Only rooms I can join now",
         required=False,
         widget=FlagInput(attrs={"value": "1"}),
+    )
+    # Which page of the list ("Show more rooms"); not a filter: the form does not carry it,
+    # so changing a filter starts again from the first page.
+    page = forms.IntegerField(
+        label="Page",
+        required=False,
+        min_value=1,
+        max_value=MAX_LIST_PAGE,
+        widget=forms.HiddenInput,
+        error_messages=dict.fromkeys(
+            ("invalid", "min_value", "max_value"),
+            f"The page must be a whole number from 1 to {MAX_LIST_PAGE}.",
+        ),
     )
 
 

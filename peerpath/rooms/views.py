@@ -36,7 +36,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.middleware import HtmxDetails
 
@@ -69,7 +69,6 @@ from peerpath.rooms.models import (
     RoomMessage,
     RoomSession,
     Sanction,
-    SanctionKind,
 )
 from peerpath.rooms.policies import Lock, Standing, Viewer
 
@@ -78,6 +77,7 @@ NO_SUCH_MESSAGE = "No such message."
 NO_SUCH_PERSON = "No such person."
 NO_SUCH_REPORT = "No such report."
 NO_SUCH_ALERT = "No such alert."
+ROOMS_PER_PAGE = 24
 SANCTIONS_SHOWN = 50
 
 
@@ -229,52 +229,17 @@ class CategoryGroup:
     cards: list[CardView]
 
 
-def _list_standing(sanctions: list[Sanction], room: Room, now: dt.datetime) -> Standing:
-    """Bans and kicks of one person that apply to ``room`` (from one query for every room)."""
-    banned, banned_until, kicked_until = "", None, None
-    for s in sanctions:
-        applies = s.room_id == room.pk or (
-            s.room_id is None and s.community_id in (None, room.community_id)
-        )
-        if not applies:
-            continue
-        if s.kind == SanctionKind.BAN and not banned:
-            banned, banned_until = s.reason or "no reason given", s.expires_at
-        elif s.kind == SanctionKind.KICK and s.expires_at and s.expires_at > now:
-            kicked_until = max(kicked_until or s.expires_at, s.expires_at)
-    return Standing(banned=banned, banned_until=banned_until, kicked_until=kicked_until)
-
-
-def _card_views(
-    user: User,
-    v: Viewer,
-    cards: list[selectors.RoomCard],
-    *,
-    open_only: bool,
-    now: dt.datetime,
-) -> list[CardView]:
-    sanctions = list(
-        Sanction.objects.in_force(now)
-        .filter(user=user, kind__in=[SanctionKind.BAN, SanctionKind.KICK])
-        .only("kind", "room_id", "community_id", "reason", "expires_at")
+def _card_view(v: Viewer, card: selectors.RoomCard) -> CardView:
+    standing = card.standing
+    locked = (
+        bool(card.entry_reason)
+        and not card.lock.open
+        and not standing.banned
+        and standing.kicked_until is None
+        and bool(policies.audience_allows(v, card.room))
+        and not v.suspended
     )
-    out: list[CardView] = []
-    for card in cards:
-        standing = _list_standing(sanctions, card.room, now)
-        decision = policies.can_enter(v, card.room, card.lock, standing, now)
-        reason = "" if decision else decision.reason
-        locked = (
-            bool(reason)
-            and not card.lock.open
-            and not standing.banned
-            and standing.kicked_until is None
-            and bool(policies.audience_allows(v, card.room))
-            and not v.suspended
-        )
-        if open_only and reason:
-            continue
-        out.append(CardView(card=card, reason=reason, locked=locked))
-    return out
+    return CardView(card=card, reason=card.entry_reason, locked=locked)
 
 
 def _grouped(cards: list[CardView]) -> list[CategoryGroup]:
@@ -288,16 +253,32 @@ def _grouped(cards: list[CardView]) -> list[CategoryGroup]:
     ]
 
 
+def _list_url(form: RoomFilterForm, page: int) -> str:
+    """The list's address with the same filters, at ``page``."""
+    params = {
+        name: form.data[name]
+        for name in form.fields
+        if name != "page" and form.is_bound and form.data.get(name)
+    }
+    if page > 1:
+        params["page"] = str(page)
+    query = urlencode(params)
+    return reverse("rooms:list") + (f"?{query}" if query else "")
+
+
 @login_required
 @require_safe
 def room_list(request: HtmxHttpRequest) -> HttpResponse:
-    """The rooms of the viewer's age band, grouped by kind, each with why it is closed."""
+    """The rooms of the viewer's age band, grouped by kind, each with why it is closed,
+    ``ROOMS_PER_PAGE`` at a time: "Show more rooms" adds the next page in place (htmx), or
+    opens it (no JavaScript). Searching and the filters reach every room."""
     now = timezone.now()
     user, v = _viewer(request, now)
     form = RoomFilterForm(request.GET or None)
     status = 200
     groups: list[CategoryGroup] = []
-    shown = 0
+    shown = page = 0
+    room_page: selectors.RoomPage | None = None
     if form.is_bound and not form.is_valid():
         status = 400
     else:
@@ -308,20 +289,32 @@ def room_list(request: HtmxHttpRequest) -> HttpResponse:
             audience=data.get("audience") or "",
             open_only=bool(data.get("open")),
         )
-        cards = selectors.room_cards(user, v, filters, now=now)
-        views = _card_views(user, v, cards, open_only=filters.open_only, now=now)
-        groups = _grouped(views)
-        shown = len(views)
-    filtered = form.is_bound and any(request.GET.get(k) for k in form.fields)
+        page = data.get("page") or 1
+        room_page = selectors.room_cards(
+            user, v, filters, now=now, offset=(page - 1) * ROOMS_PER_PAGE, limit=ROOMS_PER_PAGE
+        )
+        groups = _grouped([_card_view(v, c) for c in room_page.cards])
+        shown = room_page.total
+    filtered = form.is_bound and any(request.GET.get(k) for k in form.fields if k != "page")
     context: dict[str, Any] = {
         "form": form,
         "groups": groups,
         "shown": shown,
         "filtered": filtered,
+        "page": room_page,
+        "first_url": _list_url(form, 1) if page > 1 else "",
+        "more_url": _list_url(form, page + 1) if room_page and room_page.has_more else "",
         "can_moderate": policies.can_moderate_anywhere(v),
         "band": v.band,
     }
-    template = "rooms/_room_list.html" if request.htmx else "rooms/list.html"
+    if request.htmx and page > 1:
+        # "Show more rooms": the next cards only, the first ones into their group if it is
+        # already on the page (htmx out-of-band), and the next "Show more rooms".
+        template = "rooms/_room_page.html"
+    elif request.htmx:
+        template = "rooms/_room_list.html"
+    else:
+        template = "rooms/list.html"
     return TemplateResponse(request, template, context, status=status)
 
 

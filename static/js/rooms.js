@@ -16,6 +16,22 @@
     }
   });
 
+  // --- The room list's "Show more rooms": keyboard focus moves to the first card added ------
+  var cardsBefore = -1;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var elt = event.detail && event.detail.elt;
+    if (elt && elt.matches && elt.matches("[data-testid=more-rooms]")) {
+      cardsBefore = document.querySelectorAll("[data-testid=room-card]").length;
+    }
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (cardsBefore < 0) { return; }
+    var added = document.querySelectorAll("[data-testid=room-card]")[cardsBefore];
+    cardsBefore = -1;
+    var link = added && added.querySelector(".room-name a");
+    if (link) { link.focus(); }
+  });
+
   var root = document.getElementById("room");
   if (!root || !("WebSocket" in window)) { return; }
 

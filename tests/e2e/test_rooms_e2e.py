@@ -182,3 +182,30 @@ def test_rooms_pages_are_accessible(page: Page, live_asgi_server: LiveServer) ->
     page.get_by_role("button", name="Schedule the session").click()
     assert page.locator(".error").count() > 0
     assert axe_violations(page) == []
+
+
+def test_show_more_rooms_adds_the_next_page_in_place(
+    page: Page, live_asgi_server: LiveServer, browser_problems: BrowserProblems
+) -> None:
+    """The catalogue has more rooms than one page: "Show more rooms" adds the next ones to the
+    list (cards of a kind already shown join its group), moves keyboard focus to the first
+    card added, and the address stays the list's; the page stays accessible."""
+    ana = factories.UserFactory.create(username="ana-pages")
+    log_in(page, ana)
+    page.goto("/rooms/")
+    page.wait_for_load_state("load")
+    cards = page.get_by_test_id("room-card")
+    first_page = cards.count()
+    assert first_page > 0
+    total = int(page.locator("#room-count").inner_text().split()[0])
+    assert total > first_page  # the catalogue fills more than one page
+    headings = page.locator(".room-group h2").all_inner_texts()
+    page.get_by_test_id("more-rooms").click()
+    expect(cards).to_have_count(min(2 * first_page, total))
+    focused = page.evaluate("document.activeElement.closest('[data-testid=room-card]') !== null")
+    assert focused
+    after = page.locator(".room-group h2").all_inner_texts()
+    assert len(after) == len(set(after))  # a kind of room is never listed twice
+    assert after[: len(headings)] == headings
+    assert page.url.endswith("/rooms/")
+    assert axe_violations(page) == []

@@ -36,6 +36,7 @@ from peerpath.rooms.models import (
     SanctionKind,
     SessionKind,
 )
+from peerpath.rooms.views import ROOMS_PER_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -298,6 +299,118 @@ def test_list_needs_login(client: Client) -> None:
     response = client.get("/rooms/")
     assert response.status_code == 302
     assert "/accounts/login/" in response["Location"]
+
+
+# --- The room list, a page at a time ----------------------------------------------------------
+
+
+def slugs(response: Any) -> list[str]:
+    return re.findall(r'data-testid="room-card" data-slug="([^"]+)"', text(response))
+
+
+def many_rooms(member_support: int, sharing: int) -> list[str]:
+    """Rooms in list order: member support rooms first (by sort order), then circles."""
+    made = [
+        make_room(f"support-{i:02d}", name=f"Support {i:02d}", sort_order=i).slug
+        for i in range(member_support)
+    ]
+    made += [
+        make_room(f"circle-{i:02d}", name=f"Circle {i:02d}", category="sharing_circle").slug
+        for i in range(sharing)
+    ]
+    return made
+
+
+def test_list_shows_a_first_page_and_the_rest_on_demand(login) -> None:
+    every = many_rooms(ROOMS_PER_PAGE + 2, 4)
+    c = login(person())
+    first = c.get("/rooms/")
+    assert first.status_code == 200
+    assert slugs(first) == every[:ROOMS_PER_PAGE]
+    page = text(first)
+    assert f"{len(every)} rooms" in page  # the count is of every room, not of the page
+    assert "match these filters" not in page
+    assert f"{ROOMS_PER_PAGE} of {len(every)} shown" in page
+    assert 'href="/rooms/?page=2"' in page
+    assert 'hx-get="/rooms/?page=2"' in page
+
+    # Without JavaScript, page 2 is a page of its own, with the way back.
+    second = c.get("/rooms/", {"page": "2"})
+    assert second.status_code == 200
+    assert slugs(second) == every[ROOMS_PER_PAGE:]
+    assert "Back to the first rooms" in text(second)
+    assert "Show more rooms" not in text(second)
+    assert "match these filters" not in text(second)
+
+    # Past the end: no rooms, no error.
+    past = c.get("/rooms/", {"page": "9"})
+    assert past.status_code == 200
+    assert slugs(past) == []
+    assert "There are no more rooms." in text(past)
+
+
+def test_more_rooms_through_htmx_join_the_group_they_continue(login) -> None:
+    every = many_rooms(ROOMS_PER_PAGE + 2, 4)
+    c = login(person())
+    more = c.get("/rooms/", {"page": "2"}, HTTP_HX_REQUEST="true")
+    assert more.status_code == 200
+    body = text(more)
+    assert "<html" not in body
+    assert 'id="room-list"' not in body
+    assert slugs(more) == every[ROOMS_PER_PAGE:]
+    # The two member support rooms left go into the group already on the page ...
+    oob, rest = body.split("</div>", 1)[0], body.split('hx-swap-oob="beforeend:', 1)[1]
+    assert 'hx-swap-oob="beforeend:#room-cards-member_support"' in oob
+    assert oob.count('data-testid="room-card"') == 2
+    assert 'id="group-member_support"' not in body  # never a second heading
+    # ... the circles come as their own group, and nothing more is offered.
+    assert 'id="group-sharing_circle"' in rest
+    assert 'id="room-cards-sharing_circle"' in rest
+    assert "Show more rooms" not in body
+    # The first page's groups are the targets those cards are added to.
+    first = text(c.get("/rooms/"))
+    assert 'id="room-cards-member_support"' in first
+    assert 'id="room-more"' in first
+
+
+def test_paging_keeps_the_filters_and_a_filter_starts_again_at_the_first_page(login) -> None:
+    every = many_rooms(ROOMS_PER_PAGE + 3, 0)
+    c = login(person())
+    first = c.get("/rooms/", {"q": "support"})
+    assert slugs(first) == every[:ROOMS_PER_PAGE]
+    assert 'href="/rooms/?q=support&amp;page=2"' in text(first)
+    assert f"{len(every)} rooms match these filters" in text(first)
+    second = c.get("/rooms/", {"q": "support", "page": "2"})
+    assert slugs(second) == every[ROOMS_PER_PAGE:]
+    # The filter form never carries the page: changing a filter shows the first rooms.
+    assert 'name="page"' not in text(first)
+
+
+def test_only_open_rooms_are_paged_after_the_locks(login) -> None:
+    open_rooms = [
+        make_room(f"open-{i:02d}", name=f"Open {i:02d}", sort_order=2 * i).slug
+        for i in range(ROOMS_PER_PAGE + 1)
+    ]
+    for i in range(ROOMS_PER_PAGE):
+        make_room(f"locked-{i:02d}", sort_order=2 * i + 1, lock={"held": "verified-listener"})
+    c = login(person())
+    first = c.get("/rooms/", {"open": "1"})
+    assert slugs(first) == open_rooms[:ROOMS_PER_PAGE]
+    assert f"{len(open_rooms)} rooms match these filters" in text(first)
+    second = c.get("/rooms/", {"open": "1", "page": "2"}, HTTP_HX_REQUEST="true")
+    assert slugs(second) == open_rooms[ROOMS_PER_PAGE:]
+    # Every room, locked ones with their reason, when the filter is off.
+    everything = c.get("/rooms/")
+    assert 'data-testid="lock"' in text(everything)
+    assert f"{2 * ROOMS_PER_PAGE + 1} rooms" in text(everything)
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "two", "1001", "99999999999999999999999"])
+def test_a_bad_page_is_a_400_with_a_message(login, rooms, page) -> None:
+    response = login(person()).get("/rooms/", {"page": page})
+    assert response.status_code == 400
+    assert "The page must be a whole number from 1 to 1000." in text(response)
+    assert "Evening room" not in listing(response)
 
 
 # --- The room page ---------------------------------------------------------------------------
