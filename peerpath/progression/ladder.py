@@ -263,15 +263,32 @@ def entry_of(a: Achievement) -> dict[str, Any]:
     return {"slug": a.slug, **snapshot(a)}
 
 
-def load_rules(*, include_inactive: bool = False) -> list[rules.Rule]:
-    """Every active achievement as a ``Rule``, validated (a broken row raises)."""
+@dataclass(frozen=True)
+class Ladder:
+    """The ladder as one read: the achievements (in their order), the vocabulary criteria
+    may use, and the validated rules, for callers that need more than the rules (the path
+    page read the achievements and the vocabulary twice each)."""
+
+    achievements: list[Achievement]
+    vocab: rules.Vocabulary
+    rule_set: list[rules.Rule]
+
+
+def read_ladder(*, include_inactive: bool = False) -> Ladder:
+    """Every active achievement (with ``include_inactive``, every one), the vocabulary and
+    the achievements as validated ``Rule``s (a broken row raises)."""
     qs = Achievement.objects.select_related("obligation_training")
     if not include_inactive:
         qs = qs.filter(active=True)
     achievements = list(qs)
     vocab = vocabulary()
     built = validate_definitions([entry_of(a) for a in achievements], vocab)
-    return list(built.values())
+    return Ladder(achievements=achievements, vocab=vocab, rule_set=list(built.values()))
+
+
+def load_rules(*, include_inactive: bool = False) -> list[rules.Rule]:
+    """Every active achievement as a ``Rule``, validated (a broken row raises)."""
+    return read_ladder(include_inactive=include_inactive).rule_set
 
 
 def ladder_checksum() -> str:

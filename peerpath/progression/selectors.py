@@ -133,16 +133,15 @@ def paths_for(
     paths = {u.pk: Path(user=u, as_of=now) for u in users}
     if not paths:
         return paths
-    rule_set = ladder.load_rules()
-    vocab = ladder.vocabulary()
+    read = ladder.read_ladder()
+    rule_set, vocab = read.rule_set, read.vocab
     facts, standings = facts_mod.load(rule_set, now=now, user_ids=sorted(paths))
     if facts.n == 0:
         return paths
     decisions = {d.slug: d for d in rules.evaluate_ladder(rule_set, facts, standings)}
     by_slug = {r.slug: r for r in rule_set}
-    achievements = Achievement.objects.filter(active=True).select_related("obligation_training")
-    if only is not None:
-        achievements = achievements.filter(slug__in=only)
+    wanted = None if only is None else frozenset(only)
+    achievements = [a for a in read.achievements if wanted is None or a.slug in wanted]
     awards = {
         (a.user_id, a.achievement_id): a
         for a in Award.objects.filter(user_id__in=list(paths)).select_related("certificate")
