@@ -49,8 +49,8 @@ def resilient_hosts(hosts: list[Any] | None) -> list[dict[str, Any]]:
     for entry in hosts or ["redis://localhost:6379"]:
         host: dict[str, Any] = dict(entry) if isinstance(entry, dict) else {"address": entry}
         host.setdefault("socket_connect_timeout", CONNECT_TIMEOUT)
-        # Longer than the layer's blocking pop (5 s), so a quiet socket is not a timeout.
-        host.setdefault("socket_timeout", RedisChannelLayer.brpop_timeout + 5)
+        # Longer than the layer's blocking pop, so a quiet socket is not a timeout.
+        host.setdefault("socket_timeout", ResilientRedisChannelLayer.brpop_timeout + 5)
         host.setdefault("retry", Retry(NoBackoff(), 1))
         host.setdefault("retry_on_error", [redis.ConnectionError, redis.TimeoutError])
         out.append(host)
@@ -58,6 +58,9 @@ def resilient_hosts(hosts: list[Any] | None) -> list[dict[str, Any]]:
 
 
 class ResilientRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]
+    #: Seconds a blocking pop waits before it is issued again: short, so a cancellation that
+    #: redis-py swallowed is noticed within it (one cheap command per second per process).
+    brpop_timeout = 1
     def __init__(self, hosts: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(hosts=resilient_hosts(hosts), **kwargs)
         self.memberships: defaultdict[str, set[str]] = defaultdict(set)
@@ -125,12 +128,23 @@ class ResilientRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]
         """The one receive loop of this process: waits out an outage instead of raising
         (which closed every socket), and rejoins the groups when Redis is back."""
         backoff = 0.1
+        me = asyncio.current_task()
         while True:
             try:
                 if self.down_since is not None:
                     await self._rejoin()
-                return await super()._brpop_with_clean(index, channel, timeout)
+                member = await super()._brpop_with_clean(index, channel, timeout)
+                if member is None and me is not None and me.cancelling():
+                    # redis-py swallowed a cancellation (while connecting): end within one
+                    # short pop instead of waiting for messages forever (a loop shutting
+                    # down hung on it).
+                    raise asyncio.CancelledError
+                return member
             except REDIS_ERRORS as exc:
+                if me is not None and me.cancelling():
+                    # redis-py can turn a cancellation into a connection error; a socket
+                    # closing (or a loop shutting down) must not be answered by retrying.
+                    raise asyncio.CancelledError from None
                 self._mark_down(exc, "receiving")
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)

@@ -171,7 +171,9 @@ class Hub:
             try:
                 _redis_publish(self.channel(), env.encode())
             except Exception as exc:  # Redis down: local sockets still hear it
-                logger.warning(
+                # Once per outage: every broadcast fails while Redis is away.
+                log = logger.debug if self.down else logger.warning
+                log(
                     "%s relay publish failed (%s); delivering on this process only",
                     self.name,
                     exc.__class__.__name__,
