@@ -35,7 +35,7 @@ def test_channel_layer_round_trip():
     expected = (
         "peerpath.core.channel_layer.ResilientRedisChannelLayer"
         if os.environ.get("REDIS_URL")
-        else "channels.layers.InMemoryChannelLayer"
+        else "peerpath.notifications.relay.RelayedInMemoryChannelLayer"
     )
     assert settings.CHANNEL_LAYERS["default"]["BACKEND"] == expected
     if EXPECTED == "postgresql":
