@@ -133,7 +133,8 @@ def safe_cell(value: object) -> str:
     """A cell a spreadsheet will not run as a formula (a leading ' when it starts like one),
     on one line, without control characters or bidi overrides (``core.text.strip_unsafe``)."""
     text = "" if value is None else strip_unsafe(str(value), multiline=False)
-    if text.startswith(FORMULA_STARTS):
+    # Leading blanks too: a tab or CR becomes a space here, and some spreadsheets skip it.
+    if text.lstrip().startswith(FORMULA_STARTS):
         return "'" + text
     return text
 

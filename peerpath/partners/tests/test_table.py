@@ -253,8 +253,17 @@ def test_csv_exports_the_whole_filtered_set(data: Dataset) -> None:
 
 
 def test_csv_cells_cannot_become_formulas(data: Dataset) -> None:
-    for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"):
+    for dangerous in ("=1+1", "+1", "-1", "@SUM(A1)"):
         assert safe_cell(dangerous) == "'" + dangerous
+    # A leading tab or carriage return (which some spreadsheets skip before a formula) is not
+    # kept at all: cells are single-line text, so it becomes a space.
+    for dangerous in ("\tx", "\rx", "\t=1+1"):
+        cell = safe_cell(dangerous)
+        assert "\t" not in cell
+        assert "\r" not in cell
+        assert not cell.lstrip().startswith(("=", "+", "-", "@")) or cell.startswith("'")
+    # A bidi override cannot hide a formula from the guard.
+    assert safe_cell("\u202e=1+1") == "'=1+1"
     assert safe_cell("a-mentor-1") == "a-mentor-1"
     assert safe_cell(None) == ""
     # Pseudonyms cannot start like a formula today; a row written around the account
