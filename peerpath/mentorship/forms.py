@@ -24,6 +24,7 @@ from peerpath.mentorship.models import (
 )
 
 REASON_MAX_CHARS = 500
+Choices = list[tuple[str, str]]
 SEARCH_MAX_CHARS = 100
 
 
@@ -55,6 +56,23 @@ class DirectoryFilterForm(Form):
     page = forms.IntegerField(
         required=False, min_value=1, max_value=100_000, widget=forms.HiddenInput
     )
+
+    def __init__(
+        self, *args: Any, menus: tuple[Choices, Choices] | None = None, **kwargs: Any
+    ) -> None:
+        """``menus``: the topic and language menus as (value, label) pairs, to render them
+        from a cache (``selectors.directory_menus``); a chosen value is still looked up."""
+        super().__init__(*args, **kwargs)
+        if menus is not None:
+            topics, languages = menus
+            cast(forms.ModelChoiceField[Any], self.fields["topic"]).choices = [
+                ("", "Any topic"),
+                *topics,
+            ]
+            cast(forms.ModelChoiceField[Any], self.fields["language"]).choices = [
+                ("", "Any language"),
+                *languages,
+            ]
 
 
 class GoalForm(Form):

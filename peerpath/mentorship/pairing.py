@@ -208,9 +208,23 @@ def load_mentees(
             "pk", "adult_from", "timezone", "profile__availability", "date_joined"
         )
     )
+    goals = dict(
+        MenteeProfile.objects.filter(pk__in=[r[0] for r in rows]).values_list("pk", "goal")
+    )
+    return _mentees(rows, goals, now, topic_index, language_index, cfg)
+
+
+def _mentees(
+    rows: list[tuple[Any, ...]],
+    goals: dict[int, str],
+    now: dt.datetime,
+    topic_index: dict[int, int],
+    language_index: dict[int, int],
+    cfg: MentorshipSettings,
+) -> engine.Mentees:
+    """Mentee arrays from rows of (id, adult_from, timezone, availability, date_joined)."""
     row_of = {r[0]: i for i, r in enumerate(rows)}
     ids = list(row_of)
-    goals = dict(MenteeProfile.objects.filter(pk__in=ids).values_list("pk", "goal"))
     new_since = now - dt.timedelta(days=cfg.new_listener_days)
     return engine.Mentees(
         ids=np.array(ids, dtype=np.int64),
@@ -483,59 +497,82 @@ def _mentor_pool(band: int, now: dt.datetime) -> tuple[engine.Mentors, _Vocab]:
     return pool
 
 
-def suggested_mentors(viewer: User, top: int = 5) -> list[tuple[Any, float, list[str]]]:
-    """“Suggested for you”: the best-scoring mentors for a listener without a mentor, as
-    (MentorCard, score 0-100, explanation). Empty for people who cannot be mentored."""
-    from peerpath.mentorship import selectors
+SUGGEST_SLACK = 5
 
-    now = timezone.now()
+
+def suggestion_scores(
+    viewer: User, *, top: int, now: dt.datetime, availability: str, goal: str, version: str
+) -> list[tuple[int, float, list[str]]]:
+    """The viewer's best mentors, best first, as (mentor id, score 0-100, explanation): up to
+    ``top`` + ``SUGGEST_SLACK`` of them, for the caller keeps only those it may show now
+    (``selectors.listed_mentors``: band, suspension, blocks and no-rematch endings, fresh).
+
+    Scored against the band's cached mentor arrays and kept per viewer for
+    ``SUGGEST_CACHE_SECONDS`` under ``version`` (their profile rows' ``updated_at``), so an
+    edited profile is scored at once. ``availability``, ``goal`` and ``version`` are the
+    viewer's (``selectors.viewer_facts``)."""
     if not policies.may_be_mentored(viewer, now) or viewer.teen_from > now:
         return []
     band = ADULT if viewer.adult_from <= now else TEEN
+    key = f"mentorship:suggest:{viewer.pk}:{band}:{top}:{version}"
+    cached: list[tuple[int, float, list[str]]] | None = cache.get(key)
+    if cached is not None:
+        return cached
     mentors, vocab = _mentor_pool(band, now)
-    if len(mentors.ids) == 0:
-        return []
-    cfg = MentorshipSettings.load()
-    me = load_mentees(
-        now, vocab.topic_index, vocab.language_index, cfg, only=User.objects.filter(pk=viewer.pk)
-    )
-    if len(me.ids) == 0:
-        return []
-    excluded = excluded_pairs_for(viewer.pk)
-    idx, scores = engine.suggest(me, 0, mentors, weights_of(cfg), excluded, top=top)
-    ids = [int(mentors.ids[j]) for j in idx]
-    cards = {
-        c.user.pk: c
-        for c in selectors.mentor_cards(viewer=viewer, ids=ids)  # visibility re-checked
-    }
-    out: list[tuple[Any, float, list[str]]] = []
-    for j, s in zip(idx, scores, strict=True):
-        card = cards.get(int(mentors.ids[j]))
-        if card is None:
-            continue
-        reasons = explain(
+    scored: list[tuple[int, float, list[str]]] = []
+    if len(mentors.ids):
+        cfg = MentorshipSettings.load()
+        me = _mentees(
+            [(viewer.pk, viewer.adult_from, viewer.timezone, availability, viewer.date_joined)],
+            {viewer.pk: goal},
+            now,
+            vocab.topic_index,
+            vocab.language_index,
+            cfg,
+        )
+        idx, scores = engine.suggest(
             me,
             0,
             mentors,
-            int(j),
-            topic_names=vocab.topic_names,
-            language_names=vocab.language_names,
+            weights_of(cfg),
+            excluded_pairs_for(viewer.pk),
+            top=top + SUGGEST_SLACK,
         )
-        out.append((card, round(float(s), 1), reasons))
-    return out
+        scored = [
+            (
+                int(mentors.ids[j]),
+                round(float(s), 1),
+                explain(
+                    me,
+                    0,
+                    mentors,
+                    int(j),
+                    topic_names=vocab.topic_names,
+                    language_names=vocab.language_names,
+                ),
+            )
+            for j, s in zip(idx, scores, strict=True)
+        ]
+    cache.set(key, scored, SUGGEST_CACHE_SECONDS)
+    return scored
+
+
+def suggested_mentors(viewer: User, top: int = 5) -> list[tuple[Any, float, list[str]]]:
+    """“Suggested for you” cards (``selectors.suggested_mentors``)."""
+    from peerpath.mentorship import selectors
+
+    return selectors.suggested_mentors(viewer, top)
 
 
 def excluded_pairs_for(user_id: int) -> npt.NDArray[np.int64]:
-    pairs: set[tuple[int, int]] = set(
-        Mentorship.objects.filter(mentee_id=user_id, end_reason__in=NO_REMATCH_REASONS).values_list(
-            "mentee_id", "mentor_id"
-        )
-    )
-    for a, b in Block.objects.filter(Q(blocker_id=user_id) | Q(blocked_id=user_id)).values_list(
-        "blocker_id", "blocked_id"
-    ):
-        other = b if a == user_id else a
-        pairs.add((user_id, other))
-    if not pairs:
+    """(user, mentor) pairs never to suggest to ``user_id``: no-rematch endings and blocks
+    either way, in one query."""
+    ended = Mentorship.objects.filter(
+        mentee_id=user_id, end_reason__in=NO_REMATCH_REASONS
+    ).values_list("mentor_id", flat=True)
+    blocked = Block.objects.filter(blocker_id=user_id).values_list("blocked_id", flat=True)
+    blockers = Block.objects.filter(blocked_id=user_id).values_list("blocker_id", flat=True)
+    others = set(ended.order_by().union(blocked.order_by(), blockers.order_by()))
+    if not others:
         return np.zeros((0, 2), dtype=np.int64)
-    return np.array(sorted(pairs), dtype=np.int64)
+    return np.array(sorted((user_id, other) for other in others), dtype=np.int64)

@@ -63,12 +63,27 @@ def _check_username(username: str) -> str:
 @require_safe
 def directory(request: HtmxHttpRequest) -> HttpResponse:
     viewer = _user(request)
-    form = DirectoryFilterForm(request.GET or None)
+    # An unbound form's fields come from a cached fragment (directory.html): menus only when bound.
+    menus = selectors.directory_menus() if request.GET else None
+    form = DirectoryFilterForm(request.GET or None, menus=menus)
     status = 200
     page = None
     cards: list[selectors.MentorCard] = []
+    request_decision = policies.may_be_mentored(viewer)
+    context: dict[str, Any] = {
+        "form": form,
+        "can_request": bool(request_decision),
+        "request_note": "" if request_decision else request_decision.reason,
+    }
+    suggest = 0
+    if request_decision and not request.htmx:
+        context["current"] = current = selectors.current_mentorship_of(viewer)
+        if current is None:  # someone with a mentor has nothing to be suggested
+            suggest = 5
     if form.is_bound and not form.is_valid():
         status = 400
+        if suggest:
+            context["suggestions"] = selectors.suggested_mentors(viewer, top=suggest)
     else:
         data: dict[str, Any] = form.cleaned_data if form.is_bound else {}
         filters = selectors.DirectoryFilters(
@@ -78,25 +93,14 @@ def directory(request: HtmxHttpRequest) -> HttpResponse:
             accepting=bool(data.get("accepting")),
             overlap=bool(data.get("overlap")),
         )
-        page, cards = selectors.mentor_directory(
-            viewer=viewer, filters=filters, page=data.get("page") or 1
+        page, cards, context["suggestions"] = selectors.directory_page(
+            viewer=viewer, filters=filters, page=data.get("page") or 1, suggest=suggest
         )
-    request_decision = policies.may_be_mentored(viewer)
-    context: dict[str, Any] = {
-        "form": form,
-        "page_obj": page,
-        "cards": cards,
-        "can_request": bool(request_decision),
-        "request_note": "" if request_decision else request_decision.reason,
-    }
+    context.update(page_obj=page, cards=cards)
     if request.htmx:
         return TemplateResponse(
             request, "mentorship/_directory_results.html", context, status=status
         )
-    if request_decision:
-        context["current"] = current = selectors.current_mentorship_of(viewer)
-        if current is None:  # someone with a mentor has nothing to be suggested
-            context["suggestions"] = selectors.suggested_mentors(viewer, top=5)
     return TemplateResponse(request, "mentorship/directory.html", context, status=status)
 
 

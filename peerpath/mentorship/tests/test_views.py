@@ -46,7 +46,7 @@ pytestmark = pytest.mark.django_db
 
 CSRF_RE = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+')
 XSS = "<script>alert('x')</script>"
-DIRECTORY_QUERIES = 26
+DIRECTORY_QUERIES = 11  # 7 on PostgreSQL + Redis: 4 of these are reads of the cache table
 SPACE_QUERIES = 8  # + the header bell's unread count and the viewer's roles (Program link)
 ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
 
@@ -228,8 +228,10 @@ def test_directory_is_not_shown_to_visitors(client):
 
 
 def test_directory_query_count_does_not_grow_with_mentors(people, login):
-    """12 for the page (session, user, roles, the directory's 6, current mentorship, the two
-    filter menus) + 14 for "suggested for you" (selectors.suggested_mentors)."""
+    """Session, user, roles, current mentorship, the viewer's profile facts, the directory's
+    one listing query (page and total), "suggested for you" (cached scores + one fresh
+    listing), the card cache, the bell's count and the filters' cached fragment. On SQLite
+    the shared cache is a table, so four of the 11 are cache reads (7 on PostgreSQL + Redis)."""
     c = login(people["listener"])
     url = reverse("mentorship:directory")
     c.get(url)  # warm the suggestion pool's cache
@@ -237,17 +239,90 @@ def test_directory_query_count_does_not_grow_with_mentors(people, login):
         assert c.get(url).status_code == 200
     baseline = len(few.captured_queries)
     assert baseline <= DIRECTORY_QUERIES, "\n".join(q["sql"][:200] for q in few.captured_queries)
-    for i in range(6):
+    c.get(url, {"language": "es", "accepting": "on"})  # warm the menus' cache
+    with CaptureQueriesContext(connection) as few_filtered:
+        c.get(url, {"language": "es", "accepting": "on"})
+    filtered_baseline = len(few_filtered.captured_queries)  # now: the log is reset by requests
+    for i in range(14):
         mentor = make_mentor(username=f"extra-mentor-{i}", topics=("anxiety", "grief-loss"))
         mentor.profile.languages.add(Language.objects.get(code="es"))
     cache.clear()
     c.get(url)
     with CaptureQueriesContext(connection) as more:
         response = c.get(url)
-    assert "extra-mentor-5" in text(response)
+    assert "16 mentors found" in text(response)
+    assert "Page 1 of 2" in text(response)
     assert len(more.captured_queries) == baseline
-    filtered = results(c.get(url, {"language": "es", "accepting": "on"}))
+    c.get(url, {"language": "es", "accepting": "on"})
+    with CaptureQueriesContext(connection) as more_filtered:
+        filtered = results(c.get(url, {"language": "es", "accepting": "on"}))
     assert "extra-mentor-5" in filtered
+    assert len(more_filtered.captured_queries) == filtered_baseline
+
+
+def test_directory_pages_count_and_clamp_with_one_listing_query(people, login):
+    for i in range(12):
+        make_mentor(username=f"page-mentor-{i:02d}")
+    c = login(people["listener"])
+    url = reverse("mentorship:directory")
+    second = results(c.get(url, {"page": "2"}))
+    assert "14 mentors found" in second
+    assert "Page 2 of 2" in second
+    assert len(re.findall(r'data-testid="mentor-card"', second)) == 2
+    assert 'rel="prev"' in second
+    clamped = results(c.get(url, {"page": "50"}))
+    assert "Page 2 of 2" in clamped
+    assert len(re.findall(r'data-testid="mentor-card"', clamped)) == 2
+    nothing = results(c.get(url, {"q": "nobody-has-this-name"}))
+    assert "0 mentors found" in nothing
+    assert "No mentors match these filters" in nothing
+
+
+def test_cached_cards_never_outlive_a_suspension_a_block_or_a_no_rematch_ending(people, login):
+    """Card presentation and suggestion scores are cached; who may be shown never is."""
+    listener, mentor, mentor2 = people["listener"], people["mentor"], people["mentor2"]
+    listener.profile.topics.add(Topic.objects.get(slug="anxiety"))
+    c = login(listener)
+    url = reverse("mentorship:directory")
+    body = text(c.get(url))  # caches both cards and the listener's suggestions
+    assert "mo-mentor" in body and "max-mentor" in body
+    assert 'data-testid="suggestion"' in body
+    account_services.suspend_user(
+        actor=people["staff"], user=mentor, until=timezone.now() + dt.timedelta(days=3), reason="x"
+    )
+    assert "mo-mentor" not in text(c.get(url))
+    account_services.block_user(blocker=mentor2, blocked=listener)
+    body = text(c.get(url))
+    assert "max-mentor" not in body
+    assert "0 mentors found" in body
+    # a pair that ended with a no-rematch reason is never suggested again, cached scores or not
+    account_services.unblock_user(blocker=mentor2, blocked=listener)
+    c.get(url)
+    make_mentorship(
+        mentor2,
+        listener,
+        status=MentorshipStatus.ENDED,
+        end_reason=EndReason.REMATCH,
+        ended_at=timezone.now(),
+    )
+    body = text(c.get(url))
+    assert "max-mentor" in results(c.get(url))  # still in the directory
+    assert 'data-testid="suggestion"' not in body
+
+
+def test_profile_edits_show_at_once_despite_the_card_cache(people, login):
+    c = login(people["listener"])
+    url = reverse("mentorship:directory")
+    assert "Mo the Mentor" not in text(c.get(url))
+    profile = people["mentor"].profile
+    profile.display_name = "Mo the Mentor"
+    profile.save()
+    mentor_profile = MentorProfile.objects.get(pk=people["mentor"].pk)
+    mentor_profile.track_group_i = True
+    mentor_profile.save()
+    body = results(c.get(url))
+    assert "Mo the Mentor" in body
+    assert "Group support · Track I" in body
 
 
 # --- a mentor's page and requests ---------------------------------------------------------
