@@ -22,11 +22,14 @@ def pytest_report_header(config):
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     """Process caches of database rows must not outlive a test's rolled-back transaction."""
+    from peerpath.progression.ladder import forget_ladder
     from peerpath.rooms.consumers import forget_heartbeat
     from peerpath.rooms.models import RoomSettings
 
     RoomSettings.forget()
     forget_heartbeat()
+    forget_ladder()
     yield
     RoomSettings.forget()
     forget_heartbeat()
+    forget_ladder()

@@ -10,7 +10,7 @@ so a million rows never become a million Python datetimes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any, Final
 
@@ -105,8 +105,12 @@ def load(
     *,
     now: dt.datetime,
     user_ids: Sequence[int] | None = None,
+    achievement_slugs: Mapping[int, str] | None = None,
+    training_ids: Mapping[str, int] | None = None,
 ) -> tuple[rules.Facts, dict[str, rules.Standing]]:
-    """Facts and current standings for active people (all of them, or ``user_ids``)."""
+    """Facts and current standings for active people (all of them, or ``user_ids``).
+    ``achievement_slugs`` (every achievement's slug by id) and ``training_ids`` (every
+    training's id by slug) save a query each when the caller has them (``ladder.Ladder``)."""
     users_t = qn(User._meta.db_table)
     events_t = qn(ActivityEvent._meta.db_table)
     awards_t = qn(Award._meta.db_table)
@@ -124,8 +128,12 @@ def load(
         if needs:
             _counts(facts, events_t, where.format(col="user_id"), params, needs, now)
         if trainings_needed:
-            slugs = dict(
-                Training.objects.filter(slug__in=trainings_needed).values_list("pk", "slug")
+            slugs = (
+                {training_ids[t]: t for t in trainings_needed if t in training_ids}
+                if training_ids is not None
+                else dict(
+                    Training.objects.filter(slug__in=trainings_needed).values_list("pk", "slug")
+                )
             )
             if slugs:
                 sql = (
@@ -143,7 +151,9 @@ def load(
                     pos = _position(facts.user_ids, user_id)
                     if done is not None and pos >= 0:
                         facts.trainings[done][pos] = True
-        standings = _standings(facts, awards_t, where.format(col="user_id"), params)
+        standings = _standings(
+            facts, awards_t, where.format(col="user_id"), params, achievement_slugs
+        )
     return facts, standings
 
 
@@ -234,9 +244,14 @@ def _position(ids: np.ndarray, user_id: int) -> int:
 
 
 def _standings(
-    facts: rules.Facts, awards_t: str, where: str, params: list[Any]
+    facts: rules.Facts,
+    awards_t: str,
+    where: str,
+    params: list[Any],
+    slugs: Mapping[int, str] | None = None,
 ) -> dict[str, rules.Standing]:
-    slugs = dict(Achievement.objects.values_list("pk", "slug"))
+    if slugs is None:
+        slugs = dict(Achievement.objects.values_list("pk", "slug"))
     rows = _fetch(
         f"SELECT user_id, achievement_id, state, {epoch_sql('granted_at')}, "  # noqa: S608
         f"{epoch_sql('below_since')}, {epoch_sql('obligation_due')} FROM {awards_t} "

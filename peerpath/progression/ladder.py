@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,7 +13,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from peerpath.activity.models import ActivityKind
@@ -267,23 +268,68 @@ def entry_of(a: Achievement) -> dict[str, Any]:
 class Ladder:
     """The ladder as one read: the achievements (in their order), the vocabulary criteria
     may use, and the validated rules, for callers that need more than the rules (the path
-    page read the achievements and the vocabulary twice each)."""
+    page read the achievements and the vocabulary twice each); plus every achievement's slug
+    by id (inactive ones too: awards may point at them) and every training's id by slug.
+
+    Shared by every request of a process (``read_ladder``): treat it as read-only."""
 
     achievements: list[Achievement]
     vocab: rules.Vocabulary
     rule_set: list[rules.Rule]
+    achievement_slugs: dict[int, str]
+    training_ids: dict[str, int]
+
+
+LADDER_CACHE_SECONDS: Final = 60.0
+_ladders: dict[bool, tuple[float, tuple[Any, ...], Ladder]] = {}
+
+
+def _ladder_version() -> tuple[Any, ...]:
+    """Changes when an achievement is added, deleted or saved (``updated_at``) or a training
+    is added or deleted: one small query instead of reading and validating the ladder."""
+    achievements = connection.ops.quote_name(Achievement._meta.db_table)
+    trainings = connection.ops.quote_name(Training._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {achievements}), "  # noqa: S608
+            f"(SELECT MAX(updated_at) FROM {achievements}), "
+            f"(SELECT COUNT(*) FROM {trainings}), (SELECT MAX(id) FROM {trainings})"
+        )
+        row = cursor.fetchone()
+    return tuple(row) if row else ()
+
+
+def forget_ladder() -> None:
+    """Drop this process's ladder (tests: a rolled-back transaction)."""
+    _ladders.clear()
 
 
 def read_ladder(*, include_inactive: bool = False) -> Ladder:
     """Every active achievement (with ``include_inactive``, every one), the vocabulary and
-    the achievements as validated ``Rule``s (a broken row raises)."""
-    qs = Achievement.objects.select_related("obligation_training")
-    if not include_inactive:
-        qs = qs.filter(active=True)
-    achievements = list(qs)
-    vocab = vocabulary()
+    the achievements as validated ``Rule``s (a broken row raises).
+
+    Kept per process while the ladder's version (``_ladder_version``) is unchanged, for at
+    most ``LADDER_CACHE_SECONDS`` (a training renamed meanwhile shows within it)."""
+    version = _ladder_version()
+    hit = _ladders.get(include_inactive)
+    if hit is not None and hit[1] == version and time.monotonic() - hit[0] < LADDER_CACHE_SECONDS:
+        return hit[2]
+    every = list(Achievement.objects.select_related("obligation_training"))  # ladder order
+    achievements = every if include_inactive else [a for a in every if a.active]
+    trainings = list(Training.objects.values_list("pk", "slug", "name"))
+    vocab = vocabulary(
+        ((a.slug, a.name) for a in every), ((slug, name) for _, slug, name in trainings)
+    )
     built = validate_definitions([entry_of(a) for a in achievements], vocab)
-    return Ladder(achievements=achievements, vocab=vocab, rule_set=list(built.values()))
+    read = Ladder(
+        achievements=achievements,
+        vocab=vocab,
+        rule_set=list(built.values()),
+        achievement_slugs={a.pk: a.slug for a in every},
+        training_ids={slug: pk for pk, slug, _ in trainings},
+    )
+    _ladders[include_inactive] = (time.monotonic(), version, read)
+    return read
 
 
 def load_rules(*, include_inactive: bool = False) -> list[rules.Rule]:

@@ -80,6 +80,13 @@ class Path:
     user: User
     items: list[PathItem] = field(default_factory=list)
     as_of: dt.datetime | None = None
+    awards: list[Award] = field(default_factory=list)  # every award, with its achievement
+    ladder: list[Achievement] = field(default_factory=list)  # the active achievements
+
+    @property
+    def held_slugs(self) -> frozenset[str]:
+        """What ``held_slugs`` answers, from the awards already read."""
+        return frozenset(a.achievement.slug for a in self.awards if a.state == AwardState.ACTIVE)
 
     def item(self, slug: str) -> PathItem | None:
         return next((i for i in self.items if i.achievement.slug == slug), None)
@@ -135,17 +142,29 @@ def paths_for(
         return paths
     read = ladder.read_ladder()
     rule_set, vocab = read.rule_set, read.vocab
-    facts, standings = facts_mod.load(rule_set, now=now, user_ids=sorted(paths))
+    facts, standings = facts_mod.load(
+        rule_set,
+        now=now,
+        user_ids=sorted(paths),
+        achievement_slugs=read.achievement_slugs,
+        training_ids=read.training_ids,
+    )
+    for path in paths.values():
+        path.ladder = read.achievements
+    awards = {
+        (a.user_id, a.achievement_id): a
+        for a in Award.objects.filter(user_id__in=list(paths)).select_related(
+            "certificate", "achievement"
+        )
+    }
+    for held in awards.values():
+        paths[held.user_id].awards.append(held)
     if facts.n == 0:
         return paths
     decisions = {d.slug: d for d in rules.evaluate_ladder(rule_set, facts, standings)}
     by_slug = {r.slug: r for r in rule_set}
     wanted = None if only is None else frozenset(only)
     achievements = [a for a in read.achievements if wanted is None or a.slug in wanted]
-    awards = {
-        (a.user_id, a.achievement_id): a
-        for a in Award.objects.filter(user_id__in=list(paths)).select_related("certificate")
-    }
     applications: dict[tuple[int, int], Application] = {}
     for app in Application.objects.filter(user_id__in=list(paths)).order_by("created_at", "id"):
         applications[(app.user_id, app.achievement_id)] = app
@@ -193,18 +212,26 @@ class ShelfSeries:
         return earned[-1] if earned else None
 
 
-def badge_shelf(user: User) -> tuple[list[ShelfSeries], list[Award]]:
+def badge_shelf(user: User, path: Path | None = None) -> tuple[list[ShelfSeries], list[Award]]:
     """Badge series with every tier (earned or not: lower tiers stay visible) and the other
-    achievements held (roles, milestones, single badges)."""
-    held = {
-        a.achievement_id: a
-        for a in Award.objects.filter(user=user, state=AwardState.ACTIVE).select_related(
-            "achievement", "certificate"
+    achievements held (roles, milestones, single badges). With the person's ``path``
+    (``path_for``), from what it already read: no query."""
+    if path is not None:
+        held = {a.achievement_id: a for a in path.awards if a.state == AwardState.ACTIVE}
+        tiers = sorted((a for a in path.ladder if a.series), key=lambda a: (a.series, a.tier))
+    else:
+        held = {
+            a.achievement_id: a
+            for a in Award.objects.filter(user=user, state=AwardState.ACTIVE).select_related(
+                "achievement", "certificate"
+            )
+        }
+        tiers = list(
+            Achievement.objects.filter(active=True).exclude(series="").order_by("series", "tier")
         )
-    }
     series: dict[str, list[ShelfTier]] = {}
     names: dict[str, str] = {}
-    for a in Achievement.objects.filter(active=True).exclude(series="").order_by("series", "tier"):
+    for a in tiers:
         series.setdefault(a.series, []).append(ShelfTier(a, a.pk in held))
         names[a.series] = a.name.split(":")[0]
     shelf = [ShelfSeries(slug, names[slug], tiers) for slug, tiers in series.items()]

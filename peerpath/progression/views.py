@@ -44,7 +44,7 @@ class HistoryRow:
 def _path_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
     user = _user(request)
     path = selectors.path_for(user)
-    series, _held_singles = selectors.badge_shelf(user)
+    series, _held_singles = selectors.badge_shelf(user, path)
     teen = user.is_teen
     history = [
         HistoryRow(log, log.achievement.name_for(teen=teen))
@@ -59,7 +59,7 @@ def _path_page(request: HttpRequest, *, error: str = "", status: int = 200) -> H
         "series": series,
         "single_badges": [i for i in path.badges if not i.achievement.series],
         "history": history,
-        "is_reviewer": bool(policies.can_review_queue(user, selectors.held_slugs(user))),
+        "is_reviewer": bool(policies.can_review_queue(user, path.held_slugs)),
         "error": error,
     }
     return TemplateResponse(request, "progression/path.html", context, status=status)

@@ -631,3 +631,68 @@ def test_the_queue_pages_and_keeps_the_page_in_the_form(login) -> None:
     assert "?page=2" in second.split('data-testid="application"', 1)[1]
     for junk in ("?page=abc", "?page=-4", "?page=99999999999999999999"):
         assert c.get(REVIEWS + junk).status_code == 200
+
+
+# --- the cost of /path/ -------------------------------------------------------------------
+
+PATH_QUERIES = 12  # see test_path_query_count_is_pinned_and_flat
+
+
+def test_path_query_count_is_pinned_and_flat(login):
+    """Session, user, the ladder's version (the ladder itself is kept per process), the
+    facts (people, counts, trainings done, standings), the person's awards (shelf and held
+    roles too), applications, history, roles and the bell: 12, however much they did."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    lee = UserFactory.create(listener=True)
+    c = login(lee)
+    c.get(PATH)  # reads the ladder into this process
+    with CaptureQueriesContext(connection) as few:
+        assert c.get(PATH).status_code == 200
+    baseline = len(few.captured_queries)
+    assert baseline <= PATH_QUERIES, "\n".join(q["sql"][:120] for q in few.captured_queries)
+    events(lee, ActivityKind.GROUP_CHAT, 25)
+    events(lee, ActivityKind.ONE_TO_ONE_CHAT, 12)
+    now = timezone.now()
+    for slug in ("group-chats-1", "group-chats-5", "one-to-one-chats-10", "newbie"):
+        Award.objects.create(
+            user=lee,
+            achievement=achievement(slug),
+            state=AwardState.ACTIVE,
+            source=AwardSource.AUTOMATIC,
+            granted_at=now,
+            changed_at=now,
+        )
+    with CaptureQueriesContext(connection) as more:
+        body = text(c.get(PATH))
+    assert len(more.captured_queries) == baseline
+    assert body.count('data-earned="true"') == 4  # three tiers and newbie, from the same read
+
+
+def test_a_saved_ladder_edit_shows_at_once_despite_the_process_cache(login):
+    lee = UserFactory.create(listener=True)
+    c = login(lee)
+    assert "Evening Room Keeper" not in text(c.get(PATH))
+    services.update_achievement(
+        achievement=achievement("room-supporter"),
+        changes={"name": "Evening Room Keeper"},
+        actor=None,
+    )
+    assert "Evening Room Keeper" in text(c.get(PATH))
+
+
+def test_reviewer_link_follows_held_roles_read_with_the_path(login):
+    lee = UserFactory.create(listener=True)
+    c = login(lee)
+    assert REVIEWS not in text(c.get(PATH))
+    now = timezone.now()
+    Award.objects.create(
+        user=lee,
+        achievement=achievement("mentor-leader"),
+        state=AwardState.ACTIVE,
+        source=AwardSource.APPLICATION,
+        granted_at=now,
+        changed_at=now,
+    )
+    assert REVIEWS in text(c.get(PATH))
