@@ -5,8 +5,13 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Callable
 
-from csp.middleware import CSPMiddleware, PolicyParts
+from csp.constants import HEADER
+from csp.middleware import CheckableLazyObject, CSPMiddleware, PolicyParts
+from csp.utils import build_policy
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.template.response import TemplateResponse
@@ -57,6 +62,21 @@ class InvalidFormStatusMiddleware:
         return response
 
 
+# Per-response policy changes (django-csp's decorators) and exemptions: such a response
+# takes django-csp's own path; every other response's header is a function of the page's
+# socket origin alone.
+_PER_RESPONSE_CSP = (
+    "_csp_config",
+    "_csp_update",
+    "_csp_replace",
+    "_csp_exempt",
+    "_csp_config_ro",
+    "_csp_update_ro",
+    "_csp_replace_ro",
+    "_csp_exempt_ro",
+)
+
+
 class ContentSecurityPolicyMiddleware(CSPMiddleware):
     """django-csp's middleware, plus this site's own WebSocket origin in ``connect-src``.
 
@@ -65,7 +85,45 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
     scheme, keeps the chat, room and bell sockets working there without allowing any other
     host. The host comes from ``request.get_host()``, so it is one of ALLOWED_HOSTS; a
     refused host adds nothing.
+
+    The header is built once per socket origin and kept for the process (building it cost
+    ~70 µs a response): only when the response has no policy of its own, the page used no
+    nonce and no report-only policy is set; anything else goes through django-csp unchanged.
+    A settings change (tests) empties the cache.
     """
+
+    _headers: dict[str, str] = {}
+
+    def _own_socket(self, request: HttpRequest) -> str:
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return ""
+        # The page opens its sockets with the page's own scheme (wss on https).
+        return f"{'wss' if request.is_secure() else 'ws'}://{host}"
+
+    def process_response(
+        self, request: HttpRequest, response: HttpResponseBase
+    ) -> HttpResponseBase:
+        if (
+            getattr(request, "_csp_nonce", None) is not None
+            or any(hasattr(response, name) for name in _PER_RESPONSE_CSP)
+            or getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            or (settings.DEBUG and response.status_code in (500, 404))
+        ):
+            return super().process_response(request, response)
+        own_socket = self._own_socket(request)
+        header = self._headers.get(own_socket)
+        if header is None:
+            update = {"connect-src": [own_socket]} if own_socket else None
+            header = self._headers[own_socket] = build_policy(update=update)
+        policy = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
+        excluded = request.path_info.startswith(tuple(policy.get("EXCLUDE_URL_PREFIXES") or ()))
+        if header and HEADER not in response and not excluded:
+            response[HEADER] = header
+        # as django-csp does: a nonce asked for after the header is written is an error
+        request.csp_nonce = CheckableLazyObject(self._csp_nonce_post_response)  # type: ignore[attr-defined]
+        return response
 
     def get_policy_parts(
         self,
@@ -74,12 +132,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         report_only: bool = False,
     ) -> PolicyParts:
         parts = super().get_policy_parts(request, response, report_only=report_only)
-        try:
-            host = request.get_host()
-        except DisallowedHost:
+        own_socket = self._own_socket(request)
+        if not own_socket:
             return parts
-        # The page opens its sockets with the page's own scheme (wss on https).
-        own_socket = f"{'wss' if request.is_secure() else 'ws'}://{host}"
         update = dict(parts.update or {})
         existing = update.get("connect-src") or []
         update["connect-src"] = [
@@ -88,3 +143,9 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
         ]
         parts.update = update
         return parts
+
+
+@receiver(setting_changed)
+def _forget_csp_headers(*, setting: str, **kwargs: object) -> None:
+    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+        ContentSecurityPolicyMiddleware._headers.clear()

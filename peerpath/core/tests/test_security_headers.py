@@ -80,3 +80,39 @@ def test_the_500_pages_inline_style_carries_the_headers_nonce() -> None:
     assert len(nonces) == 1
     in_page = re.findall(r'<style nonce="([^"]+)">', response.content.decode())
     assert in_page == [nonces[0][len("'nonce-") : -1]]
+
+
+@pytest.mark.django_db
+def test_the_kept_header_is_django_csps_own_and_follows_settings_and_views(client: Client) -> None:
+    """The middleware keeps each socket origin's header for the process; it must be exactly
+    what django-csp builds, per origin, and never hide a per-view policy or a settings change."""
+    from dataclasses import asdict
+
+    from csp.decorators import csp_update
+    from csp.utils import build_policy
+    from django.test import RequestFactory
+
+    from peerpath.core.middleware import ContentSecurityPolicyMiddleware
+
+    first = client.get("/accounts/login/", secure=True)["Content-Security-Policy"]
+    again = client.get("/accounts/login/", secure=True)["Content-Security-Policy"]
+    other = client.get("/accounts/login/", HTTP_HOST="localhost:8123")["Content-Security-Policy"]
+    assert first == again
+    assert "wss://testserver" in first and "ws://localhost:8123" in other
+    middleware = ContentSecurityPolicyMiddleware(lambda r: HttpResponse())
+    request = RequestFactory().get("/accounts/login/", secure=True)
+    parts = middleware.get_policy_parts(request, HttpResponse())
+    assert directives(first) == directives(build_policy(**asdict(parts)))
+
+    @csp_update({"img-src": "https://images.example"})
+    def view(request: HttpRequest) -> HttpResponse:
+        return HttpResponse("<p>hi</p>")
+
+    own = middleware.process_response(request, view(request))["Content-Security-Policy"]
+    assert directives(own)["img-src"] == ["'self'", "data:", "https://images.example"]
+
+    policy = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'none'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=policy):
+        changed = client.get("/accounts/login/", secure=True)["Content-Security-Policy"]
+    assert directives(changed)["img-src"] == ["'none'"]
+    assert client.get("/accounts/login/", secure=True)["Content-Security-Policy"] == first
