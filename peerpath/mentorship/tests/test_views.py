@@ -46,7 +46,7 @@ pytestmark = pytest.mark.django_db
 
 CSRF_RE = re.compile(rb'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+')
 XSS = "<script>alert('x')</script>"
-DIRECTORY_QUERIES = 11  # 7 on PostgreSQL + Redis: 4 of these are reads of the cache table
+DIRECTORY_QUERIES = 11  # 8 on PostgreSQL + Redis: 3 of these are reads of the cache table
 SPACE_QUERIES = 8  # + the header bell's unread count and the viewer's roles (Program link)
 ESCAPED = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
 
@@ -231,7 +231,7 @@ def test_directory_query_count_does_not_grow_with_mentors(people, login):
     """Session, user, roles, current mentorship, the viewer's profile facts, the directory's
     one listing query (page and total), "suggested for you" (cached scores + one fresh
     listing), the card cache, the bell's count and the filters' cached fragment. On SQLite
-    the shared cache is a table, so four of the 11 are cache reads (7 on PostgreSQL + Redis)."""
+    the shared cache is a table, so three of the 11 are cache reads (8 on PostgreSQL + Redis)."""
     c = login(people["listener"])
     url = reverse("mentorship:directory")
     c.get(url)  # warm the suggestion pool's cache
