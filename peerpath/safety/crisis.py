@@ -27,8 +27,8 @@ Pattern syntax, applied after the same normalisation as messages (:func:`normali
 * ``~``: up to three words; ``#``: a number; ``$``: the end of the message.
 
 A hit is dropped when a safe idiom of the active languages overlaps it ("want to die of
-embarrassment", "suicide prevention"), so an idiom never hides a different phrase elsewhere
-in the message.
+embarrassment", "suicide prevention") without lying strictly inside it, so an idiom never
+hides a different phrase elsewhere in the message, nor a longer phrase that contains it.
 
 Speed
 -----
@@ -55,25 +55,125 @@ from pathlib import Path
 from typing import Any, Final, TypeAlias
 
 LEXICON_DIR: Final = Path(__file__).with_name("lexicon")
-CATEGORIES: Final = ("suicide", "self_harm", "incitement")
+CATEGORIES: Final = (
+    "suicide",
+    "self_harm",
+    "harmed_by_others",
+    "harm_to_others",
+    "immediate_danger",
+    "final_statements",
+    "incitement",
+)
 SEVERITIES: Final = ("high", "medium")
 _RANK: Final = {"medium": 1, "high": 2}
 _SAFE_REACH: Final = 80  # how many characters before a hit a safe idiom may start
 
+# Cues: words that are no report alone but signal danger together (lexicon ``[[cues]]``).
+CUE_KINDS: Final = (
+    "negation",  # "never", "not going to", "no": drops the phrase right after it
+    "negated",  # (not in lexicons) a phrase that a negation dropped
+    "means",  # pills, a rope, a gun, a razor, bleach
+    "ready",  # at hand or prepared: "in my hand", "saved up", "is ready", "bought"
+    "place",  # a dangerous place: "on the bridge", "at the tracks", "on the ledge"
+    "here",  # the writer is there now: "i m on", "standing on", "right now", "up here"
+    "time",  # "tonight", "at midnight", "this weekend"
+    "alone",  # unseen: "after everyone s asleep", "when no one s home", "locked myself in"
+    "act",  # doing the deed: "do it", "go through with it", "jump", "take them all"
+    "plan",  # "i have a plan", "the date is set", "i know how i ll do it"
+    "goodbye",  # "goodbye", "i love you all", "thank you for everything", "tell my mom"
+    "finality",  # "forever", "last message", "won t be here", "anymore", "at peace"
+    "giveaway",  # "giving away my things", "take care of my cat for me"
+    "future",  # plans that deny finality: "see you tomorrow", "brb", "for now"
+    "violence",  # "stab", "shoot", "kill", "hurt", "beat up"
+    "target",  # a person: "him", "her", "my stepdad", "people at school"
+    "weapon",  # "a knife", "my dad s gun", "a bat"
+    "joke",  # "lol", "haha", "jk", a laughing emoji
+    "trivial",  # a trivial reason for a violent idiom: "he ate my fries", "for borrowing"
+    "game",  # "in fortnite", "the final boss": violence in a game
+)
+WINDOW: Final = 200  # characters: the cues of a combination must lie this close together
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """A combination of cue kinds that reports, unless a cue of an ``unless`` kind is in
+    the message. Category "negated": the negated phrase's own category."""
+
+    kinds: frozenset[str]
+    category: str
+    severity: str
+    unless: frozenset[str] = frozenset()
+
+
+def _rule(kinds: str, category: str, severity: str, unless: str = "future joke game") -> Rule:
+    return Rule(frozenset(kinds.split()), category, severity, frozenset(unless.split()))
+
+
+# Universal (every language's cues combine); the most severe rule that applies wins.
+RULES: Final = (
+    # Immediate danger: at a dangerous place now, means at hand, a plan with a time.
+    _rule("place here", "immediate_danger", "high"),
+    _rule("place time", "immediate_danger", "high"),
+    _rule("place act", "immediate_danger", "high"),
+    _rule("place goodbye", "immediate_danger", "high"),
+    _rule("place finality", "immediate_danger", "high"),
+    _rule("means ready", "immediate_danger", "high"),
+    _rule("means act", "immediate_danger", "high"),
+    _rule("means alone", "immediate_danger", "high"),
+    _rule("means plan", "immediate_danger", "high"),
+    _rule("means time here", "immediate_danger", "high"),
+    _rule("plan time", "immediate_danger", "high"),
+    _rule("plan alone", "immediate_danger", "high"),
+    _rule("plan act", "immediate_danger", "high"),
+    _rule("act alone", "immediate_danger", "high"),
+    _rule("means time", "immediate_danger", "medium"),
+    # Final statements: a goodbye with finality, giving things away.
+    _rule("goodbye finality", "final_statements", "high"),
+    _rule("goodbye act", "final_statements", "high"),
+    _rule("goodbye means", "final_statements", "high"),
+    _rule("goodbye alone", "final_statements", "high"),
+    _rule("giveaway finality", "final_statements", "high"),
+    _rule("giveaway goodbye", "final_statements", "high"),
+    # Harm to others: violence against a person with a weapon, a time or a plan.
+    _rule("violence target weapon", "harm_to_others", "high", "joke game trivial"),
+    _rule("violence target plan", "harm_to_others", "high", "joke game trivial"),
+    _rule("violence target time", "harm_to_others", "high", "joke game trivial"),
+    _rule("weapon target act", "harm_to_others", "high", "joke game trivial"),
+    # A negated phrase ("i won t kill myself") next to a sign of danger is still reported.
+    _rule("negated means", "negated", "medium", ""),
+    _rule("negated place", "negated", "medium", ""),
+    _rule("negated plan", "negated", "medium", ""),
+    _rule("negated alone", "negated", "medium", ""),
+    _rule("negated goodbye", "negated", "medium", "future"),
+    _rule("negated time", "negated", "medium", "future"),
+)
+
+
+_RULES_WITHOUT_NEGATED: Final = tuple(rule for rule in RULES if "negated" not in rule.kinds)
+
 
 @dataclass(frozen=True, slots=True)
 class CrisisHit:
-    """A crisis phrase found in a message."""
+    """A crisis phrase, or a combination of danger signals, found in a message."""
 
-    category: str  # "suicide" | "self_harm" | "incitement" (telling someone to die or self-harm)
-    term: str  # the lexicon phrase that matched, as written there (one concrete form)
-    language: str  # the lexicon's language code
+    category: str  # one of CATEGORIES
+    # The lexicon phrase that matched, as written there (one concrete form); for a
+    # combination, the signals' text joined with " + " ("on the bridge + right now").
+    term: str
+    language: str  # the lexicon's language code (a combination: its first signal's)
     severity: str  # "high" | "medium"
 
     @property
     def concerns_writer(self) -> bool:
-        """Whether the writer may be at risk (incitement puts someone else at risk)."""
+        """Whether the writer may be at risk or in crisis, so they are offered help lines
+        (incitement, telling someone to die, puts someone else at risk; a writer who means
+        to hurt someone is offered help lines too: they name the emergency number)."""
         return self.category != "incitement"
+
+    @property
+    def concerns_others(self) -> bool:
+        """Whether someone other than the writer may be at risk."""
+        return self.category in ("harm_to_others", "incitement")
 
 
 # --- Normalisation ------------------------------------------------------------------------
@@ -139,6 +239,106 @@ _LEET_TOKEN: Final = re.compile(r"(?<![a-z0-9@$!|+])(?=[a-z0-9@$!|+]*[0-9@$!|+])
 _LEET_MAIN: Final = str.maketrans("013457@$!|+", "oieastasilt")
 _LEET_ALT: Final = str.maketrans("013457@$!|+", "oleastaslit")  # 1 and ! as l, | as i
 _REPEAT: Final = re.compile(r"(.)\1+", re.DOTALL)
+# Text-speak, read as the words it stands for (patterns are read the same way, so "wanna"
+# in a pattern and "want to" in a message meet). Only forms that are not ordinary words in
+# a lexicon language; "2" and "4" between words are read both ways (see _variants).
+_TEXTSPEAK_MAP: Final = {
+    **dict.fromkeys(("u", "yu", "yoo"), "you"),
+    **dict.fromkeys(("ur", "yor"), "your"),
+    **dict.fromkeys(("urself", "uself", "yourslef", "yoself", "yaself"), "yourself"),
+    **dict.fromkeys(("myslef", "meself", "mself", "mysef", "mysel", "myselfe"), "myself"),
+    **dict.fromkeys(("gonna", "gona", "gunna", "gnna", "finna", "boutta", "bouta"), "going to"),
+    **dict.fromkeys(("wanna", "wana", "wannna", "wnna", "wanan"), "want to"),
+    **dict.fromkeys(("tryna", "trna"), "trying to"),
+    "gotta": "got to",
+    **dict.fromkeys(("imma", "ima gonna"), "i m going to"),
+    **dict.fromkeys(("2nite", "2night", "tonite", "tonit", "2nyt", "tonyt", "2nt"), "tonight"),
+    **dict.fromkeys(("2day", "tdy"), "today"),
+    **dict.fromkeys(
+        ("2moro", "2morrow", "2mrw", "tmrw", "tmr", "tomoz", "tmrrw", "2mro"), "tomorrow"
+    ),
+    **dict.fromkeys(("4ever", "4eva", "foreva", "forevr", "4evr"), "forever"),
+    "b4": "before",
+    "rn": "right now",
+    **dict.fromkeys(("bc", "cuz", "coz", "cos", "bcuz", "bcoz", "becuz", "bcs"), "because"),
+    **dict.fromkeys(("pls", "plz", "plez", "pleas"), "please"),
+    **dict.fromkeys(("ppl", "ppls"), "people"),
+    **dict.fromkeys(("sum1", "some1", "sumone"), "someone"),
+    **dict.fromkeys(("no1", "noone", "nobdy", "nobody1"), "no one"),
+    **dict.fromkeys(("every1", "evry1", "evryone", "evry one"), "everyone"),
+    "any1": "anyone",
+    **dict.fromkeys(("ded", "dedd"), "dead"),
+    "im": "i m",
+    "ive": "i ve",
+    **dict.fromkeys(("dont", "dnt"), "don t"),
+    "cant": "can t",
+    "wont": "won t",
+    "didnt": "didn t",
+    "doesnt": "doesn t",
+    "isnt": "isn t",
+    "wasnt": "wasn t",
+    "wouldnt": "wouldn t",
+    "couldnt": "couldn t",
+    "shouldnt": "shouldn t",
+    "aint": "ain t",
+    "youre": "you re",
+    "theyre": "they re",
+    "thats": "that s",
+    "whats": "what s",
+    "theres": "there s",
+    "everyones": "everyone s",
+    "yall": "you all",
+    "idk": "i don t know",
+    "wat": "what",
+    "abt": "about",
+    "bout": "about",
+    "thru": "through",
+    "nite": "night",
+    "luv": "love",
+    "ty": "thank you",
+    "thx": "thanks",
+    "sry": "sorry",
+    "srry": "sorry",
+    "gbye": "goodbye",
+    "goodby": "goodbye",
+    "byebye": "bye bye",
+}
+
+
+def _trie_regex(words: list[str]) -> str:
+    """An alternation of literal words as a character trie (one branch per first letter)."""
+    tree: dict[str, Any] = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        options = [re.escape(ch) + emit(child) for ch, child in node.items() if ch]
+        if "" in node:
+            options.append("")
+        return options[0] if len(options) == 1 else "(?:" + "|".join(options) + ")"
+
+    return emit(tree)
+
+
+_TEXTSPEAK_RX: Final = re.compile(
+    r"(?<![\w@$|])" + _trie_regex(sorted(_TEXTSPEAK_MAP)) + r"(?![\w@$|])"
+)
+_TEXTSPEAK_GATE: Final = re.compile(r"[a-z0-9]")
+# "want 2 die", "4 ever": a lone 2 or 4 between words is read as "to" / "for" (and as a
+# number, in the other variant: "took 4 pills").
+_NUMBER_WORD: Final = re.compile(r"(?<=[a-z] )[24](?= [a-z])")
+_NUMBER_WORDS: Final = {"2": "to", "4": "for"}
+
+
+def _textspeak(s: str) -> str:
+    if not _TEXTSPEAK_GATE.search(s):
+        return s
+    return _TEXTSPEAK_RX.sub(lambda m: _TEXTSPEAK_MAP[m.group()], s)
+
+
 _SPACES: Final = re.compile(r"\s{2,}|[^\S ]")
 _TO_SPACE: Final = str.maketrans("-_", "  ")
 
@@ -181,8 +381,10 @@ def _deleet(s: str, table: dict[int, int]) -> str:
 def _variants(prepared: str) -> list[str]:
     """The forms of a prepared message to scan: spaced letters joined, leetspeak undone."""
     s = _SPACED.sub(lambda m: _SEP_RX.sub("", m.group()), prepared).translate(_TO_SPACE)
-    s = _SPACES.sub(" ", s)
+    s = _textspeak(_SPACES.sub(" ", s))
     bases = [s]
+    if _NUMBER_WORD.search(s):
+        bases.append(_NUMBER_WORD.sub(lambda m: _NUMBER_WORDS[m.group()], s))
     if "*" in s and _CENSOR.search(s):
         bases += [_CENSOR.sub(vowel, s) for vowel in "iuaeo"]
     out: list[str] = []
@@ -213,7 +415,7 @@ _WORD_CHAR: Final = rf"(?:[^\W_]|[{_WORD_EXTRA}])"
 _MARKER_RE: Final = {
     _GAP: " ?",  # messages have single spaces between words, hyphens and underscores too
     _STAR: rf"{_WORD_CHAR}*",
-    _TILDE: rf"(?:{_WORD_CHAR}+ ){{0,3}}",
+    _TILDE: rf"(?:(?<![\w{_WORD_EXTRA}])(?:{_WORD_CHAR}+ ){{1,3}})?",  # whole words only
     _NUM: r"\d+",
     _END: r"(?=\W*$)",
 }
@@ -301,7 +503,7 @@ def _split(items: list[Item]) -> Iterator[tuple[str, list[Item]]]:
 
 def _canonical(run: str, *, strip: bool) -> str:
     """Pattern text normalised like a message (without joining spaced letters)."""
-    return _REPEAT.sub(r"\1", _deleet(_prepare(run, strip=strip), _LEET_MAIN))
+    return _REPEAT.sub(r"\1", _deleet(_textspeak(_prepare(run, strip=strip)), _LEET_MAIN))
 
 
 def _accent_class(ch: str) -> str:
@@ -413,6 +615,18 @@ class Phrase:
     language: str
     pattern: str  # as written, macros substituted
     items: list[Item]
+    unless: frozenset[str] = frozenset()  # cue kinds that, anywhere in the message, drop it
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A lexicon pattern that is a signal, not a report: combinations of signals
+    (:data:`RULES`) report, and a negation drops the phrase right after it."""
+
+    kind: str
+    language: str
+    pattern: str
+    items: list[Item]
 
 
 @dataclass(frozen=True, slots=True)
@@ -425,6 +639,7 @@ class Lexicon:
     accents: bool
     phrases: tuple[Phrase, ...]
     safe: tuple[list[Item], ...]
+    cues: tuple[Cue, ...] = ()
 
 
 _MACRO: Final = re.compile(r"\{(\w+)\}")
@@ -462,10 +677,21 @@ def read_lexicon(path: Path) -> Lexicon:
         category, severity = str(group["category"]), str(group["severity"])
         if category not in CATEGORIES or severity not in SEVERITIES:
             raise ValueError(f"{path.name}: unknown category or severity {category}/{severity}")
+        unless = frozenset(str(k) for k in group.get("unless", []))
+        if not unless <= set(CUE_KINDS):
+            raise ValueError(f"{path.name}: unknown cue kinds in unless: {sorted(unless)}")
         for raw in group["patterns"]:
             pattern = _substitute(str(raw), macros)
             items = _parse_checked(lead + pattern, path.name)
-            phrases.append(Phrase(category, severity, code, pattern, items))
+            phrases.append(Phrase(category, severity, code, pattern, items, unless))
+    cues: list[Cue] = []
+    for group in data.get("cues", []):
+        kind = str(group["kind"])
+        if kind not in CUE_KINDS or kind == "negated":
+            raise ValueError(f"{path.name}: unknown cue kind {kind!r}")
+        for raw in group["patterns"]:
+            pattern = _substitute(str(raw), macros)
+            cues.append(Cue(kind, code, pattern, _parse_checked(lead + pattern, path.name)))
     safe = tuple(
         _parse_checked(lead + _substitute(str(raw), macros), path.name)
         for raw in data.get("safe", {}).get("patterns", [])
@@ -477,6 +703,7 @@ def read_lexicon(path: Path) -> Lexicon:
         accents=bool(data.get("accents", False)),
         phrases=tuple(phrases),
         safe=safe,
+        cues=tuple(cues),
     )
 
 
@@ -504,7 +731,7 @@ class _Node:
 
 @dataclass(frozen=True, slots=True, eq=False)
 class _Leaf:
-    phrase: Phrase
+    phrase: Phrase | Cue
     start: str  # the raw first word of the pattern (one option of its alternatives)
     rest: list[Item]
     accents: bool
@@ -516,6 +743,20 @@ class _Leaf:
         if match is None:
             return self.phrase.pattern
         return " ".join((self.start + _display(self.rest, match, names)).split())
+
+
+@cache
+def _compiled(regex: str) -> re.Pattern[str]:
+    return re.compile(regex)
+
+
+def _is_large(items: list[Item], *, accents: bool) -> bool:
+    size = 0
+    for _start, rest in _split(items):
+        size += len(_regex(rest, accents=accents))
+        if size >= HEAD_MIN_SIZE:
+            return True
+    return False
 
 
 @lru_cache(maxsize=1024)
@@ -567,16 +808,59 @@ def _scripts_in(text: str) -> frozenset[str]:
     return frozenset(found)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class _Head:
+    """A first word shared by large patterns: the rest of each is matched after it."""
+
+    entries: list[tuple[_Leaf, re.Pattern[str]]]
+
+
+# A pattern with this many first words, each with a copy of the rest of the pattern in the
+# trie, would make the expression (and its compile time) large: its first words go to a
+# separate small expression, and the rest of the pattern is compiled once and matched after.
+HEAD_MIN_SIZE: Final = 3000  # characters: first words x the rest's regular expression
+
+
 class _Trie:
     """First words of patterns in character tries (one per script and boundary kind); the
-    rest of each pattern hangs below its first word as a tail."""
+    rest of each pattern hangs below its first word as a tail (or, for a large pattern,
+    is matched after it: :class:`_Head`)."""
 
     def __init__(self, *, accents: bool) -> None:
         self.accents = accents
         self.roots: dict[tuple[str, bool], _Node] = {}
-        self.leaves: list[_Leaf | None] = []
+        self.leaves: list[_Leaf | _Head | None] = []
 
-    def add(self, items: list[Item], *, bounded: bool, phrase: Phrase | None) -> None:
+    def add_head(self, items: list[Item], *, bounded: bool, phrase: Phrase) -> None:
+        """Add a large pattern by the first word of each of its starts (a whole word: a
+        trie of heads holds nothing else, so heads never hide each other); the rest of
+        the start and of the pattern is compiled once and matched after the word."""
+        for start, rest in _split(items):
+            letter = _canonical(start, strip=not self.accents)[:1]
+            node = self.roots.setdefault((_script(letter) if letter else "latin", bounded), _Node())
+            first = _start_tokens(start, accents=self.accents)
+            gap = _MARKER_RE[_GAP]
+            word = first[: first.index(gap)] if gap in first else first
+            more = first[len(word) :]
+            if not more and rest and rest[0] == _STAR:  # "dad*": part of the word
+                word, rest = [*word, _MARKER_RE[_STAR]], rest[1:]
+            for token in [*word, _STOP]:
+                node = node.children.setdefault(token, _Node())
+            if "" not in node.tails:
+                node.tails[""] = len(self.leaves)
+                self.leaves.append(_Head([]))
+            head = self.leaves[node.tails[""]]
+            if not isinstance(head, _Head):  # pragma: no cover - heads live in their own trie
+                raise TypeError("a head trie holds heads only")
+            tail = "".join(more) + _regex(rest, accents=self.accents, after=first)
+            head.entries.append(
+                (
+                    _Leaf(phrase, start, rest, self.accents),
+                    _compiled(tail + (_STOP if bounded else "")),
+                )
+            )
+
+    def add(self, items: list[Item], *, bounded: bool, phrase: Phrase | Cue | None) -> None:
         for start, rest in _split(items):
             letter = _canonical(start, strip=not self.accents)[:1]
             node = self.roots.setdefault((_script(letter) if letter else "latin", bounded), _Node())
@@ -589,11 +873,16 @@ class _Trie:
                 self.leaves.append(_Leaf(phrase, start, rest, self.accents) if phrase else None)
 
     def _emit(self, node: _Node, stop: str, order: list[int] | None) -> str:
-        alternatives = [t + self._emit(child, stop, order) for t, child in node.children.items()]
+        # Children first (longer first words), then the tails, longest first; the first
+        # words of large patterns (behind a word-end token) last, as they match at once.
+        children = sorted(node.children.items(), key=lambda kv: kv[0] == _STOP)
+        alternatives = [t + self._emit(child, stop, order) for t, child in children if t != _STOP]
         for tail, leaf in sorted(node.tails.items(), key=lambda kv: -len(kv[0])):
-            alternatives.append(tail + ("()" if order is not None else "") + stop)
+            end = "" if isinstance(self.leaves[leaf], _Head) else stop
+            alternatives.append(tail + ("()" if order is not None else "") + end)
             if order is not None:
                 order.append(leaf)
+        alternatives += [t + self._emit(child, stop, order) for t, child in children if t == _STOP]
         if len(alternatives) == 1:
             return alternatives[0]
         return "(?:" + "|".join(alternatives) + ")"
@@ -603,7 +892,7 @@ class _Trie:
 
     def compile(
         self, script: str | None, *, groups: bool
-    ) -> tuple[re.Pattern[str], tuple[_Leaf | None, ...]] | None:
+    ) -> tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]] | None:
         """One expression for the patterns that start in ``script`` (every script: None),
         and the leaf behind each group number (each leaf is an empty group)."""
         order: list[int] | None = [] if groups else None
@@ -619,8 +908,22 @@ class _Trie:
 
 
 @dataclass(frozen=True, slots=True)
+class _Signal:
+    """A cue found in a message (a negated phrase is one too, of kind "negated")."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+    language: str
+    phrase: Phrase | None = None  # for "negated": the phrase that the negation dropped
+
+
+@dataclass(frozen=True, slots=True)
 class _Scanner:
-    expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | None, ...]]]  # by script
+    expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
+    heads: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
+    cues: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
     safe: re.Pattern[str] | None
 
     def _is_safe(self, text: str, start: int, end: int) -> bool:
@@ -628,53 +931,188 @@ class _Scanner:
             return False
         pos = max(0, start - _SAFE_REACH)
         while (m := self.safe.search(text, pos)) is not None and m.start() < end:
-            if m.end() > start:
+            # An idiom strictly inside a longer phrase does not excuse it ("don t want to
+            # die" inside "don t want to die, i just want the pain to stop").
+            inside = m.start() >= start and m.end() <= end and m.end() - m.start() < end - start
+            if m.end() > start and not inside:
                 return True
             pos = m.start() + 1
         return False
 
+    def _hit(
+        self, text: str, leaf: _Leaf, start: int, end: int, hits: _Hits, signals: list[_Signal]
+    ) -> None:
+        """Record a phrase match: dropped when a safe idiom overlaps it, a signal of kind
+        "negated" when a negation precedes it, else a hit."""
+        phrase = leaf.phrase
+        if not isinstance(phrase, Phrase):  # pragma: no cover - cues are scanned apart
+            raise TypeError("a phrase leaf holds a phrase")
+        if self._is_safe(text, start, end):
+            return
+        if _negated(text, start, phrase.language, signals):
+            signals.append(_Signal("negated", start, end, text[start:end], phrase.language, phrase))
+        else:
+            hits.append((leaf, phrase, start, end))
+
     def scan(self, text: str, scripts: frozenset[str]) -> CrisisHit | None:
-        """The most severe hit in ``text`` that no safe idiom overlaps (first on a tie)."""
-        best: tuple[_Leaf, int, int] | None = None
-        for script, (pattern, leaves) in self.expressions.items():
+        """The most severe report in ``text`` (first on a tie): a phrase that no safe idiom
+        overlaps, no negation precedes and no ``unless`` cue vetoes, or a combination of
+        cues (:data:`RULES`)."""
+        hits: list[tuple[_Leaf, Phrase, int, int]] = []
+        signals: list[_Signal] = []
+        for script, (pattern, leaves) in self.cues.items():
             if script not in scripts:
                 continue
             pos = 0
             while (m := pattern.search(text, pos)) is not None:
                 start, end = m.span()
+                pos = start + 1  # cues may overlap: every word start is tried
                 leaf = leaves[m.lastindex or 0]
-                if leaf is None or self._is_safe(text, start, end):
-                    pos = start + 1
-                    continue
-                if best is None or _RANK[leaf.phrase.severity] > _RANK[best[0].phrase.severity]:
-                    best = (leaf, start, end)
-                    if leaf.phrase.severity == "high":
-                        break
-                pos = end
-        if best is None:
+                if isinstance(leaf, _Leaf) and isinstance(cue := leaf.phrase, Cue):
+                    signals.append(_Signal(cue.kind, start, end, text[start:end], cue.language))
+        # Safe idioms are checked only for cues that can matter (they are many and cheap).
+        if signals and (_NEGATION in {s.kind for s in signals} or _may_combine(signals)):
+            signals = [
+                s for s in signals if s.kind in _VETOES or not self._is_safe(text, s.start, s.end)
+            ]
+        signals.sort(key=lambda signal: signal.start)
+        for script, (pattern, leaves) in itertools.chain(
+            self.expressions.items(), self.heads.items()
+        ):
+            if script not in scripts:
+                continue
+            pos = 0
+            while (m := pattern.search(text, pos)) is not None:
+                start, end = m.span()
+                pos = start + 1  # a phrase may start inside another (one negated, one not)
+                found = leaves[m.lastindex or 0]
+                if isinstance(found, _Head):  # a large pattern: match the rest of each
+                    for leaf, rest in found.entries:
+                        if (tail := rest.match(text, end)) is not None:
+                            self._hit(text, leaf, start, tail.end(), hits, signals)
+                elif found is not None:
+                    self._hit(text, found, start, end, hits, signals)
+        if not hits and not signals:
             return None
-        leaf, start, end = best
-        phrase = leaf.phrase
-        term = leaf.term(text, start, end)
-        return CrisisHit(phrase.category, term, phrase.language, phrase.severity)
+        kinds = {signal.kind for signal in signals}
+        best: CrisisHit | None = None
+        best_rank = 0
+        for leaf, phrase, start, end in hits:
+            if _RANK[phrase.severity] > best_rank and not (phrase.unless & kinds):
+                term = leaf.term(text, start, end)
+                best = CrisisHit(phrase.category, term, phrase.language, phrase.severity)
+                best_rank = _RANK[phrase.severity]
+        if best_rank < _RANK["high"] and len(kinds) > 1:
+            combined = _combine(signals, kinds, best_rank)
+            if combined is not None:
+                best = combined
+        return best
+
+
+_NEGATION: Final = "negation"
+_Hits: TypeAlias = "list[tuple[_Leaf, Phrase, int, int]]"
+_VETOES: Final = frozenset(kind for rule in RULES for kind in rule.unless)
+
+
+def _may_combine(signals: list[_Signal]) -> bool:
+    kinds = {signal.kind for signal in signals}
+    return any(rule.kinds <= kinds for rule in _RULES_WITHOUT_NEGATED)
+
+
+_FILLERS: Final = frozenset(
+    {"ever", "really", "actually", "even", "seriously", "honestly", "just", "like", "to"}
+    | {"going", "want", "realmente", "vraiment", "wirklich", "mal"}
+)
+_NEGATION_GAP: Final = 24  # characters between a negation and the phrase it negates
+
+
+def _negated(text: str, start: int, language: str, signals: list[_Signal]) -> bool:
+    """Whether a negation cue ends right before ``start`` (at most two filler words
+    between) or runs into it, in the phrase's language: "i would never kill myself",
+    "no quiero morir" (but not "no, i want to die")."""
+    for signal in reversed(signals):
+        if signal.kind != _NEGATION or signal.start >= start or signal.language != language:
+            continue
+        if signal.end >= start:
+            return True  # "not going to" before "going to kill myself"
+        if start - signal.end > _NEGATION_GAP:
+            return False
+        between = text[signal.end : start].split()
+        return len(between) <= 2 and all(word in _FILLERS for word in between)
+    return False
+
+
+def _combine(signals: list[_Signal], kinds: set[str], floor: int) -> CrisisHit | None:
+    """The most severe rule whose cue kinds all occur within :data:`WINDOW` characters,
+    with none of its ``unless`` kinds in the message; None when none beats ``floor``."""
+    best: CrisisHit | None = None
+    for rule in RULES:
+        rank = _RANK[rule.severity]
+        if rank <= floor or not rule.kinds <= kinds or rule.unless & kinds:
+            continue
+        chosen = _within_window(signals, rule.kinds)
+        if chosen is None:
+            continue
+        chosen.sort(key=lambda s: s.start)
+        category = rule.category
+        if category == "negated":  # a negated phrase with a danger signal: its own category
+            negated = next(s.phrase for s in chosen if s.phrase is not None)
+            category = negated.category
+        term = " + ".join(" ".join(s.text.split()) for s in chosen)
+        best, floor = CrisisHit(category, term[:100], chosen[0].language, rule.severity), rank
+        if floor == _RANK["high"]:
+            break
+    return best
+
+
+def _within_window(signals: list[_Signal], kinds: frozenset[str]) -> list[_Signal] | None:
+    """One signal of each kind, all within :data:`WINDOW` characters, or None."""
+    for anchor in signals:
+        if anchor.kind not in kinds:
+            continue
+        chosen = [anchor]
+        for kind in kinds - {anchor.kind}:
+            near = [s for s in signals if s.kind == kind and abs(s.start - anchor.start) <= WINDOW]
+            if not near:
+                break
+            chosen.append(min(near, key=lambda s: abs(s.start - anchor.start)))
+        else:
+            return chosen
+    return None
+
+
+def _by_script(trie: _Trie) -> dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]:
+    expressions = {}
+    for script in trie.scripts():
+        compiled = trie.compile(script, groups=True)
+        if compiled is not None:
+            expressions[script] = compiled
+    return expressions
 
 
 def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
-    phrases, safe = _Trie(accents=accents), _Trie(accents=accents)
+    phrases, heads = _Trie(accents=accents), _Trie(accents=accents)
+    cues, safe = _Trie(accents=accents), _Trie(accents=accents)
     for lex in selected:
         for phrase in lex.phrases:
-            phrases.add(phrase.items, bounded=lex.boundaries, phrase=phrase)
+            if _is_large(phrase.items, accents=accents):
+                heads.add_head(phrase.items, bounded=lex.boundaries, phrase=phrase)
+            else:
+                phrases.add(phrase.items, bounded=lex.boundaries, phrase=phrase)
+        for cue in lex.cues:
+            cues.add(cue.items, bounded=lex.boundaries, phrase=cue)
         for items in lex.safe:
             safe.add(items, bounded=lex.boundaries, phrase=None)
-    expressions = {}
-    for script in phrases.scripts():
-        compiled = phrases.compile(script, groups=True)
-        if compiled is not None:
-            expressions[script] = compiled
+    expressions = _by_script(phrases)
     if not expressions:
         return None
     compiled_safe = safe.compile(None, groups=False)
-    return _Scanner(expressions, compiled_safe[0] if compiled_safe else None)
+    return _Scanner(
+        expressions,
+        _by_script(heads),
+        _by_script(cues),
+        compiled_safe[0] if compiled_safe else None,
+    )
 
 
 @dataclass(frozen=True, slots=True)

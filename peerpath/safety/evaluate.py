@@ -1,8 +1,16 @@
 """Measure the crisis detector on a labelled set: recall, false-positive rate, speed.
 
 The set is a TSV file with a header and the columns ``language``, ``label`` (1 = should
-be reported, 0 = should not) and ``text``. Run ``python -m peerpath.safety.evaluate
-[path]`` to print the report and the timing.
+be reported, 0 = should not) and ``text``, optionally with a ``category`` column before
+``text``: for a positive, the kind of danger it describes (one of ``crisis.CATEGORIES``);
+for a negative, the kind it could be mistaken for, or ``none`` for plain chat. Run
+``python -m peerpath.safety.evaluate [path]`` to print the report and the timing: one row
+per language, the ``ALL`` summary line, one row per category (recall of its positives,
+false-positive rate of the negatives that resemble it), then every mistake.
+
+Two sets live in ``tests/``: ``crisis_labelled.tsv`` (the tuning set: lexicons are
+improved against it) and ``crisis_heldout.tsv`` (written before detector v2 and only ever
+measured, so its figures estimate what an unseen set would show).
 """
 
 from __future__ import annotations
@@ -16,9 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final
 
-from peerpath.safety.crisis import CrisisHit, detect, preload
+from peerpath.safety.crisis import CATEGORIES, CrisisHit, detect, preload
 
 LABELLED_SET: Final = Path(__file__).with_name("tests") / "crisis_labelled.tsv"
+HELDOUT_SET: Final = Path(__file__).with_name("tests") / "crisis_heldout.tsv"
+HEADERS: Final = (["language", "label", "text"], ["language", "label", "category", "text"])
+NO_CATEGORY: Final = "none"  # a negative that resembles no category, or a file without one
 # A typical ~100-character chat message with no crisis language, for the timing.
 TYPICAL_MESSAGE: Final = (
     "Honestly this week has been rough with exams and work, but this group helps. "
@@ -69,15 +80,29 @@ class Mistake:
     label: bool
     text: str
     hit: CrisisHit | None
+    category: str = NO_CATEGORY
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One labelled line."""
+
+    line: int
+    language: str
+    label: bool
+    category: str
+    text: str
 
 
 @dataclass(slots=True)
 class Report:
-    """Overall and per-language counts, and every mistake."""
+    """Overall, per-language and per-category counts, and every mistake."""
 
     overall: Counts = field(default_factory=Counts)
     per_language: dict[str, Counts] = field(default_factory=dict)
+    per_category: dict[str, Counts] = field(default_factory=dict)
     mistakes: list[Mistake] = field(default_factory=list)
+    same_category: int = 0  # true positives whose hit names the labelled category
 
     @property
     def misses(self) -> list[Mistake]:
@@ -94,33 +119,56 @@ class Report:
         rows = [f"{'lang':<6}{'pos':>5}{'neg':>5}{'recall':>8}{'FPR':>7}  (tp fn fp tn)"]
         slices = [*sorted(self.per_language.items()), ("ALL", self.overall)]
         for name, c in slices:
+            rows.append(_row(name, c, 6))
+        if set(self.per_category) - {NO_CATEGORY}:
             rows.append(
-                f"{name:<6}{c.positives:>5}{c.negatives:>5}{c.recall:>8.3f}"
-                f"{c.false_positive_rate:>7.3f}  ({c.tp} {c.fn} {c.fp} {c.tn})"
+                f"{'category':<18}{'pos':>5}{'neg':>5}{'recall':>8}{'FPR':>7}  (tp fn fp tn)"
+            )
+            rows += [_row(name, c, 18) for name, c in sorted(self.per_category.items())]
+            rows.append(
+                f"hits naming the labelled category: {self.same_category} of {self.overall.tp}"
             )
         for m in self.mistakes:
             kind = "MISS " if m.label else "FALSE"
             found = f"  <- {m.hit.category}/{m.hit.severity} {m.hit.term!r}" if m.hit else ""
-            rows.append(f"{kind} line {m.line} [{m.language}] {m.text}{found}")
+            label = f" ({m.category})" if m.category != NO_CATEGORY else ""
+            rows.append(f"{kind} line {m.line} [{m.language}]{label} {m.text}{found}")
         return "\n".join(rows)
+
+
+def _row(name: str, c: Counts, width: int) -> str:
+    return (
+        f"{name:<{width}}{c.positives:>5}{c.negatives:>5}{c.recall:>8.3f}"
+        f"{c.false_positive_rate:>7.3f}  ({c.tp} {c.fn} {c.fp} {c.tn})"
+    )
+
+
+def read_rows(path: Path | str = LABELLED_SET) -> list[Row]:
+    """Every row of a labelled TSV file (with or without a ``category`` column)."""
+    rows = []
+    with Path(path).open(encoding="utf-8", newline="") as f:
+        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader, None)
+        if header not in HEADERS:
+            raise ValueError(f"unexpected header {header!r}: expected {HEADERS}")
+        for number, row in enumerate(reader, start=2):
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise ValueError(f"line {number}: {len(row)} columns, expected {len(header)}")
+            fields = dict(zip(header, row, strict=True))
+            label, category = fields["label"], fields.get("category", NO_CATEGORY)
+            if label not in ("0", "1"):
+                raise ValueError(f"line {number}: label must be 0 or 1, not {label!r}")
+            if category not in (*CATEGORIES, NO_CATEGORY) or (label == "1" and not category):
+                raise ValueError(f"line {number}: unknown category {category!r}")
+            rows.append(Row(number, fields["language"], label == "1", category, fields["text"]))
+    return rows
 
 
 def read_labelled(path: Path | str = LABELLED_SET) -> list[tuple[int, str, bool, str]]:
     """(line number, language, label, text) for every row of a labelled TSV file."""
-    rows = []
-    with Path(path).open(encoding="utf-8", newline="") as f:
-        reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
-        header = next(reader)
-        if header != ["language", "label", "text"]:
-            raise ValueError(f"unexpected header {header!r}")
-        for number, row in enumerate(reader, start=2):
-            if not row:
-                continue
-            language, label, text = row
-            if label not in ("0", "1"):
-                raise ValueError(f"line {number}: label must be 0 or 1, not {label!r}")
-            rows.append((number, language, label == "1", text))
-    return rows
+    return [(r.line, r.language, r.label, r.text) for r in read_rows(path)]
 
 
 def evaluate_labelled(
@@ -130,13 +178,18 @@ def evaluate_labelled(
 ) -> Report:
     """Run ``detector`` (all languages by default) over a labelled set."""
     report = Report()
-    for number, language, label, text in read_labelled(path):
-        hit = detector(text)
-        reported = hit is not None
+    for row in read_rows(path):
+        hit = detector(row.text)
+        reported, label = hit is not None, row.label
         report.overall.add(label=label, reported=reported)
-        report.per_language.setdefault(language, Counts()).add(label=label, reported=reported)
+        report.per_language.setdefault(row.language, Counts()).add(label=label, reported=reported)
+        report.per_category.setdefault(row.category, Counts()).add(label=label, reported=reported)
+        if hit is not None and label and hit.category == row.category:
+            report.same_category += 1
         if reported != label:
-            report.mistakes.append(Mistake(number, language, label, text, hit))
+            report.mistakes.append(
+                Mistake(row.line, row.language, label, row.text, hit, row.category)
+            )
     return report
 
 
