@@ -5,10 +5,12 @@ environment as ``make serve`` (DEBUG off, the smoke database and Redis). It buil
 authorization matrix's world through the services (one user per role, their mentorships,
 rooms, events...; ``tests/test_authz_matrix.build_matrix_world``), fills the sample path of
 every GET row for every role that has an outcome there (the same placeholders the matrix walk
-uses, so the two never drift), and prints JSON on its last line:
+uses, so the two never drift), in two phases, each printed as one JSON line:
 
     {"password": "...", "users": {role: username},
      "cells": [{"route": ..., "role": ..., "path": ..., "expected": ...}, ...]}
+    (then, after a line on stdin)
+    {"cells": [...]}    # the rows whose paths name objects
 """
 
 from __future__ import annotations
@@ -53,12 +55,10 @@ def main() -> None:
         PLACEHOLDERS[name] = once(name, holder)
     fill = test_authz_matrix.fill
 
-    with transaction.atomic():
-        world = build_matrix_world()
-        users = {role: u.username for role in ROLES if (u := world.by_role(role)) is not None}
+    def cells_of(rows_with_placeholders: bool) -> list[dict[str, str]]:
         cells = []
         for case in CASES:
-            if case.row.method != "GET":
+            if case.row.method != "GET" or bool(case.row.placeholders) != rows_with_placeholders:
                 continue
             for role in ROLES:
                 expected = case.row.outcomes[role]
@@ -67,7 +67,20 @@ def main() -> None:
                 cell = Cell(world, role, world.by_role(role), case.row.relation)
                 path = fill(case.row, cell) if case.row.placeholders else case.path
                 cells.append({"route": case.key, "role": role, "path": path, "expected": expected})
-    print(json.dumps({"password": PASSWORD, "users": users, "cells": cells}))
+        return cells
+
+    # Phase 1: the people alone, and the rows that name no object. Filling a placeholder can
+    # change the actor (an "own" room makes them its moderator), so those rows are walked
+    # against this world first, before any object exists.
+    with transaction.atomic():
+        world = build_matrix_world()
+        users = {role: u.username for role in ROLES if (u := world.by_role(role)) is not None}
+    print(json.dumps({"password": PASSWORD, "users": users, "cells": cells_of(False)}), flush=True)
+    # Phase 2, when the caller says so (a line on stdin): the objects, and their rows.
+    sys.stdin.readline()
+    with transaction.atomic():
+        filled = cells_of(True)
+    print(json.dumps({"cells": filled}), flush=True)
 
 
 if __name__ == "__main__":

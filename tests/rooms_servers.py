@@ -37,7 +37,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 RAW_SERVER = ROOT / "bench" / "_raw_ws_server.py"
-START_TIMEOUT = 30.0
+START_TIMEOUT = 90.0  # generous: make test runs two suites side by side on two cores
 STOP_TIMEOUT = 15.0
 SESSION_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
