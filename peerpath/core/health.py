@@ -98,15 +98,22 @@ def _cache() -> tuple[bool, str]:
     return cache.get("healthz:probe") == probe, backend
 
 
+_clients: dict[tuple[tuple[str, Any], ...], Any] = {}
+
+
 def _redis_ping(url: str | None = None, **kwargs: Any) -> bool:
+    """PING through a client kept per address (a probe every few seconds from a load balancer
+    must not open and close connections); bounded by PROBE_TIMEOUT; a broken pooled connection
+    is dropped by redis-py, so the next probe after Redis returns reconnects."""
     import redis
 
     kwargs.update(socket_connect_timeout=PROBE_TIMEOUT, socket_timeout=PROBE_TIMEOUT)
-    client = redis.Redis.from_url(url, **kwargs) if url else redis.Redis(**kwargs)
-    try:
-        return bool(client.ping())
-    finally:
-        client.close()
+    key = (("url", url), *sorted(kwargs.items()))
+    client = _clients.get(key)
+    if client is None:
+        client = redis.Redis.from_url(url, **kwargs) if url else redis.Redis(**kwargs)
+        _clients[key] = client
+    return bool(client.ping())
 
 
 def _channel_layer() -> tuple[bool, str]:
