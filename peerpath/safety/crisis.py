@@ -27,8 +27,9 @@ Pattern syntax, applied after the same normalisation as messages (:func:`normali
 * ``~``: up to three words; ``#``: a number; ``$``: the end of the message.
 
 A hit is dropped when a safe idiom of the active languages overlaps it ("want to die of
-embarrassment", "suicide prevention") without lying strictly inside it, so an idiom never
-hides a different phrase elsewhere in the message, nor a longer phrase that contains it.
+embarrassment", "suicide prevention"), unless the idiom only opens a longer phrase, so an
+idiom never hides a different phrase elsewhere in the message, nor a longer phrase that
+starts with it.
 
 Speed
 -----
@@ -76,11 +77,13 @@ CUE_KINDS: Final = (
     "ready",  # at hand or prepared: "in my hand", "saved up", "is ready", "bought"
     "place",  # a dangerous place: "on the bridge", "at the tracks", "on the ledge"
     "here",  # the writer is there now: "i m on", "standing on", "right now", "up here"
+    "height",  # "12th floor", "so high up", "looking down": a drop, dangerous with an act
     "time",  # "tonight", "at midnight", "this weekend"
     "alone",  # unseen: "after everyone s asleep", "when no one s home", "locked myself in"
     "act",  # doing the deed: "do it", "go through with it", "jump", "take them all"
     "plan",  # "i have a plan", "the date is set", "i know how i ll do it"
-    "goodbye",  # "goodbye", "i love you all", "thank you for everything", "tell my mom"
+    "goodbye",  # "goodbye", "bye everyone", "this is goodbye"
+    "farewell",  # last words: "i love you all", "thank you for everything", "forgive me"
     "finality",  # "forever", "last message", "won t be here", "anymore", "at peace"
     "giveaway",  # "giving away my things", "take care of my cat for me"
     "future",  # plans that deny finality: "see you tomorrow", "brb", "for now"
@@ -117,6 +120,11 @@ RULES: Final = (
     _rule("place act", "immediate_danger", "high"),
     _rule("place goodbye", "immediate_danger", "high"),
     _rule("place finality", "immediate_danger", "high"),
+    _rule("place height", "immediate_danger", "high"),
+    _rule("height act", "immediate_danger", "high"),
+    _rule("height goodbye", "immediate_danger", "high"),
+    _rule("height farewell", "immediate_danger", "high"),
+    _rule("height finality", "immediate_danger", "high"),
     _rule("means ready", "immediate_danger", "high"),
     _rule("means act", "immediate_danger", "high"),
     _rule("means alone", "immediate_danger", "high"),
@@ -129,6 +137,12 @@ RULES: Final = (
     _rule("means time", "immediate_danger", "medium"),
     # Final statements: a goodbye with finality, giving things away.
     _rule("goodbye finality", "final_statements", "high"),
+    _rule("goodbye farewell", "final_statements", "high"),
+    _rule("farewell finality", "final_statements", "high"),
+    _rule("farewell act", "final_statements", "high"),
+    _rule("farewell means", "final_statements", "high"),
+    _rule("farewell alone", "final_statements", "high"),
+    _rule("farewell place", "immediate_danger", "high"),
     _rule("goodbye act", "final_statements", "high"),
     _rule("goodbye means", "final_statements", "high"),
     _rule("goodbye alone", "final_statements", "high"),
@@ -138,6 +152,7 @@ RULES: Final = (
     _rule("violence target weapon", "harm_to_others", "high", "joke game trivial"),
     _rule("violence target plan", "harm_to_others", "high", "joke game trivial"),
     _rule("violence target time", "harm_to_others", "high", "joke game trivial"),
+    _rule("weapon target here", "harm_to_others", "high", "joke game trivial future"),
     _rule("weapon target act", "harm_to_others", "high", "joke game trivial"),
     # A negated phrase ("i won t kill myself") next to a sign of danger is still reported.
     _rule("negated means", "negated", "medium", ""),
@@ -339,7 +354,7 @@ def _textspeak(s: str) -> str:
     return _TEXTSPEAK_RX.sub(lambda m: _TEXTSPEAK_MAP[m.group()], s)
 
 
-_SPACES: Final = re.compile(r"\s{2,}|[^\S ]")
+_SPACES: Final = re.compile(r"\s*[,;]+\s*|\s{2,}|[^\S ]")  # commas read as a word gap
 _TO_SPACE: Final = str.maketrans("-_", "  ")
 
 
@@ -367,9 +382,14 @@ def _unconfuse(m: re.Match[str]) -> str:
     return word
 
 
+_UNIT: Final = re.compile(
+    r"\d+(?:st|nd|rd|th|s|am|pm|k|km|kms|m|h|hr|hrs|min|mins|x|yo|yr|yrs|kg|lbs|mg|ml)"
+)
+
+
 def _deleet_token(token: str, table: dict[int, int]) -> str:
-    if not _LATIN.search(token):
-        return token  # a number, not a word
+    if not _LATIN.search(token) or _UNIT.fullmatch(token):
+        return token  # a number ("10th", "30mg"), not a word
     head = token.rstrip("!+")  # trailing "!" and "+" are punctuation, not letters
     return head.translate(table) + token[len(head) :]
 
@@ -923,7 +943,8 @@ class _Signal:
 class _Scanner:
     expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
     heads: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
-    cues: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
+    strong: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # cues, by script
+    weak: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # cues, by script
     safe: re.Pattern[str] | None
 
     def _is_safe(self, text: str, start: int, end: int) -> bool:
@@ -931,10 +952,10 @@ class _Scanner:
             return False
         pos = max(0, start - _SAFE_REACH)
         while (m := self.safe.search(text, pos)) is not None and m.start() < end:
-            # An idiom strictly inside a longer phrase does not excuse it ("don t want to
-            # die" inside "don t want to die, i just want the pain to stop").
-            inside = m.start() >= start and m.end() <= end and m.end() - m.start() < end - start
-            if m.end() > start and not inside:
+            # An idiom at the start of a longer phrase does not excuse it ("don t want to
+            # die" opening "don t want to die, i just want the pain to stop").
+            opening = m.start() == start and m.end() < end
+            if m.end() > start and not opening:
                 return True
             pos = m.start() + 1
         return False
@@ -958,24 +979,7 @@ class _Scanner:
         """The most severe report in ``text`` (first on a tie): a phrase that no safe idiom
         overlaps, no negation precedes and no ``unless`` cue vetoes, or a combination of
         cues (:data:`RULES`)."""
-        hits: list[tuple[_Leaf, Phrase, int, int]] = []
-        signals: list[_Signal] = []
-        for script, (pattern, leaves) in self.cues.items():
-            if script not in scripts:
-                continue
-            pos = 0
-            while (m := pattern.search(text, pos)) is not None:
-                start, end = m.span()
-                pos = start + 1  # cues may overlap: every word start is tried
-                leaf = leaves[m.lastindex or 0]
-                if isinstance(leaf, _Leaf) and isinstance(cue := leaf.phrase, Cue):
-                    signals.append(_Signal(cue.kind, start, end, text[start:end], cue.language))
-        # Safe idioms are checked only for cues that can matter (they are many and cheap).
-        if signals and (_NEGATION in {s.kind for s in signals} or _may_combine(signals)):
-            signals = [
-                s for s in signals if s.kind in _VETOES or not self._is_safe(text, s.start, s.end)
-            ]
-        signals.sort(key=lambda signal: signal.start)
+        found: list[tuple[_Leaf, int, int]] = []
         for script, (pattern, leaves) in itertools.chain(
             self.expressions.items(), self.heads.items()
         ):
@@ -985,13 +989,28 @@ class _Scanner:
             while (m := pattern.search(text, pos)) is not None:
                 start, end = m.span()
                 pos = start + 1  # a phrase may start inside another (one negated, one not)
-                found = leaves[m.lastindex or 0]
-                if isinstance(found, _Head):  # a large pattern: match the rest of each
-                    for leaf, rest in found.entries:
+                leaf = leaves[m.lastindex or 0]
+                if isinstance(leaf, _Head):  # a large pattern: match the rest of each
+                    for entry, rest in leaf.entries:
                         if (tail := rest.match(text, end)) is not None:
-                            self._hit(text, leaf, start, tail.end(), hits, signals)
-                elif found is not None:
-                    self._hit(text, found, start, end, hits, signals)
+                            found.append((entry, start, tail.end()))
+                elif leaf is not None:
+                    found.append((leaf, start, end))
+        # Every rule needs a strong cue: weak ones (times, jokes, negations...) are looked
+        # for only when a phrase or a strong cue is there (most messages have neither).
+        signals = _cues(self.strong, text, scripts)
+        if not found and not signals:
+            return None
+        signals += _cues(self.weak, text, scripts)
+        # Safe idioms are checked only for cues that can matter (they are many and cheap).
+        if signals and (_NEGATION in {s.kind for s in signals} or _may_combine(signals)):
+            signals = [
+                s for s in signals if s.kind in _VETOES or not self._is_safe(text, s.start, s.end)
+            ]
+        signals.sort(key=lambda signal: signal.start)
+        hits: list[tuple[_Leaf, Phrase, int, int]] = []
+        for leaf, start, end in found:
+            self._hit(text, leaf, start, end, hits, signals)
         if not hits and not signals:
             return None
         kinds = {signal.kind for signal in signals}
@@ -1010,6 +1029,34 @@ class _Scanner:
 
 
 _NEGATION: Final = "negation"
+# Cue kinds of which every rule has at least one (checked at import).
+STRONG_KINDS: Final = frozenset(
+    {"means", "place", "height", "plan", "act", "goodbye", "farewell", "giveaway"}
+    | {"violence", "weapon", "negated"}
+)
+if not all(rule.kinds & STRONG_KINDS for rule in RULES):  # pragma: no cover
+    raise ValueError("every rule needs a strong cue kind")
+
+
+def _cues(
+    expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]],
+    text: str,
+    scripts: frozenset[str],
+) -> list[_Signal]:
+    signals: list[_Signal] = []
+    for script, (pattern, leaves) in expressions.items():
+        if script not in scripts:
+            continue
+        pos = 0
+        while (m := pattern.search(text, pos)) is not None:
+            start, end = m.span()
+            pos = start + 1  # cues may overlap: every word start is tried
+            leaf = leaves[m.lastindex or 0]
+            if isinstance(leaf, _Leaf) and isinstance(cue := leaf.phrase, Cue):
+                signals.append(_Signal(cue.kind, start, end, text[start:end], cue.language))
+    return signals
+
+
 _Hits: TypeAlias = "list[tuple[_Leaf, Phrase, int, int]]"
 _VETOES: Final = frozenset(kind for rule in RULES for kind in rule.unless)
 
@@ -1066,13 +1113,20 @@ def _combine(signals: list[_Signal], kinds: set[str], floor: int) -> CrisisHit |
 
 
 def _within_window(signals: list[_Signal], kinds: frozenset[str]) -> list[_Signal] | None:
-    """One signal of each kind, all within :data:`WINDOW` characters, or None."""
+    """One signal of each kind, all of one language (Portuguese "to" is not English "to")
+    and within :data:`WINDOW` characters, or None."""
     for anchor in signals:
         if anchor.kind not in kinds:
             continue
         chosen = [anchor]
         for kind in kinds - {anchor.kind}:
-            near = [s for s in signals if s.kind == kind and abs(s.start - anchor.start) <= WINDOW]
+            near = [
+                s
+                for s in signals
+                if s.kind == kind
+                and s.language == anchor.language
+                and abs(s.start - anchor.start) <= WINDOW
+            ]
             if not near:
                 break
             chosen.append(min(near, key=lambda s: abs(s.start - anchor.start)))
@@ -1092,7 +1146,7 @@ def _by_script(trie: _Trie) -> dict[str, tuple[re.Pattern[str], tuple[_Leaf | _H
 
 def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
     phrases, heads = _Trie(accents=accents), _Trie(accents=accents)
-    cues, safe = _Trie(accents=accents), _Trie(accents=accents)
+    strong, weak, safe = _Trie(accents=accents), _Trie(accents=accents), _Trie(accents=accents)
     for lex in selected:
         for phrase in lex.phrases:
             if _is_large(phrase.items, accents=accents):
@@ -1100,7 +1154,8 @@ def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
             else:
                 phrases.add(phrase.items, bounded=lex.boundaries, phrase=phrase)
         for cue in lex.cues:
-            cues.add(cue.items, bounded=lex.boundaries, phrase=cue)
+            trie = strong if cue.kind in STRONG_KINDS else weak
+            trie.add(cue.items, bounded=lex.boundaries, phrase=cue)
         for items in lex.safe:
             safe.add(items, bounded=lex.boundaries, phrase=None)
     expressions = _by_script(phrases)
@@ -1110,7 +1165,8 @@ def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
     return _Scanner(
         expressions,
         _by_script(heads),
-        _by_script(cues),
+        _by_script(strong),
+        _by_script(weak),
         compiled_safe[0] if compiled_safe else None,
     )
 
