@@ -61,6 +61,7 @@ class ResilientRedisChannelLayer(RedisChannelLayer):  # type: ignore[misc]
     #: Seconds a blocking pop waits before it is issued again: short, so a cancellation that
     #: redis-py swallowed is noticed within it (one cheap command per second per process).
     brpop_timeout = 1
+
     def __init__(self, hosts: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(hosts=resilient_hosts(hosts), **kwargs)
         self.memberships: defaultdict[str, set[str]] = defaultdict(set)
