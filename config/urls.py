@@ -25,6 +25,7 @@ urlpatterns = [
     path("resources/", include("peerpath.resources.urls")),
     path("spotlights/", include("peerpath.spotlights.urls")),
     path("feedback/", include("peerpath.feedback.urls")),
+    path("", include("peerpath.safety.urls")),
     path("staff/", include("peerpath.analytics.urls")),
     path("staff/mentorships/", include("peerpath.partners.urls")),
     path("admin/", admin.site.urls),

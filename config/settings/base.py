@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "peerpath.progression",
     "peerpath.rooms",
     "peerpath.notifications",
+    "peerpath.safety",
     "peerpath.nudges",
     "peerpath.training",
     "peerpath.resources",
@@ -133,6 +134,7 @@ TEMPLATES = [
                 "peerpath.core.context_processors.site",
                 "peerpath.notifications.context_processors.bell",
                 "peerpath.analytics.context_processors.dashboard",
+                "peerpath.safety.web.crisis_help",
             ],
         },
     },
@@ -296,6 +298,9 @@ EMAIL_USE_TLS: bool = bool(EMAIL_CONFIG.get("EMAIL_USE_TLS", False))
 EMAIL_USE_SSL: bool = bool(EMAIL_CONFIG.get("EMAIL_USE_SSL", False))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="peerpath <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where an unacknowledged safeguarding alert is e-mailed when staff have not set contacts in
+# the admin (Safeguarding settings); empty: every member of the safeguarding team (or staff).
+SAFEGUARDING_EMAILS: list[str] = env.list("SAFEGUARDING_EMAILS", default=[])
 
 # --- Time and language ----------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zoneinfo
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser
 from django.contrib.auth.models import UserManager as DjangoUserManager
@@ -11,6 +11,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from peerpath.accounts.ageband import AgeBand, age_band
+from peerpath.accounts.roles import Role
 from peerpath.accounts.validators import (
     HOURS_PER_WEEK,
     PseudonymValidator,
@@ -18,9 +19,6 @@ from peerpath.accounts.validators import (
     validate_timezone,
 )
 from peerpath.core.models import BaseModel
-
-if TYPE_CHECKING:
-    from peerpath.accounts.roles import Role
 
 
 class AccountType(models.TextChoices):
@@ -75,6 +73,22 @@ class UserQuerySet(models.QuerySet["User"]):
 
     def members(self) -> UserQuerySet:
         return self.filter(account_type=AccountType.MEMBER)
+
+    def with_role(self, role: Role) -> UserQuerySet:
+        """Holders of a staff-granted role (a Django group)."""
+        return self.filter(groups__name=role.value)
+
+    def staff(self) -> UserQuerySet:
+        """Active staff members: the same rule as ``accounts.policies.is_staff_member``."""
+        return (
+            self.filter(is_active=True)
+            .filter(
+                models.Q(is_staff=True)
+                | models.Q(is_superuser=True)
+                | models.Q(groups__name=Role.STAFF.value)
+            )
+            .distinct()
+        )
 
     def not_suspended(self, at: dt.datetime | None = None) -> UserQuerySet:
         at = at or timezone.now()

@@ -10,6 +10,9 @@ class Role(StrEnum):
     AMBASSADOR = "Ambassador"
     MODERATOR = "Moderator"
     MENTOR = "Mentor"
+    # Staff who answer safeguarding alerts: told of every alert in a private space, and the
+    # ones the escalation e-mail is for when no contact address is configured.
+    SAFEGUARDING = "Safeguarding team"
 
 
 STAFF_GRANTED_ROLES: tuple[Role, ...] = tuple(Role)

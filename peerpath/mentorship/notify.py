@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Q
-
 from peerpath.accounts.models import User
-from peerpath.accounts.roles import Role
 from peerpath.notifications import services as notifications
 
 MENTORING_URL = "/mentorships/"
@@ -23,11 +20,7 @@ def notify(users: Iterable[User], subject: str, body: str, *, url: str = MENTORI
 
 
 def staff_members() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True)
-        .filter(Q(is_staff=True) | Q(is_superuser=True) | Q(groups__name=Role.STAFF.value))
-        .distinct()
-    )
+    return list(User.objects.staff())
 
 
 def notify_staff(subject: str, body: str) -> None:

@@ -97,6 +97,14 @@ CATEGORIES: Final[dict[str, Category]] = _index(
         in_app_default=True,
     ),
     Category(
+        "safety",
+        "Safeguarding alerts",
+        "Someone in a space you look after may be in danger. These cannot be switched off.",
+        email_default=False,
+        in_app_default=True,
+        can_unsubscribe=False,
+    ),
+    Category(
         "account",
         "Account and security",
         "Notices about your account's security. These cannot be switched off.",
