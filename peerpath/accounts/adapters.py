@@ -1,4 +1,5 @@
-"""allauth hooks: sign-up goes through accounts.services.create_account."""
+"""allauth hooks: sign-up goes through accounts.services.open_account (which screens the new
+pseudonym; help it finds is shown on the first page)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.http import HttpRequest
 
 from peerpath.accounts import policies, services
 from peerpath.accounts.models import User
+from peerpath.safety.web import show_help
 
 
 class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
@@ -21,7 +23,7 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
 
     def save_user(self, request: HttpRequest, user: User, form: Any, commit: bool = True) -> User:
         data = form.cleaned_data
-        return services.create_account(
+        opened = services.open_account(
             user=user,
             username=data["username"],
             email=data.get("email") or "",
@@ -31,3 +33,5 @@ class AccountAdapter(DefaultAccountAdapter):  # type: ignore[misc]
             account_type=data["account_type"],
             languages=data.get("languages") or [],
         )
+        show_help(request, opened.screening)
+        return opened.user

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import ParamSpec
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts import policies
@@ -16,7 +20,10 @@ from peerpath.accounts.ageband import ADULT_AGE, MIN_AGE, AgeBand, age_band, tur
 from peerpath.accounts.models import AccountType, Block, Language, Profile, Topic, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.validators import validate_timezone
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel
 
+P = ParamSpec("P")
 MAX_AGE_YEARS = 120
 UNDER_13_MESSAGE = (
     "Thank you for wanting to join. peerpath is for people aged 13 and over, so we can't "
@@ -59,8 +66,41 @@ def apply_birth_details(user: User, *, date_of_birth: dt.date, tz_name: str) -> 
     user.adult_from = turns_age_at(date_of_birth, ADULT_AGE, tz)
 
 
+@dataclass(frozen=True, slots=True)
+class NewAccount:
+    """A created account, and what screening its pseudonym and display name found (help
+    for the new member to see on their first page)."""
+
+    user: User
+    screening: safety.Screening
+
+
+@dataclass(frozen=True, slots=True)
+class ProfileSaved:
+    profile: Profile
+    screening: safety.Screening
+
+
+def profile_space(user: User) -> safety.Space:
+    """Where profile texts are read. Nobody owns a profile but its person: a hit goes to the
+    staff queue."""
+    url = reverse("accounts:profile_detail", kwargs={"username": user.username})
+    return safety.Space(channel=Channel.PROFILE, where=f"Profile of {user.username}", url=url)
+
+
+def _screen_profile(
+    *, writer: User, profile: Profile, texts: Iterable[tuple[str, str]]
+) -> safety.Screening:
+    """Screen the profile texts that changed (``(new, old)`` pairs): saving an unchanged bio
+    again raises no second alert."""
+    changed = [new for new, old in texts if new != old]
+    return safety.screen(
+        writer=writer, text=changed, space=profile_space(profile.user), source=profile
+    )
+
+
 @transaction.atomic
-def create_account(
+def open_account(
     *,
     username: str,
     email: str,
@@ -72,10 +112,12 @@ def create_account(
     topics: Iterable[Topic] = (),
     display_name: str = "",
     user: User | None = None,
-) -> User:
+) -> NewAccount:
     """Create a user and their profile. Nothing is saved when anything is invalid.
 
     ``user`` lets the allauth adapter pass the instance it built; otherwise one is made.
+    The pseudonym (and a display name) are screened once the account exists: others read
+    them everywhere, and a crisis in them is answered with help on the first page.
     """
     now = timezone.now()
     check_birth_details(date_of_birth=date_of_birth, tz_name=tz_name, at=now)
@@ -98,7 +140,25 @@ def create_account(
     profile.save()
     profile.languages.set(list(languages))
     profile.topics.set(list(topics))
-    return user
+    space = profile_space(user)
+    screening = safety.screen(writer=user, text=user.username, space=space, source=user, now=now)
+    if not screening.flagged:
+        screening = _screen_profile(
+            writer=user, profile=profile, texts=[(profile.display_name, "")]
+        )
+    return NewAccount(user, screening)
+
+
+def _user_only(open_: Callable[P, NewAccount]) -> Callable[P, User]:
+    @functools.wraps(open_)
+    def create(*args: P.args, **kwargs: P.kwargs) -> User:
+        return open_(*args, **kwargs).user
+
+    return create
+
+
+# ``open_account`` for callers with nobody to show help to (demo data, factories, benches).
+create_account = _user_only(open_account)
 
 
 @transaction.atomic
@@ -137,11 +197,13 @@ def update_profile(
     languages: Iterable[Language],
     availability: str,
     tz_name: str,
-) -> Profile:
+) -> ProfileSaved:
+    """Save a profile; a changed display name or bio is screened (help for the writer)."""
     decision = policies.can_edit_profile(actor, user)
     if not decision:
         raise PermissionError(decision.reason)
     profile = user.profile
+    before = (profile.display_name, profile.bio)
     profile.display_name = display_name.strip()
     profile.bio = bio.strip()
     profile.availability = availability
@@ -151,7 +213,12 @@ def update_profile(
     profile.save()
     profile.topics.set(list(topics))
     profile.languages.set(list(languages))
-    return profile
+    screening = _screen_profile(
+        writer=actor,
+        profile=profile,
+        texts=[(profile.display_name, before[0]), (profile.bio, before[1])],
+    )
+    return ProfileSaved(profile, screening)
 
 
 @transaction.atomic

@@ -15,6 +15,7 @@ from peerpath.accounts.http import signed_in_user as _user
 from peerpath.activity.selectors import activity_counts_for_user
 from peerpath.mentorship.view_selectors import dashboard_mentoring
 from peerpath.nudges import selectors as nudge_selectors
+from peerpath.safety.web import show_help
 
 
 @require_safe
@@ -50,7 +51,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if form.is_valid():
             try:
-                services.update_profile(
+                saved = services.update_profile(
                     actor=user,
                     user=user,
                     display_name=form.cleaned_data["display_name"],
@@ -64,6 +65,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc)
             else:
                 messages.success(request, "Your profile is saved.")
+                show_help(request, saved.screening)
                 return redirect("accounts:profile")
         status = 400
     return TemplateResponse(

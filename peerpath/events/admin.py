@@ -1,5 +1,6 @@
 """Staff configuration: events (hosts, slots and RSVPs shown read-only) and the rota's
-commitment. Events are created on /events/new/ (validated by the service), never here."""
+commitment. Events are created on /events/new/ (validated by the service), never here; a
+title or description corrected here is screened by the same service as the page's."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from peerpath.accounts.models import User
+from peerpath.events import services
 from peerpath.events.models import RSVP, Event, RotaSettings, RotaSlot
+from peerpath.safety.web import show_help
 
 
 class ReadOnlyInline(admin.TabularInline):  # type: ignore[type-arg]
@@ -63,6 +67,14 @@ class EventAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def save_model(self, request: HttpRequest, obj: Event, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)  # inside the admin's transaction
+        changed = [f for f in services.TEXT_FIELDS if f in form.changed_data]
+        if changed:
+            actor = request.user
+            assert isinstance(actor, User)  # noqa: S101 - the admin requires a signed-in user
+            show_help(request, services.screen_event(writer=actor, event=obj, fields=changed))
 
 
 @admin.register(RotaSettings)

@@ -12,7 +12,8 @@ same slot.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from django.core.exceptions import ValidationError
@@ -42,6 +43,8 @@ from peerpath.events.models import (
 )
 from peerpath.notifications.services import notify
 from peerpath.rooms.models import Room
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel
 
 EVENT_REF: Final = "events.event"
 CATEGORY: Final = "events"
@@ -67,6 +70,28 @@ def _when(at: dt.datetime, user: User) -> str:
 
 # --- Events ----------------------------------------------------------------------------------
 
+TEXT_FIELDS: Final = ("title", "description")
+
+
+@dataclass(frozen=True, slots=True)
+class EventSaved:
+    event: Event
+    screening: safety.Screening  # help for the writer when the texts hold crisis language
+
+
+def screen_event(
+    *, writer: User, event: Event, fields: Sequence[str] = TEXT_FIELDS
+) -> safety.Screening:
+    """Screen the event's texts that ``writer`` just saved (``fields``: those that changed).
+    Everyone coming reads them; nobody but staff answers for them, so a hit goes to the staff
+    queue (the hosts are not responders for someone else's text). The page and the admin
+    both call this, inside their transaction."""
+    space = safety.Space(
+        channel=Channel.EVENT, where=f"Event “{event.title}”", url=event.get_absolute_url()
+    )
+    texts = [str(getattr(event, f)) for f in TEXT_FIELDS if f in fields]
+    return safety.screen(writer=writer, text=texts, space=space, source=event)
+
 
 def create_event(
     *,
@@ -83,9 +108,9 @@ def create_event(
     waitlist: bool = True,
     host_slots: Any = 0,
     now: dt.datetime | None = None,
-) -> Event:
+) -> EventSaved:
     """Staff (either band) and Mentor Leaders (their own band) create an event, with
-    ``host_slots`` open places for mentors to volunteer for."""
+    ``host_slots`` open places for mentors to volunteer for. Its texts are screened."""
     now = now or timezone.now()
     from peerpath.progression.selectors import held_slugs
 
@@ -146,7 +171,8 @@ def create_event(
         RotaSlot.objects.bulk_create(
             RotaSlot(event=event, position=n) for n in range(1, host_slots + 1)
         )
-    return event
+        screening = screen_event(writer=actor, event=event)
+    return EventSaved(event, screening)
 
 
 def cancel_event(*, actor: User, event_id: int, now: dt.datetime | None = None) -> Event:

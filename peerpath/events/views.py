@@ -30,6 +30,7 @@ from peerpath.core.ids import parse_db_id
 from peerpath.events import ical, policies, selectors, services
 from peerpath.events.forms import AttendanceForm, EventFilterForm, EventForm
 from peerpath.events.models import Event, EventBand, EventStatus, RotaSettings, RSVPStatus
+from peerpath.safety.web import show_help
 
 FEED_SALT: Final = "events.feed"
 CALENDAR_TYPE: Final = "text/calendar; charset=utf-8"
@@ -158,7 +159,7 @@ def event_new(request: HttpRequest) -> HttpResponse:
         if valid:
             data = form.cleaned_data
             try:
-                event = services.create_event(
+                saved = services.create_event(
                     actor=user,
                     kind=data["kind"],
                     title=data["title"],
@@ -176,7 +177,9 @@ def event_new(request: HttpRequest) -> HttpResponse:
             except Refused as exc:
                 error, status = exc.message, exc.status
             else:
+                event = saved.event
                 messages.success(request, f"“{event.title}” is on the calendar.")
+                show_help(request, saved.screening)
                 return redirect(event.get_absolute_url())
     else:
         form = EventForm(bands=bands, now=now, auto_id="event_%s")

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any, Final
 
 from django.db import transaction
@@ -22,8 +23,16 @@ from peerpath.feedback.models import (
     Feedback,
     FeedbackSettings,
 )
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel
 
 FEEDBACK_REF: Final = "feedback.feedback"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackGiven:
+    feedback: Feedback
+    screening: safety.Screening  # help for the author when the comment holds crisis language
 
 
 def _rating(value: Any) -> int:
@@ -52,10 +61,13 @@ def give_feedback(
     rating: Any,
     comment: Any = "",
     now: dt.datetime | None = None,
-) -> Feedback:
+) -> FeedbackGiven:
     """Store one feedback for a listener the author chatted with, and record the review for
     the ladder. Refused (nothing saved): suspended 403, other band or missing 404, oneself or
-    never chatted 403, a second one within the window 409, bad rating or comment 400."""
+    never chatted 403, a second one within the window 409, bad rating or comment 400.
+
+    The comment is screened: a hit goes to the staff queue (the listener reads comments
+    anonymously and is no responder for their author)."""
     now = now or timezone.now()
     Forbidden.unless(policies.can_use(author, now))
     NotFound.unless(policies.can_see_listener(author, listener, now))
@@ -95,7 +107,13 @@ def give_feedback(
     if selectors.feedback_count(listener) == settings.k:
         listener_id = listener.pk
         transaction.on_commit(lambda: _tell_feedback_visible(listener_id))
-    return feedback
+    space = safety.Space(
+        channel=Channel.FEEDBACK,
+        where=f"Feedback for {listener.username}",
+        url=reverse("feedback:moderation"),
+    )
+    screening = safety.screen(writer=author, text=text, space=space, source=feedback, now=now)
+    return FeedbackGiven(feedback, screening)
 
 
 def _tell_feedback_visible(listener_id: int) -> None:

@@ -24,6 +24,7 @@ from peerpath.core.errors import NotFound, Refused
 from peerpath.feedback import policies, selectors, services
 from peerpath.feedback.forms import FeedbackForm, HideForm
 from peerpath.feedback.models import Feedback, FeedbackSettings
+from peerpath.safety.web import show_help
 
 
 def _refused(request: HttpRequest, exc: Refused, *, back: str) -> HttpResponse:
@@ -74,7 +75,7 @@ def give(request: HttpRequest, username: str) -> HttpResponse:
         status = 400
         if form.is_valid():
             try:
-                services.give_feedback(
+                given = services.give_feedback(
                     author=user,
                     listener=listener,
                     rating=form.cleaned_data["rating"],
@@ -89,6 +90,7 @@ def give(request: HttpRequest, username: str) -> HttpResponse:
                 messages.success(
                     request, f"Thank you! Your feedback for {listener.username} is saved."
                 )
+                show_help(request, given.screening)
                 return redirect(back)
     else:
         form = FeedbackForm(auto_id="feedback_%s")

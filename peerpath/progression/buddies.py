@@ -62,6 +62,8 @@ from peerpath.matching.engine import solve_assignment
 from peerpath.notifications.services import notify
 from peerpath.progression import policies
 from peerpath.progression.models import Achievement, Award, AwardState, BuddyPair
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel
 
 BUDDY_ROLES: Final = ("room-supporter", "chatroom-moderator", "sharing-circle-host")
 EXPERIENCED_ROLES: Final = (
@@ -346,12 +348,34 @@ def _other(pair: BuddyPair, user: User) -> User:
     return pair.buddy if user.pk == pair.newcomer_id else pair.newcomer
 
 
+@dataclass(frozen=True, slots=True)
+class CheckedIn:
+    pair: BuddyPair
+    screening: safety.Screening  # help for the writer when the note holds crisis language
+
+
+def check_in_space(pair: BuddyPair, writer: User) -> safety.Space:
+    """A check-in note is private to the pair. The buddy (the experienced leader) answers
+    for the newcomer's note, as a mentor does for a mentee; the buddy's own note goes to the
+    safeguarding team alone. Both are of one age band (``record_check_in`` refuses a pair
+    that is not), so a teen's alert never reaches an adult who is not staff."""
+    responders = [pair.buddy] if writer.pk == pair.newcomer_id else []
+    return safety.Space(
+        channel=Channel.PROGRESSION,
+        where="Buddy check-in",
+        url=BUDDIES_PATH,
+        responders=responders,
+        private=True,
+    )
+
+
 @transaction.atomic
 def record_check_in(
     *, pair: BuddyPair, user: User, note: str, now: dt.datetime | None = None
-) -> BuddyPair:
+) -> CheckedIn:
     """Either person records the two-week check-in, once, while the pairing is active (any
-    time after it began). Someone else gets NotFound (like a missing pairing)."""
+    time after it began). Someone else gets NotFound (like a missing pairing). The note is
+    screened."""
     now = now or timezone.now()
     pair = _locked_pair_for_party(pair, user)
     if pair.status == BuddyPair.Status.ENDED:
@@ -368,6 +392,9 @@ def record_check_in(
     pair.check_in_note = note
     pair.full_clean()
     pair.save(update_fields=["checked_in_at", "check_in_note", "updated_at"])
+    screening = safety.screen(
+        writer=user, text=note, space=check_in_space(pair, user), source=pair, now=now
+    )
     notify(
         [_other(pair, user)],
         "progression",
@@ -377,7 +404,7 @@ def record_check_in(
         url=BUDDIES_PATH,
         source="progression:buddies",
     )
-    return pair
+    return CheckedIn(pair, screening)
 
 
 @transaction.atomic

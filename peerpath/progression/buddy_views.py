@@ -27,6 +27,7 @@ from peerpath.progression import buddies as buddy_services
 from peerpath.progression import mock_chat_policies
 from peerpath.progression import mock_chats as mock_chat_services
 from peerpath.progression.mock_chat_policies import NOTES_MAX_CHARS
+from peerpath.safety.web import show_help
 
 
 class BuddyCheckInForm(Form):
@@ -152,12 +153,13 @@ def check_in(request: HttpRequest, pair_id: int) -> HttpResponse:
     if not form.is_valid():
         return _buddies_page(request, status=400, bound=(pair_id, form))
     try:
-        buddy_services.record_check_in(pair=pair, user=user, note=form.cleaned_data["note"])
+        done = buddy_services.record_check_in(pair=pair, user=user, note=form.cleaned_data["note"])
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _buddies_page(request, error=exc.message, status=exc.status, bound=(pair_id, form))
     messages.success(request, "Your check-in is recorded. Thank you!")
+    show_help(request, done.screening)
     return redirect("progression-buddies")
 
 

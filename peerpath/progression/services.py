@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts.models import User
@@ -36,6 +38,8 @@ from peerpath.progression.models import (
     GrantMode,
     Training,
 )
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel
 
 TRAINING_REF = "progression.training"
 
@@ -141,13 +145,22 @@ def revoke_award(*, award: Award, actor: User, reason: str, at: dt.datetime | No
 # --- Applications -------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Applied:
+    application: Application
+    screening: safety.Screening  # help for the applicant when the statement holds crisis language
+
+
 @transaction.atomic
 def apply_for_role(
     *, user: User, achievement: Achievement, statement: str, track: str = ""
-) -> Application:
+) -> Applied:
     """An eligible person applies for a role. Refused (nothing saved) when the role is not
     open to applications, is for the other age band, is already held or applied for, or a
-    criterion is unmet (the message lists what is missing)."""
+    criterion is unmet (the message lists what is missing).
+
+    The statement is screened. Its readers are whichever reviewers open the queue, none of
+    them responsible for the applicant, so a hit goes to the staff queue."""
     statement = clean_text(statement, what="statement", max_chars=1500, required=False)
     if not 20 <= len(statement) <= 1500:
         raise Refused("Write a short statement of 20 to 1,500 characters about why you apply.")
@@ -169,7 +182,13 @@ def apply_for_role(
             application.save()
     except IntegrityError as exc:
         raise Conflict("You have already applied for this role; the review is pending.") from exc
-    return application
+    space = safety.Space(
+        channel=Channel.PROGRESSION,
+        where=f"Application for {achievement.name}",
+        url=reverse("progression-reviews"),
+    )
+    screening = safety.screen(writer=user, text=statement, space=space, source=application)
+    return Applied(application, screening)
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ from peerpath.core.errors import NotFound, Refused
 from peerpath.progression import policies, selectors, services
 from peerpath.progression.forms import ApplicationForm, ReviewForm
 from peerpath.progression.models import Application, AwardLog
+from peerpath.safety.web import show_help
 
 HISTORY_ROWS = 20
 REVIEWS_PER_PAGE = 10
@@ -123,7 +124,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _apply_page(request, item, form, status=400)
     try:
-        services.apply_for_role(
+        applied = services.apply_for_role(
             user=user,
             achievement=item.achievement,
             statement=form.cleaned_data["statement"],
@@ -139,6 +140,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     messages.success(
         request, f"Your application for {item.name} is sent. A reviewer will answer soon."
     )
+    show_help(request, applied.screening)
     return redirect("progression-path")
 
 

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -12,6 +14,8 @@ from peerpath.accounts.models import User
 from peerpath.accounts.policies import is_staff_member
 from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
 from peerpath.core.text import clean_text
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel
 from peerpath.spotlights import policies
 from peerpath.spotlights.models import (
     ANSWER_MAX_CHARS,
@@ -27,6 +31,40 @@ from peerpath.spotlights.models import (
 )
 
 SOURCE = "spotlights"
+TEXT_FIELDS = ("title", "intro")
+
+
+@dataclass(frozen=True, slots=True)
+class SpotlightSaved:
+    spotlight: Spotlight
+    screening: safety.Screening  # help for the writer when the texts hold crisis language
+
+
+def screen_spotlight(
+    *,
+    writer: User,
+    spotlight: Spotlight,
+    fields: Sequence[str] = TEXT_FIELDS,
+    answers: Iterable[SpotlightAnswer] = (),
+) -> safety.Screening:
+    """Screen what ``writer`` just saved: the spotlight's ``fields`` that changed, then each
+    new or changed answer row (question and answer), up to the first hit (one alert per
+    save). The community reads spotlights; staff answer for them (the staff queue). The
+    pages and the admin both call this, inside their transaction."""
+    space = safety.Space(
+        channel=Channel.SPOTLIGHT,
+        where=f"Spotlight “{spotlight.title}”",
+        url=spotlight.get_absolute_url(),
+    )
+    texts = [str(getattr(spotlight, f)) for f in TEXT_FIELDS if f in fields]
+    screening = safety.screen(writer=writer, text=texts, space=space, source=spotlight)
+    for row in answers:
+        if screening.flagged:
+            break
+        screening = safety.screen(
+            writer=writer, text=[row.question, row.answer], space=space, source=row
+        )
+    return screening
 
 
 def _band_label(band: str) -> str:
@@ -81,7 +119,9 @@ def _clean(
     return month, title, intro, cleaned
 
 
-def _write_answers(spotlight: Spotlight, answers: list[tuple[str, str]]) -> None:
+def _write_answers(spotlight: Spotlight, answers: list[tuple[str, str]]) -> list[SpotlightAnswer]:
+    """Replace the answers; returns the rows whose question and answer are new."""
+    before = set(spotlight.answers.values_list("question", "answer"))
     spotlight.answers.all().delete()
     rows = [
         SpotlightAnswer(spotlight=spotlight, position=n, question=q, answer=a)
@@ -90,6 +130,7 @@ def _write_answers(spotlight: Spotlight, answers: list[tuple[str, str]]) -> None
     for row in rows:
         row.full_clean(validate_unique=False, validate_constraints=False)
     SpotlightAnswer.objects.bulk_create(rows)
+    return [row for row in rows if (row.question, row.answer) not in before]
 
 
 @transaction.atomic
@@ -102,8 +143,9 @@ def draft_spotlight(
     title: str,
     intro: str,
     answers: list[tuple[str, str]],
-) -> Spotlight:
-    """A draft about ``mentor`` (a mentor drafts their own; staff draft for any mentor)."""
+) -> SpotlightSaved:
+    """A draft about ``mentor`` (a mentor drafts their own; staff draft for any mentor).
+    Its texts are screened."""
     Forbidden.unless(policies.can_draft_for(actor, mentor))
     month, title, intro, cleaned = _clean(
         kind=kind, month=month, title=title, intro=intro, answers=answers
@@ -122,8 +164,10 @@ def draft_spotlight(
     )
     spotlight.full_clean(validate_constraints=False)
     spotlight.save()
-    _write_answers(spotlight, cleaned)
-    return spotlight
+    new_rows = _write_answers(spotlight, cleaned)
+    return SpotlightSaved(
+        spotlight, screen_spotlight(writer=actor, spotlight=spotlight, answers=new_rows)
+    )
 
 
 def _locked(actor: User, spotlight_id: int) -> Spotlight:
@@ -148,7 +192,8 @@ def update_spotlight(
     title: str,
     intro: str,
     answers: list[tuple[str, str]],
-) -> Spotlight:
+) -> SpotlightSaved:
+    """Edit a spotlight; the texts that changed are screened."""
     spotlight = _locked(actor, spotlight_id)
     Forbidden.unless(policies.can_edit_spotlight(actor, spotlight))
     month, title, intro, cleaned = _clean(
@@ -156,6 +201,11 @@ def update_spotlight(
     )
     if month is not None:
         _check_month_free(band=spotlight.band, month=month, exclude_id=spotlight.pk)
+    changed = [
+        f
+        for f, new in zip(TEXT_FIELDS, (title, intro), strict=True)
+        if new != getattr(spotlight, f)
+    ]
     spotlight.kind, spotlight.month, spotlight.title, spotlight.intro = kind, month, title, intro
     spotlight.full_clean(validate_constraints=False)
     try:
@@ -163,8 +213,11 @@ def update_spotlight(
             spotlight.save()
     except IntegrityError as exc:  # a published mentor of the month just took the month
         raise Conflict("That month was just taken by another mentor of the month.") from exc
-    _write_answers(spotlight, cleaned)
-    return spotlight
+    new_rows = _write_answers(spotlight, cleaned)
+    screening = screen_spotlight(
+        writer=actor, spotlight=spotlight, fields=changed, answers=new_rows
+    )
+    return SpotlightSaved(spotlight, screening)
 
 
 @transaction.atomic

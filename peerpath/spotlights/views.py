@@ -21,6 +21,7 @@ from peerpath.accounts.http import signed_in_user
 from peerpath.accounts.models import User
 from peerpath.accounts.policies import is_staff_member
 from peerpath.core.errors import NotFound, Refused
+from peerpath.safety.web import show_help
 from peerpath.spotlights import policies, selectors, services
 from peerpath.spotlights.avatar import avatar_svg
 from peerpath.spotlights.forms import SpotlightForm
@@ -116,7 +117,7 @@ def spotlight_new(request: HttpRequest) -> HttpResponse:
         return _form_page(request, form, status=400)
     data = form.cleaned_data
     try:
-        spotlight = services.draft_spotlight(
+        saved = services.draft_spotlight(
             actor=user,
             mentor=_mentor_from(user, form),
             kind=data["kind"],
@@ -128,7 +129,8 @@ def spotlight_new(request: HttpRequest) -> HttpResponse:
     except Refused as exc:
         return _form_page(request, form, error=exc.message, status=exc.status)
     messages.success(request, "Your draft is saved. Staff will publish it.")
-    return redirect(spotlight.get_absolute_url())
+    show_help(request, saved.screening)
+    return redirect(saved.spotlight.get_absolute_url())
 
 
 @login_required
@@ -147,7 +149,7 @@ def spotlight_edit(request: HttpRequest, spotlight_id: int) -> HttpResponse:
         return _form_page(request, form, spotlight=spotlight, status=400)
     data = form.cleaned_data
     try:
-        services.update_spotlight(
+        saved = services.update_spotlight(
             actor=user,
             spotlight_id=spotlight.pk,
             kind=data["kind"],
@@ -161,6 +163,7 @@ def spotlight_edit(request: HttpRequest, spotlight_id: int) -> HttpResponse:
     except Refused as exc:
         return _form_page(request, form, spotlight=spotlight, error=exc.message, status=exc.status)
     messages.success(request, "The spotlight is saved.")
+    show_help(request, saved.screening)
     return redirect(spotlight.get_absolute_url())
 
 

@@ -33,7 +33,7 @@ def _create(actor, **overrides):
         "now": now,
     }
     data.update(overrides)
-    return services.create_event(**data)
+    return services.create_event(**data).event
 
 
 # --- Creating ------------------------------------------------------------------------------

@@ -28,7 +28,9 @@ def test_a_mentee_who_chatted_gives_feedback_to_their_mentor():
     mentor = make_mentor()
     mentee = mentee_who_chatted(mentor)
     # when
-    fb = services.give_feedback(author=mentee, listener=mentor, rating=5, comment="  Thanks!  ")
+    fb = services.give_feedback(
+        author=mentee, listener=mentor, rating=5, comment="  Thanks!  "
+    ).feedback
     # then
     assert (fb.rating, fb.comment, fb.context_kind) == (5, "Thanks!", ContextKind.MENTORSHIP)
     assert fb.context_id == mentor.mentorships_as_mentor.get().pk
@@ -37,7 +39,7 @@ def test_a_mentee_who_chatted_gives_feedback_to_their_mentor():
 def test_a_session_participant_gives_feedback_to_the_host():
     host = make_mentor()
     person = session_participant(host)
-    fb = services.give_feedback(author=person, listener=host, rating=3)
+    fb = services.give_feedback(author=person, listener=host, rating=3).feedback
     assert fb.context_kind == ContextKind.SESSION
     assert fb.comment == ""
 
@@ -112,7 +114,7 @@ def test_html_is_stored_as_plain_text():
     mentee = mentee_who_chatted(mentor)
     fb = services.give_feedback(
         author=mentee, listener=mentor, rating=4, comment="<b>hi</b> **bold**"
-    )
+    ).feedback
     assert fb.comment == "<b>hi</b> **bold**"  # escaped when rendered (test_views)
 
 

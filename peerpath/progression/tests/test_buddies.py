@@ -401,7 +401,7 @@ def pair() -> BuddyPair:
 
 
 def test_either_person_records_the_check_in_once(pair: BuddyPair) -> None:
-    done = buddies.record_check_in(pair=pair, user=pair.buddy, note="  We talked, all good.  ")
+    done = buddies.record_check_in(pair=pair, user=pair.buddy, note="  We talked, all good.  ").pair
     assert done.checked_in_at is not None
     assert done.check_in_note == "We talked, all good."
     with pytest.raises(Conflict, match="already recorded"):

@@ -112,7 +112,7 @@ def staff_user(username: str = "sam-staff") -> User:
 def apply_now(user: User, slug: str = "chatroom-moderator", **kwargs: Any) -> Application:
     return services.apply_for_role(
         user=user, achievement=achievement(slug), statement=STATEMENT, **kwargs
-    )
+    ).application
 
 
 # --- /path/ -------------------------------------------------------------------------------

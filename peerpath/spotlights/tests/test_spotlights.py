@@ -22,7 +22,7 @@ ANSWERS = [("What brought you to listening?", "A friend who listened to me.")]
 def _draft(actor, mentor, *, kind="interview", month=None, title="Meet them"):
     return services.draft_spotlight(
         actor=actor, mentor=mentor, kind=kind, month=month, title=title, intro="", answers=ANSWERS
-    )
+    ).spotlight
 
 
 def _published(staff, mentor, **kwargs):
