@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
 from peerpath.mentorship import services
+from peerpath.safety.web import show_help
 
 
 @login_required
@@ -24,7 +25,7 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
     try:
-        services.post_message(
+        posted = services.post_message(
             sender=user,
             mentorship_id=pk,
             body=request.POST.get("body", ""),
@@ -40,4 +41,5 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
             {"message": exc.message, "mentorship_id": pk},
             status=exc.status,
         )
+    show_help(request, posted.screening)  # the chat page shows the help lines once
     return redirect(reverse("mentorship:space", args=[pk]) + "#chat")

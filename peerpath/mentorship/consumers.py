@@ -8,7 +8,10 @@ stack.
 
 Client → server (JSON text frames, at most ``MAX_FRAME_BYTES``):
     {"type": "send", "body": str, "client_id": str}  → {"type": "ack", "client_id", "id",
-        "created_at"} once the row is stored (a resent client_id answers the stored id)
+        "created_at"} once the row is stored (a resent client_id answers the stored id); when
+        the text raised a safeguarding alert that concerns the writer, the ack also carries
+        "crisis": {"message", "resources": [{name, contact, detail, url, country}]}: help
+        lines for the writer to show at once (the message is stored and delivered as usual)
     {"type": "resync", "after": int}                 → {"type": "history", "messages": [...]}
         (at most ``HISTORY_LIMIT``; a client that gets that many asks again)
     {"type": "read", "up_to": int}                   → the group gets {"type": "read", ...}
@@ -47,6 +50,12 @@ logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 16 * 1024
 HISTORY_LIMIT = 200
+
+# Shown above the help lines; no judgement, and the message went through as usual.
+CRISIS_MESSAGE = (
+    "Your message was sent. It sounds like things may be really hard right now, and you "
+    "don't have to carry this alone: these people are there for you, any time."
+)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -203,15 +212,20 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         sender = self._user()
         if sender is None:
             raise NotFound("No such mentorship.")
-        message, _ = services.post_message(
+        posted = services.post_message(
             sender=sender, mentorship_id=self.mentorship_id, body=body, client_id=client_id
         )
-        return {
+        message = posted.message
+        ack: dict[str, Any] = {
             "type": "ack",
             "client_id": client_id,
             "id": message.pk,
             "created_at": message.created_at.isoformat(),
         }
+        found = posted.screening.as_payload()
+        if found is not None:
+            ack["crisis"] = {"message": CRISIS_MESSAGE, **found}
+        return ack
 
     async def _on_resync(self, frame: dict[str, Any]) -> None:
         after = frame.get("after", 0)

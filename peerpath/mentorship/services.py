@@ -6,16 +6,23 @@ request, publishing a proposal) first takes a row lock on the mentor's ``MentorP
 (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite runs every transaction ``IMMEDIATE``, which
 serialises writers) and counts inside the lock. "One current mentorship per mentee" and "one
 open request per pair" are database constraints, so a lost race surfaces as ``Conflict``.
+
+Every text a person writes here is screened for crisis language inside the same transaction
+(``peerpath.mentorship.screening``: where it was written and who responds); the services that
+store such a text return a ``Written`` (or ``Posted``) carrying the ``Screening``, whose help
+lines every answer (page, socket ack) shows the writer at once. Screening never blocks a write.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts import policies as account_policies
@@ -27,7 +34,7 @@ from peerpath.core.aftercommit import after_commit
 from peerpath.core.errors import Conflict, Forbidden, NotFound, RateLimited, Refused
 from peerpath.core.idempotency import once
 from peerpath.core.text import clean_client_id, clean_text
-from peerpath.mentorship import notify, policies, realtime, selectors
+from peerpath.mentorship import notify, policies, realtime, screening, selectors
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
     GOAL_MAX_CHARS,
@@ -57,6 +64,7 @@ from peerpath.mentorship.models import (
     TargetStatus,
     TicketStatus,
 )
+from peerpath.mentorship.screening import NOTHING, Screening, Written
 
 OUTREACH_TEMPLATE = (
     "Hi {name}! I'm glad we've been matched. I'd love to find a time to talk. "
@@ -94,13 +102,14 @@ def save_mentor_profile(
     track_group_ii: bool,
     approach: str,
     availability: str | None = None,
-) -> MentorProfile:
+) -> Written[MentorProfile]:
     Refused.unless(policies.may_mentor(user), status=403)
     if not 0 <= capacity <= MAX_CAPACITY:
         raise Refused(f"Capacity must be between 0 (paused) and {MAX_CAPACITY}.")
     if not (track_listeners or track_group_i or track_group_ii):
         raise Refused("Choose at least one mentoring track.")
     profile, _ = MentorProfile.objects.select_for_update().get_or_create(user=user)
+    before = profile.approach
     profile.capacity = capacity
     profile.track_listeners = track_listeners
     profile.track_group_i = track_group_i
@@ -111,6 +120,15 @@ def save_mentor_profile(
     profile.last_active_at = timezone.now()
     profile.full_clean()
     profile.save()
+    found = NOTHING
+    if profile.approach != before:  # an unchanged text was screened when it was written
+        found = screening.screen(
+            writer=user,
+            source=profile,
+            field="approach",
+            at=profile.last_active_at,
+            url=reverse("mentorship:mentor", args=[user.username]),
+        )
     profile.specialties.set(list(specialties))
     if availability is not None:
         try:
@@ -119,7 +137,7 @@ def save_mentor_profile(
             raise Refused("The availability grid was not understood.") from exc
         user.profile.availability = availability
         user.profile.save(update_fields=["availability", "updated_at"])
-    return profile
+    return Written(profile, found)
 
 
 # --- requests -----------------------------------------------------------------------------
@@ -132,7 +150,7 @@ def _refuse(decision_reason: str) -> Refused:
 
 
 @transaction.atomic
-def request_mentors(*, mentee: User, mentors: Sequence[User], goal: str) -> MentorRequest:
+def request_mentors(*, mentee: User, mentors: Sequence[User], goal: str) -> Written[MentorRequest]:
     """Ask one mentor, or up to three in order: the first is asked now, the next only when
     the one before declines or lets the request expire."""
     now = timezone.now()
@@ -159,11 +177,18 @@ def request_mentors(*, mentee: User, mentors: Sequence[User], goal: str) -> Ment
             )
     except IntegrityError as exc:
         raise Conflict("You already have a request waiting with one of these mentors.") from exc
-    MenteeProfile.objects.update_or_create(
-        user=mentee, defaults={"goal": goal, "opted_out_at": None}
+    found = screening.screen(writer=mentee, source=request, field="goal", at=now)
+    profile, created = MenteeProfile.objects.select_for_update().get_or_create(
+        user=mentee, defaults={"goal": goal}
     )
+    changed = created or profile.goal != goal
+    profile.goal = goal
+    profile.opted_out_at = None
+    profile.save(update_fields=["goal", "opted_out_at", "updated_at"])
+    if changed:  # the goal mentors and matching read; the same words raise one help panel
+        screening.screen(writer=mentee, source=profile, field="goal", at=now)
     _send_next(request, now, cfg)
-    return request
+    return Written(request, found)
 
 
 def _send_next(request: MentorRequest, now: dt.datetime, cfg: MentorshipSettings) -> None:
@@ -220,7 +245,9 @@ def withdraw_request(*, mentee: User, request_id: int) -> MentorRequest:
 @transaction.atomic
 def respond_to_request(
     *, mentor: User, target_id: int, accept: bool, reason: str = ""
-) -> Mentorship | None:
+) -> Written[Mentorship | None]:
+    """Accept (the new mentorship) or decline (None, with the mentor's optional reason, which
+    the listener reads)."""
     now = timezone.now()
     target = (
         RequestTarget.objects.select_for_update(of=("self",))
@@ -242,6 +269,13 @@ def respond_to_request(
         target.responded_at = now
         target.decline_reason = reason
         target.save(update_fields=["status", "responded_at", "decline_reason"])
+        found = screening.screen(
+            writer=mentor,
+            source=target,
+            field="decline_reason",
+            at=now,
+            url=screening.admin_url(request),
+        )
         notify.notify(
             [target.mentee],
             "Your mentor request",
@@ -250,7 +284,7 @@ def respond_to_request(
             + " We've passed your request on to the next mentor on your list, if any.",
         )
         _send_next(request, now, cfg)
-        return None
+        return Written(None, found)
     mentee = target.mentee
     if not account_policies.can_contact_privately(mentor, mentee, now):
         raise NotFound("No such request.")
@@ -282,7 +316,7 @@ def respond_to_request(
         "You have a mentor",
         f"{mentor.username} accepted your request. Say hello in your mentorship space.",
     )
-    return mentorship
+    return Written(mentorship)
 
 
 def _start(
@@ -299,7 +333,7 @@ def _start(
 ) -> Mentorship:
     try:
         with transaction.atomic():
-            return Mentorship.objects.create(
+            m = Mentorship.objects.create(
                 mentor=mentor,
                 mentee=mentee,
                 source=source,
@@ -312,6 +346,10 @@ def _start(
             )
     except IntegrityError as exc:
         raise Conflict(f"{mentee.username} already has a mentor.") from exc
+    # The mentee's goal becomes the pair's: an active pair's mentor is told too. (Its writer
+    # saw help when they wrote it; nobody here is its writer, so no help is returned.)
+    screening.screen(writer=mentee, source=m, field="goal", at=now, m=m)
+    return m
 
 
 def _close_other_requests(mentee_id: int, now: dt.datetime) -> None:
@@ -410,7 +448,7 @@ def accept_proposal(*, mentor: User, mentorship_id: int) -> Mentorship:
 
 
 @transaction.atomic
-def decline_proposal(*, mentor: User, mentorship_id: int, reason: str = "") -> Mentorship:
+def decline_proposal(*, mentor: User, mentorship_id: int, reason: str = "") -> Written[Mentorship]:
     now = timezone.now()
     m = Mentorship.objects.select_for_update().filter(pk=mentorship_id).first()
     if m is None or m.mentor_id != mentor.pk:
@@ -425,7 +463,7 @@ def decline_proposal(*, mentor: User, mentorship_id: int, reason: str = "") -> M
     m.end_note = clean_text(reason, what="reason", max_chars=500, required=False)
     m.save()
     _touch_mentor(mentor.pk, now)
-    return m
+    return Written(m, _screen_end_note(m, mentor, now))
 
 
 def expire_proposals(now: dt.datetime | None = None) -> int:
@@ -441,6 +479,11 @@ def expire_proposals(now: dt.datetime | None = None) -> int:
 
 
 # --- ending and "I can't get in touch" ----------------------------------------------------
+
+
+def _screen_end_note(m: Mentorship, writer: User, now: dt.datetime) -> Screening:
+    """An end note (the other person reads it; the pair is over): the safeguarding team."""
+    return screening.screen(writer=writer, source=m, field="end_note", at=now)
 
 
 def _end(m: Mentorship, *, by: User | None, reason: EndReason, note: str, now: dt.datetime) -> None:
@@ -459,7 +502,7 @@ def _end(m: Mentorship, *, by: User | None, reason: EndReason, note: str, now: d
 @transaction.atomic
 def end_mentorship(
     *, actor: User, mentorship_id: int, reason: EndReason, note: str = ""
-) -> Mentorship:
+) -> Written[Mentorship]:
     now = timezone.now()
     m = (
         Mentorship.objects.select_for_update(of=("self",))
@@ -476,51 +519,60 @@ def end_mentorship(
         )
     note = clean_text(note, what="note", max_chars=500, required=False)
     _end(m, by=actor, reason=reason, note=note, now=now)
+    found = _screen_end_note(m, actor, now)
     other = m.mentee if actor.pk == m.mentor_id else m.mentor
     notify.notify(
         [other],
         "Your mentorship has ended",
         f"Your mentorship with {actor.username} has ended ({reason.label.lower()}).",
     )
-    return m
+    return Written(m, found)
 
 
 @transaction.atomic
-def request_rematch(*, user: User, mentorship_id: int, note: str = "") -> Mentorship:
+def request_rematch(*, user: User, mentorship_id: int, note: str = "") -> Written[Mentorship]:
     """“Unmatch me and find me a new match”: end, never rematch this pair, and put the user
     back into matching (a mentee becomes unmatched; a mentor's slot frees)."""
-    m = end_mentorship(actor=user, mentorship_id=mentorship_id, reason=EndReason.REMATCH, note=note)
-    if user.pk == m.mentee_id:
+    ended = end_mentorship(
+        actor=user, mentorship_id=mentorship_id, reason=EndReason.REMATCH, note=note
+    )
+    if user.pk == ended.obj.mentee_id:
         MenteeProfile.objects.update_or_create(user=user, defaults={"opted_out_at": None})
-    return m
+    return ended
 
 
 @transaction.atomic
-def mentor_unmatch_no_rematch(*, mentor: User, mentorship_id: int, note: str = "") -> Mentorship:
+def mentor_unmatch_no_rematch(
+    *, mentor: User, mentorship_id: int, note: str = ""
+) -> Written[Mentorship]:
     """Mentors only: end, never rematch this pair, and take one slot off their capacity."""
-    m = end_mentorship(
+    ended = end_mentorship(
         actor=mentor, mentorship_id=mentorship_id, reason=EndReason.MENTOR_NO_REMATCH, note=note
     )
     profile = _lock_mentor(mentor.pk)
     if profile.capacity > 0:
         profile.capacity -= 1
         profile.save(update_fields=["capacity", "updated_at"])
-    return m
+    return ended
 
 
 @transaction.atomic
-def leave_program(*, user: User, mentorship_id: int | None = None, note: str = "") -> int:
+def leave_program(*, user: User, mentorship_id: int | None = None, note: str = "") -> Written[int]:
     """“Remove me from the program”: end every current mentorship, withdraw waiting
     requests, stop auto-pairing (and pause mentoring for a mentor). Returns how many ended."""
     now = timezone.now()
+    note = clean_text(note, what="note", max_chars=500, required=False)
     ended = 0
+    found = NOTHING
     for m in (
         Mentorship.objects.select_for_update(of=("self",))
         .filter(status__in=CURRENT_STATUSES)
         .filter(Q(mentor=user) | Q(mentee=user))
         .select_related("mentor", "mentee")
     ):
-        _end(m, by=user, reason=EndReason.LEFT_PROGRAM, note=note[:500], now=now)
+        _end(m, by=user, reason=EndReason.LEFT_PROGRAM, note=note, now=now)
+        if not ended:  # the same words end every pair: one alert is enough
+            found = _screen_end_note(m, user, now)
         other = m.mentee if user.pk == m.mentor_id else m.mentor
         notify.notify(
             [other],
@@ -531,7 +583,7 @@ def leave_program(*, user: User, mentorship_id: int | None = None, note: str = "
     _close_other_requests(user.pk, now)
     MenteeProfile.objects.update_or_create(user=user, defaults={"opted_out_at": now})
     MentorProfile.objects.filter(pk=user.pk).update(capacity=0, updated_at=now)
-    return ended
+    return Written(ended, found)
 
 
 def outreach_text(mentorship: Mentorship, user: User) -> str:
@@ -544,16 +596,15 @@ def send_outreach_template(*, user: User, mentorship_id: int) -> Message:
     m = Mentorship.objects.select_related("mentor", "mentee").filter(pk=mentorship_id).first()
     if m is None or not policies.is_party(user, m):
         raise NotFound("No such mentorship.")
-    message, _ = post_message(
+    return post_message(
         sender=user, mentorship_id=m.pk, body=outreach_text(m, user), client_id=""
-    )
-    return message
+    ).message
 
 
 @transaction.atomic
 def open_staff_ticket(
     *, user: User, body: str, mentorship_id: int | None = None, key: str = ""
-) -> StaffTicket:
+) -> Written[StaffTicket]:
     """“I want to talk to staff”: a ticket staff see in the admin, and an e-mail to them.
     A resent form (same ``key``) answers the ticket already opened, telling nobody twice."""
     body = clean_text(body, what="message", max_chars=NOTE_MAX_CHARS, required=True)
@@ -581,12 +632,24 @@ def open_staff_ticket(
         ),
     )
     if not created:
-        return ticket
+        return Written(
+            ticket,
+            screening.replay(
+                writer=user, text=[ticket.subject, ticket.body], source=ticket, at=timezone.now()
+            ),
+        )
+    found = screening.screen(
+        writer=user,
+        source=ticket,
+        field="body",
+        text=[ticket.subject, ticket.body],
+        at=ticket.created_at,
+    )
     notify.notify_staff(
         f"New ticket #{ticket.pk}: {ticket.subject}",
         f"{user.username} asked to talk to staff. See the ticket in the admin.",
     )
-    return ticket
+    return Written(ticket, found)
 
 
 @transaction.atomic
@@ -603,11 +666,20 @@ def close_tickets(*, actor: User, ticket_ids: Sequence[int]) -> int:
 # --- chat ---------------------------------------------------------------------------------
 
 
-def post_message(
-    *, sender: User, mentorship_id: int, body: str, client_id: str = ""
-) -> tuple[Message, bool]:
+@dataclass(frozen=True, slots=True)
+class Posted:
+    """A chat message as stored, whether this call stored it, and the help for its writer."""
+
+    message: Message
+    created: bool
+    screening: Screening = NOTHING
+
+
+def post_message(*, sender: User, mentorship_id: int, body: str, client_id: str = "") -> Posted:
     """Persist a chat message (the caller acks only after this returns) and broadcast it on
-    commit. Resending the same ``client_id`` returns the stored message, created=False."""
+    commit. Resending the same ``client_id`` returns the stored message, created=False.
+    The text is screened in the same transaction: a mentee's crisis alerts their mentor and
+    the safeguarding team, a mentor's the safeguarding team; the message is always stored."""
     now = timezone.now()
     client_id = clean_client_id(client_id)
     with transaction.atomic():
@@ -620,7 +692,7 @@ def post_message(
         if client_id:
             existing = _resent(sender, client_id, m.pk)
             if existing is not None:
-                return existing, False
+                return _posted_again(sender, existing, now)
         cfg = selectors.community_settings()
         recent = Message.objects.filter(
             sender=sender, created_at__gte=now - dt.timedelta(minutes=1)
@@ -637,18 +709,25 @@ def post_message(
             existing = _resent(sender, client_id, m.pk) if client_id else None
             if existing is None:
                 raise
-            return existing, False
+            return _posted_again(sender, existing, now)
         field = "mentor_last_read" if sender.pk == m.mentor_id else "mentee_last_read"
         Mentorship.objects.filter(pk=m.pk).update(**{field: message.pk})
         if sender.pk == m.mentor_id:
             _touch_mentor(sender.pk, now)
         _count_chat_day(m, now)
+        found = screening.screen(writer=sender, source=message, field="body", at=now, m=m)
         sender_name = sender.username
         after_commit(
             lambda: realtime.broadcast_message(message, sender_name),
             what="mentorship chat broadcast",
         )
-    return message, True
+    return Posted(message, True, found)
+
+
+def _posted_again(sender: User, message: Message, now: dt.datetime) -> Posted:
+    return Posted(
+        message, False, screening.replay(writer=sender, text=message.body, source=message, at=now)
+    )
 
 
 def _resent(sender: User, client_id: str, mentorship_id: int) -> Message | None:
@@ -731,7 +810,7 @@ def _party_mentorship(user: User, mentorship_id: int, *, active: bool = True) ->
 @transaction.atomic
 def log_conversation(
     *, user: User, mentorship_id: int, kind: str, day: dt.date, note: str = "", key: str = ""
-) -> Conversation:
+) -> Written[Conversation]:
     """Either side logs a call, video or other conversation the chat can't see (once per
     form ``key``)."""
     m = _party_mentorship(user, mentorship_id)
@@ -761,16 +840,20 @@ def log_conversation(
         ),
     )
     if not created:
-        return conversation
+        return Written(
+            conversation,
+            screening.replay(writer=user, text=conversation.note, source=conversation, at=now),
+        )
     at = min(dt.datetime.combine(day, dt.time(12), tzinfo=user.tzinfo), now)
     _record_conversation(m, conversation, at)
-    return conversation
+    found = screening.screen(writer=user, source=conversation, field="note", at=now, m=m)
+    return Written(conversation, found)
 
 
 @transaction.atomic
 def check_in(
     *, user: User, mentorship_id: int, rating: int, note: str = "", key: str = ""
-) -> CheckIn:
+) -> Written[CheckIn]:
     """A party's check-in (once per form ``key``)."""
     m = _party_mentorship(user, mentorship_id)
     if not isinstance(rating, int) or not 1 <= rating <= 5:
@@ -787,7 +870,7 @@ def check_in(
         ),
     )
     if not created:
-        return item
+        return Written(item, screening.replay(writer=user, text=item.note, source=item, at=now))
     record_activity(
         user=user,
         kind=ActivityKind.MENTOR_CHECK_IN,
@@ -796,13 +879,14 @@ def check_in(
     )
     if user.pk == m.mentor_id:
         _touch_mentor(user.pk, now)
-    return item
+    found = screening.screen(writer=user, source=item, field="note", at=now, m=m)
+    return Written(item, found)
 
 
 @transaction.atomic
 def raise_flag(
     *, user: User, mentorship_id: int, topic: str, priority: str, note: str = "", key: str = ""
-) -> Flag:
+) -> Written[Flag]:
     """A concern about the mentorship. Immediate flags e-mail every staff member at once.
     A resent form (same ``key``) answers the flag already raised and tells nobody twice."""
     m = _party_mentorship(user, mentorship_id, active=False)
@@ -825,13 +909,19 @@ def raise_flag(
             idempotency_key=key,
         ),
     )
-    if created and priority == FlagPriority.IMMEDIATE:
+    if not created:
+        return Written(
+            flag, screening.replay(writer=user, text=flag.note, source=flag, at=timezone.now())
+        )
+    if priority == FlagPriority.IMMEDIATE:
         notify.notify_staff(
             f"IMMEDIATE flag #{flag.pk}: {flag.get_topic_display()}",
             f"{user.username} raised an immediate concern on mentorship #{m.pk}. "
             "Open the admin (Mentorship › Flags) now.",
         )
-    return flag
+    # Addressed to staff (often about the other person): never told to the other party.
+    found = screening.screen(writer=user, source=flag, field="note", at=timezone.now(), m=m)
+    return Written(flag, found)
 
 
 @transaction.atomic

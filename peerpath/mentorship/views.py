@@ -39,6 +39,7 @@ from peerpath.mentorship.forms import (
 )
 from peerpath.mentorship.models import Mentorship, MentorshipStatus
 from peerpath.resources import selectors as resource_selectors
+from peerpath.safety.web import show_help
 
 MAX_USERNAME_CHARS = 150
 CANT_REACH_BRANCHES = ("leave", "outreach", "staff", "rematch", "no-rematch")
@@ -150,11 +151,14 @@ def request_mentor(request: HttpRequest, username: str) -> HttpResponse:
     if not form.is_valid():
         return _mentor_page(request, card, form, status=400)
     try:
-        services.request_mentors(mentee=viewer, mentors=[card.user], goal=form.cleaned_data["goal"])
+        sent = services.request_mentors(
+            mentee=viewer, mentors=[card.user], goal=form.cleaned_data["goal"]
+        )
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _mentor_page(request, card, form, error=exc.message, status=exc.status)
+    show_help(request, sent.screening)
     messages.success(
         request, f"Your request is on its way to {card.user.username}. We'll tell you the answer."
     )
@@ -183,12 +187,13 @@ def ranked_request(request: HttpRequest) -> HttpResponse:
             try:
                 if len(mentors) != len(form.usernames):
                     raise Refused("One of these mentors is no longer available. Choose again.")
-                services.request_mentors(
+                sent = services.request_mentors(
                     mentee=viewer, mentors=mentors, goal=form.cleaned_data["goal"]
                 )
             except Refused as exc:
                 error, status = exc.message, exc.status
             else:
+                show_help(request, sent.screening)
                 messages.success(
                     request,
                     f"Your request is on its way to {mentors[0].username}"
@@ -229,7 +234,7 @@ def mentor_settings(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             data = form.cleaned_data
             try:
-                services.save_mentor_profile(
+                saved = services.save_mentor_profile(
                     user=user,
                     capacity=data["capacity"],
                     specialties=list(data["specialties"]),
@@ -243,6 +248,7 @@ def mentor_settings(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status
             else:
+                show_help(request, saved.screening)
                 messages.success(request, "Your mentor settings are saved.")
                 return redirect("mentorship:settings")
     context = {"form": form, "profile": profile}
@@ -299,7 +305,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def accept_request(request: HttpRequest, pk: int) -> HttpResponse:
     try:
-        m = services.respond_to_request(mentor=_user(request), target_id=pk, accept=True)
+        m = services.respond_to_request(mentor=_user(request), target_id=pk, accept=True).obj
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Refused as exc:
@@ -316,13 +322,14 @@ def decline_request(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _hub(request, status=400, failed_form=("request", pk, form))
     try:
-        services.respond_to_request(
+        answered = services.respond_to_request(
             mentor=_user(request), target_id=pk, accept=False, reason=form.cleaned_data["reason"]
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _hub(request, error=exc.message, status=exc.status)
+    show_help(request, answered.screening)
     messages.success(request, "You declined the request. The listener has been told kindly.")
     return redirect("mentorship:hub")
 
@@ -347,13 +354,14 @@ def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _hub(request, status=400, failed_form=("proposal", pk, form))
     try:
-        services.decline_proposal(
+        declined = services.decline_proposal(
             mentor=_user(request), mentorship_id=pk, reason=form.cleaned_data["reason"]
         )
     except NotFound as exc:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _hub(request, error=exc.message, status=exc.status)
+    show_help(request, declined.screening)
     messages.success(request, "You declined the proposed match.")
     return redirect("mentorship:hub")
 
@@ -422,7 +430,7 @@ def log_conversation(request: HttpRequest, pk: int) -> HttpResponse:
         return _space(request, pk, status=400, conversation_form=form)
     data = form.cleaned_data
     try:
-        services.log_conversation(
+        logged = services.log_conversation(
             user=_user(request),
             mentorship_id=pk,
             kind=data["kind"],
@@ -434,6 +442,7 @@ def log_conversation(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _space(request, pk, error=exc.message, status=exc.status, conversation_form=form)
+    show_help(request, logged.screening)
     messages.success(request, "The conversation is in your log.")
     return redirect(reverse("mentorship:space", args=[pk]) + "#log")
 
@@ -445,7 +454,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
     if not form.is_valid():
         return _space(request, pk, status=400, check_in_form=form)
     try:
-        services.check_in(
+        checked = services.check_in(
             user=_user(request),
             mentorship_id=pk,
             rating=form.cleaned_data["rating"],
@@ -456,6 +465,7 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _space(request, pk, error=exc.message, status=exc.status, check_in_form=form)
+    show_help(request, checked.screening)
     messages.success(request, "Thanks for checking in.")
     return redirect(reverse("mentorship:space", args=[pk]) + "#check-ins")
 
@@ -468,7 +478,7 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
         return _space(request, pk, status=400, flag_form=form)
     data = form.cleaned_data
     try:
-        raised = services.raise_flag(
+        written = services.raise_flag(
             user=_user(request),
             mentorship_id=pk,
             topic=data["topic"],
@@ -480,6 +490,8 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
         raise Http404(exc.message) from exc
     except Refused as exc:
         return _space(request, pk, error=exc.message, status=exc.status, flag_form=form)
+    show_help(request, written.screening)
+    raised = written.obj
     request.session[FLAG_RESOURCES_KEY] = raised.topic  # resources shown on the next page
     if raised.priority == "immediate":
         messages.success(request, "Thank you. Staff have been told at once.")
@@ -550,7 +562,9 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
     note = form.cleaned_data.get("note", "") if form is not None else ""
     try:
         if branch == "leave":
-            services.leave_program(user=user, mentorship_id=m.pk, note=note)
+            show_help(
+                request, services.leave_program(user=user, mentorship_id=m.pk, note=note).screening
+            )
             messages.success(
                 request,
                 "You've left the mentoring program. You can come back any time from the "
@@ -563,23 +577,28 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
             return redirect(reverse("mentorship:space", args=[m.pk]) + "#chat")
         if branch == "staff":
             assert form is not None  # noqa: S101
-            services.open_staff_ticket(
+            ticket = services.open_staff_ticket(
                 user=user,
                 body=form.cleaned_data["body"],
                 mentorship_id=m.pk,
                 key=form.cleaned_data["key"],
             )
+            show_help(request, ticket.screening)
             messages.success(request, "Staff have your message and will be in touch soon.")
             return redirect("mentorship:space", pk=m.pk)
         if branch == "rematch":
-            services.request_rematch(user=user, mentorship_id=m.pk, note=note)
+            show_help(
+                request,
+                services.request_rematch(user=user, mentorship_id=m.pk, note=note).screening,
+            )
             messages.success(
                 request,
                 "This mentorship has ended. You're back in matching: we'll suggest a new "
                 "match, and you can also choose one in the directory.",
             )
             return redirect("mentorship:space", pk=m.pk)
-        services.mentor_unmatch_no_rematch(mentor=user, mentorship_id=m.pk, note=note)
+        ended = services.mentor_unmatch_no_rematch(mentor=user, mentorship_id=m.pk, note=note)
+        show_help(request, ended.screening)
         messages.success(request, "This mentorship has ended, and you'll not be matched again.")
         return redirect("mentorship:space", pk=m.pk)
     except NotFound as exc:

@@ -13,6 +13,10 @@
   var statusEl = document.getElementById("chat-status");
   var errorEl = document.getElementById("chat-error");
   var unreadEl = document.getElementById("chat-unread");
+  var crisisPanel = document.getElementById("chat-crisis");
+  var crisisMessage = document.getElementById("chat-crisis-message");
+  var crisisResources = document.getElementById("chat-crisis-resources");
+  var crisisDismiss = document.getElementById("chat-crisis-dismiss");
   var textarea = form.elements.namedItem("body");
   var clientIdInput = form.elements.namedItem("client_id");
   var submitButton = form.querySelector("button[type=submit]");
@@ -111,6 +115,58 @@
   function removeEmptyNote() {
     var empty = section.querySelector(".chat-empty");
     if (empty) { empty.remove(); }
+  }
+
+  // --- help for the writer ------------------------------------------------------------------
+
+  function safeUrl(url) {
+    try {
+      var parsed = new URL(url, location.href);
+      return ["https:", "http:", "tel:"].indexOf(parsed.protocol) >= 0 ? parsed.href : "";
+    } catch (e) {
+      return "";
+    }
+  }
+
+  // The ack of a message that raised a safeguarding alert carries help lines for the writer:
+  // shown at once, next to the chat (the message itself was delivered as usual).
+  function showCrisis(crisis) {
+    if (!crisisPanel) { return; }
+    crisisMessage.textContent = crisis.message || "Your message was sent. It sounds like things may be really hard right now, and you don't have to carry this alone.";
+    crisisResources.replaceChildren();
+    (Array.isArray(crisis.resources) ? crisis.resources : []).forEach(function (r) {
+      var li = document.createElement("li");
+      var name = document.createElement("strong");
+      name.textContent = String(r.name || "");
+      li.appendChild(name);
+      if (r.contact) { li.append(": ", String(r.contact)); }
+      if (r.detail) {
+        var detail = document.createElement("span");
+        detail.className = "resource-detail";
+        detail.textContent = String(r.detail);
+        li.append(" — ", detail);
+      }
+      var href = r.url ? safeUrl(String(r.url)) : "";
+      if (href) {
+        var link = document.createElement("a");
+        link.href = href;
+        link.rel = "noopener noreferrer";
+        link.target = "_blank";
+        link.textContent = "Visit " + (r.name || "their website");
+        li.append(" ", link);
+      }
+      crisisResources.appendChild(li);
+    });
+    crisisPanel.hidden = false;
+    // Announced (role=alert) without taking the focus from the message box.
+    if (typeof crisisPanel.scrollIntoView === "function") { crisisPanel.scrollIntoView({ block: "nearest" }); }
+  }
+
+  if (crisisDismiss) {
+    crisisDismiss.addEventListener("click", function () {
+      crisisPanel.hidden = true;
+      textarea.focus();
+    });
   }
 
   // --- messages ----------------------------------------------------------------------------
@@ -214,6 +270,7 @@
         break;
       case "ack":
         confirmSent(frame.client_id, frame.id, frame.created_at);
+        if (frame.crisis && typeof frame.crisis === "object") { showCrisis(frame.crisis); }
         break;
       case "message":
         addMessage(frame, true);

@@ -111,8 +111,8 @@ def test_flags_filter_by_priority_and_resolve_through_the_service(staff_client, 
 
 def test_tickets_list_open_first_and_close_in_bulk(staff_client, pair):
     client, _ = staff_client
-    first = services.open_staff_ticket(user=pair.mentee, body="One", mentorship_id=pair.pk)
-    second = services.open_staff_ticket(user=pair.mentor, body="Two", mentorship_id=pair.pk)
+    first = services.open_staff_ticket(user=pair.mentee, body="One", mentorship_id=pair.pk).obj
+    second = services.open_staff_ticket(user=pair.mentor, body="Two", mentorship_id=pair.pk).obj
     url = reverse("admin:mentorship_staffticket_changelist")
     client.post(url, {"action": "close_tickets", "_selected_action": [first.pk]})
     first.refresh_from_db()

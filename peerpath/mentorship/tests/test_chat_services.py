@@ -70,10 +70,9 @@ def broadcasts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 
 def post(pair: Pair, who: str, body: str = "hi", client_id: str = "") -> Message:
     sender = pair.mentor if who == "mentor" else pair.mentee
-    message, _ = services.post_message(
+    return services.post_message(
         sender=sender, mentorship_id=pair.mentorship.pk, body=body, client_id=client_id
-    )
-    return message
+    ).message
 
 
 # --- post_message -------------------------------------------------------------------------
@@ -85,10 +84,12 @@ def test_post_message_stores_the_text_and_broadcasts_on_commit(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        message, created = services.post_message(
+        posted = services.post_message(
             sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="  hi <b>there</b>  "
         )
-    assert created
+    message = posted.message
+    assert posted.created
+    assert posted.screening.alert is None
     assert message.body == "hi <b>there</b>"
     assert broadcasts == []  # nobody hears of a row before it is committed
     for callback in callbacks:
@@ -99,15 +100,15 @@ def test_post_message_stores_the_text_and_broadcasts_on_commit(
 
 
 def test_the_same_client_id_returns_the_stored_message(pair: Pair) -> None:
-    first, created = services.post_message(
+    first = services.post_message(
         sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="once", client_id="abc"
     )
-    again, created_again = services.post_message(
+    again = services.post_message(
         sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="once", client_id="abc"
     )
-    assert created
-    assert not created_again
-    assert again.pk == first.pk
+    assert first.created
+    assert not again.created
+    assert again.message.pk == first.message.pk
     assert Message.objects.count() == 1
 
 

@@ -182,11 +182,11 @@ def test_the_partial_keeps_the_dom_contract_the_script_relies_on(pair: Pair) -> 
     html = render_chat(pair, pair.mentee)
     pk = pair.mentorship.pk
     assert f'data-ws-url="/ws/mentorships/{pk}/"' in html
-    assert f'data-last-id="{last[0].pk}"' in html
+    assert f'data-last-id="{last.message.pk}"' in html
     assert f'data-user-id="{pair.mentee.pk}"' in html
     assert '<ol id="chat-log" class="chat-log" aria-live="polite"' in html
     items = re.findall(r'<li class="chat-message[^"]*" data-id="(\d+)"', html)
-    assert items == [str(first[0].pk), str(last[0].pk)]
+    assert items == [str(first.message.pk), str(last.message.pk)]
     assert '<span class="chat-sender">' in html
     assert '<span class="chat-body">a</span>' in html
     assert f'<form id="chat-form" class="chat-form" method="post" action="{pair.post_url}">' in html

@@ -167,7 +167,7 @@ def test_publishing_rechecks_a_world_that_moved(staff):
     run = services.run_matching(actor=staff)
     # meanwhile the mentor filled up through a request from someone else
     other = make_listener()
-    request = services.request_mentors(mentee=other, mentors=[mentor], goal="Hello")
+    request = services.request_mentors(mentee=other, mentors=[mentor], goal="Hello").obj
     services.respond_to_request(mentor=mentor, target_id=request.targets.get().pk, accept=True)
     services.publish_run(actor=staff, run_id=run.pk)
     proposal = run.proposals.get(mentee=mentee)

@@ -73,12 +73,12 @@ def slow_count(monkeypatch):
 
 def test_two_accepts_for_the_last_slot_leave_capacity_exact(slow_count):
     mentor = make_mentor(capacity=1)
-    r1 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL)
-    r2 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL)
+    r1 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    r2 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
     t1, t2 = r1.targets.get().pk, r2.targets.get().pk
     results = race(
-        lambda: services.respond_to_request(mentor=mentor, target_id=t1, accept=True),
-        lambda: services.respond_to_request(mentor=mentor, target_id=t2, accept=True),
+        lambda: services.respond_to_request(mentor=mentor, target_id=t1, accept=True).obj,
+        lambda: services.respond_to_request(mentor=mentor, target_id=t2, accept=True).obj,
     )
     winners = [r for r in results if isinstance(r, Mentorship)]
     assert len(winners) == 1, results
@@ -90,12 +90,12 @@ def test_two_accepts_for_the_last_slot_leave_capacity_exact(slow_count):
 def test_two_mentors_accepting_the_same_listener_at_once_make_one_mentorship():
     mentee = make_listener()
     a, b = make_mentor(), make_mentor()
-    ra = services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL)
-    rb = services.request_mentors(mentee=mentee, mentors=[b], goal=GOAL)
+    ra = services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL).obj
+    rb = services.request_mentors(mentee=mentee, mentors=[b], goal=GOAL).obj
     ta, tb = ra.targets.get().pk, rb.targets.get().pk
     results = race(
-        lambda: services.respond_to_request(mentor=a, target_id=ta, accept=True),
-        lambda: services.respond_to_request(mentor=b, target_id=tb, accept=True),
+        lambda: services.respond_to_request(mentor=a, target_id=ta, accept=True).obj,
+        lambda: services.respond_to_request(mentor=b, target_id=tb, accept=True).obj,
     )
     assert sum(isinstance(r, Mentorship) for r in results) == 1, results
     assert Mentorship.objects.filter(mentee=mentee).count() == 1
@@ -104,8 +104,8 @@ def test_two_mentors_accepting_the_same_listener_at_once_make_one_mentorship():
 def test_a_double_submitted_request_is_stored_once():
     mentee, mentor = make_listener(), make_mentor()
     results = race(
-        lambda: services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL),
-        lambda: services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL),
+        lambda: services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj,
+        lambda: services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj,
     )
     assert sum(not isinstance(r, Exception) for r in results) == 1, results
     assert all(lost(r) for r in results if isinstance(r, Exception)), results

@@ -67,7 +67,7 @@ def counts():
 def test_a_request_asks_the_first_mentor_and_mails_them(on_commit):
     mentor, mentee = make_mentor(), make_listener()
     with on_commit():
-        request = services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
+        request = services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj
     target = request.targets.get()
     assert request.status == RequestStatus.OPEN
     assert target.status == TargetStatus.PENDING
@@ -83,7 +83,9 @@ def test_the_expiry_window_is_community_data():
     cfg = MentorshipSettings.load()
     cfg.request_expiry_days = 3
     cfg.save()
-    request = services.request_mentors(mentee=make_listener(), mentors=[make_mentor()], goal=GOAL)
+    request = services.request_mentors(
+        mentee=make_listener(), mentors=[make_mentor()], goal=GOAL
+    ).obj
     target = request.targets.get()
     assert target.expires_at is not None
     assert target.sent_at is not None
@@ -93,13 +95,13 @@ def test_the_expiry_window_is_community_data():
 def test_a_ranked_request_cascades_on_decline_and_expiry_then_is_exhausted(on_commit):
     first, second, third = make_mentor(), make_mentor(), make_mentor()
     mentee = make_listener()
-    request = services.request_mentors(mentee=mentee, mentors=[first, second, third], goal=GOAL)
+    request = services.request_mentors(mentee=mentee, mentors=[first, second, third], goal=GOAL).obj
     statuses = lambda: list(request.targets.order_by("rank").values_list("status", flat=True))  # noqa: E731
     assert statuses() == ["pending", "queued", "queued"]
 
     t1 = request.targets.get(mentor=first)
     assert (
-        services.respond_to_request(mentor=first, target_id=t1.pk, accept=False, reason="Busy")
+        services.respond_to_request(mentor=first, target_id=t1.pk, accept=False, reason="Busy").obj
         is None
     )
     assert statuses() == ["declined", "pending", "queued"]
@@ -123,7 +125,7 @@ def test_a_mentor_who_stopped_mentoring_is_skipped_in_the_cascade():
     first, second, third = make_mentor(), make_mentor(), make_mentor()
     request = services.request_mentors(
         mentee=make_listener(), mentors=[first, second, third], goal=GOAL
-    )
+    ).obj
     account_services.revoke_role(user=second, role=Role.MENTOR)
     t1 = request.targets.get(mentor=first)
     services.respond_to_request(mentor=first, target_id=t1.pk, accept=False)
@@ -133,7 +135,7 @@ def test_a_mentor_who_stopped_mentoring_is_skipped_in_the_cascade():
 
 def test_reminders_go_once_after_the_configured_days(on_commit):
     mentor = make_mentor()
-    request = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL)
+    request = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
     mail.outbox.clear()
     assert services.advance_requests(now=timezone.now() + dt.timedelta(days=2))["reminded"] == 0
     with on_commit():
@@ -149,12 +151,12 @@ def test_reminders_go_once_after_the_configured_days(on_commit):
 def test_accepting_starts_the_mentorship_and_closes_other_requests(on_commit):
     a, b = make_mentor(), make_mentor()
     mentee = make_listener()
-    r1 = services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL)
-    r2 = services.request_mentors(mentee=mentee, mentors=[b], goal="Another goal")
+    r1 = services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL).obj
+    r2 = services.request_mentors(mentee=mentee, mentors=[b], goal="Another goal").obj
     with on_commit():
         m = services.respond_to_request(
             mentor=a, target_id=r1.targets.get().pk, accept=True, reason=""
-        )
+        ).obj
     assert m is not None
     assert m.status == MentorshipStatus.ACTIVE
     assert m.goal == GOAL
@@ -171,7 +173,7 @@ def test_accepting_starts_the_mentorship_and_closes_other_requests(on_commit):
 
 def test_only_the_addressed_mentor_can_answer():
     mentor, other = make_mentor(), make_mentor()
-    request = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL)
+    request = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
     with pytest.raises(NotFound):
         services.respond_to_request(mentor=other, target_id=request.targets.get().pk, accept=True)
     with pytest.raises(NotFound):
@@ -181,8 +183,8 @@ def test_only_the_addressed_mentor_can_answer():
 
 def test_accepting_beyond_capacity_is_refused():
     mentor = make_mentor(capacity=1)
-    r1 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL)
-    r2 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL)
+    r1 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    r2 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
     services.respond_to_request(mentor=mentor, target_id=r1.targets.get().pk, accept=True)
     with pytest.raises(Conflict, match="capacity"):
         services.respond_to_request(mentor=mentor, target_id=r2.targets.get().pk, accept=True)
@@ -288,7 +290,7 @@ def test_bad_request_input_is_refused(goal, mentors, message):
 
 def test_withdrawing_a_request():
     mentee, mentor = make_listener(), make_mentor()
-    request = services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
+    request = services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj
     with pytest.raises(NotFound):
         services.withdraw_request(mentee=make_listener(), request_id=request.pk)
     services.withdraw_request(mentee=mentee, request_id=request.pk)
@@ -316,7 +318,7 @@ def test_accepting_and_declining_proposals():
     assert m.started_at
     with pytest.raises(Conflict):
         services.accept_proposal(mentor=mentor, mentorship_id=pa.pk)
-    d = services.decline_proposal(mentor=mentor, mentorship_id=pb.pk, reason="Not my area")
+    d = services.decline_proposal(mentor=mentor, mentorship_id=pb.pk, reason="Not my area").obj
     assert d.status == MentorshipStatus.DECLINED
     assert d.end_reason == EndReason.DECLINED
     assert selectors.is_excluded_pair(b.pk, mentor.pk)  # never proposed again
@@ -344,9 +346,11 @@ def test_unanswered_proposals_expire():
 def test_branch_remove_me_from_the_program(on_commit):
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
-    other_request = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL)
+    other_request = services.request_mentors(
+        mentee=make_listener(), mentors=[mentor], goal=GOAL
+    ).obj
     with on_commit():
-        assert services.leave_program(user=mentee, mentorship_id=m.pk) == 1
+        assert services.leave_program(user=mentee, mentorship_id=m.pk).obj == 1
     m.refresh_from_db()
     assert (m.status, m.end_reason, m.ended_by_id) == ("ended", "left_program", mentee.pk)
     assert MenteeProfile.objects.get(pk=mentee.pk).opted_out_at is not None
@@ -375,7 +379,7 @@ def test_branch_talk_to_staff_opens_a_ticket_and_mails_staff(on_commit):
     with on_commit():
         ticket = services.open_staff_ticket(
             user=mentee, body="My mentor hasn't replied in 3 weeks.", mentorship_id=m.pk
-        )
+        ).obj
     assert StaffTicket.objects.get() == ticket
     assert ticket.mentorship_id == m.pk
     assert ticket.status == "open"
@@ -437,7 +441,7 @@ def test_logging_a_call_counts_a_conversation_for_both():
     today = timezone.localdate(timezone=mentee.tzinfo)
     c = services.log_conversation(
         user=mentee, mentorship_id=m.pk, kind="call", day=today, note="20 minutes on the phone"
-    )
+    ).obj
     assert c.logged_by_id == mentee.pk
     events = ActivityEvent.objects.filter(kind=ActivityKind.MENTOR_CONVERSATION)
     assert sorted(events.values_list("user_id", flat=True)) == sorted([mentor.pk, mentee.pk])
@@ -495,7 +499,7 @@ def test_immediate_flags_mail_staff_at_once_and_others_wait(on_commit):
     with on_commit():
         flag = services.raise_flag(
             user=mentor, mentorship_id=m.pk, topic="safety", priority="immediate", note="!"
-        )
+        ).obj
     assert [x.to for x in mail.outbox] == [[staff.email]]
     assert "IMMEDIATE" in mail.outbox[0].subject
     with pytest.raises(Refused):
@@ -537,7 +541,7 @@ def test_save_mentor_profile_validates_and_needs_the_role():
         track_group_ii=False,
         approach="Patient, practical.",
         availability="1" * 168,
-    )
+    ).obj
     assert p.capacity == 4
     assert set(p.specialties.all()) == set(topics)
     mentor.profile.refresh_from_db()
@@ -573,7 +577,9 @@ def test_the_periodic_request_job_expires_and_cascades(monkeypatch):
     from peerpath.mentorship import tasks
 
     first, second = make_mentor(), make_mentor()
-    request = services.request_mentors(mentee=make_listener(), mentors=[first, second], goal=GOAL)
+    request = services.request_mentors(
+        mentee=make_listener(), mentors=[first, second], goal=GOAL
+    ).obj
     RequestTarget.objects.filter(mentor=first).update(
         sent_at=timezone.now() - dt.timedelta(days=8),
         expires_at=timezone.now() - dt.timedelta(days=1),
@@ -586,7 +592,7 @@ def test_the_periodic_request_job_expires_and_cascades(monkeypatch):
 def test_only_staff_close_tickets():
     staff = UserFactory.create(roles=[Role.STAFF])
     mentee = make_listener()
-    ticket = services.open_staff_ticket(user=mentee, body="Please help.")
+    ticket = services.open_staff_ticket(user=mentee, body="Please help.").obj
     with pytest.raises(Forbidden):
         services.close_tickets(actor=mentee, ticket_ids=[ticket.pk])
     assert services.close_tickets(actor=staff, ticket_ids=[ticket.pk]) == 1

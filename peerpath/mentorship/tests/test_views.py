@@ -596,7 +596,7 @@ def test_hub_shows_requests_mentorships_and_for_mentors_what_waits(people, login
 def test_withdrawing_a_request(people, login):
     request = services.request_mentors(
         mentee=people["listener"], mentors=[people["mentor"]], goal="Grow"
-    )
+    ).obj
     other = login(people["listener2"]).post(reverse("mentorship:withdraw", args=[request.pk]))
     assert other.status_code == 404
     assert MentorRequest.objects.get().status == RequestStatus.OPEN
@@ -615,7 +615,7 @@ def test_withdrawing_a_request(people, login):
 def test_a_mentor_accepts_a_request_and_lands_in_the_space(people, login):
     request = services.request_mentors(
         mentee=people["listener"], mentors=[people["mentor"]], goal="Grow"
-    )
+    ).obj
     target = request.targets.get()
     wrong = login(people["mentor2"]).post(reverse("mentorship:accept_request", args=[target.pk]))
     assert wrong.status_code == 404
@@ -637,7 +637,7 @@ def test_a_mentor_accepts_a_request_and_lands_in_the_space(people, login):
 def test_accepting_at_capacity_is_refused_with_a_message(people, login):
     request = services.request_mentors(
         mentee=people["listener"], mentors=[people["mentor2"]], goal="Grow"
-    )
+    ).obj
     make_mentorship(people["mentor2"], people["listener2"])  # the one slot is taken meanwhile
     response = login(people["mentor2"]).post(
         reverse("mentorship:accept_request", args=[request.targets.get().pk])
@@ -650,7 +650,7 @@ def test_accepting_at_capacity_is_refused_with_a_message(people, login):
 def test_declining_a_request_with_a_reason(people, login):
     request = services.request_mentors(
         mentee=people["listener"], mentors=[people["mentor"]], goal="Grow"
-    )
+    ).obj
     target = request.targets.get()
     c = login(people["mentor"])
     too_long = c.post(
