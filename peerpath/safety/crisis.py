@@ -107,6 +107,7 @@ CUE_KINDS: Final = (
     "place",  # a dangerous place: "on the bridge", "at the tracks", "on the ledge"
     "here",  # the writer is there now: "i m on", "standing on", "right now", "up here"
     "height",  # "12th floor", "so high up", "looking down": a drop, dangerous with an act
+    "approach",  # a vehicle coming: "when the train comes", "next train in 4 mins"
     "time",  # "tonight", "at midnight", "this weekend"
     "alone",  # unseen: "after everyone s asleep", "when no one s home", "locked myself in"
     "act",  # doing the deed: "do it", "go through with it", "jump", "take them all"
@@ -154,6 +155,7 @@ RULES: Final = (
     _rule("height goodbye", "immediate_danger", "high"),
     _rule("height farewell", "immediate_danger", "high"),
     _rule("height finality", "immediate_danger", "high"),
+    _rule("approach act", "immediate_danger", "high"),
     _rule("means ready", "immediate_danger", "high"),
     _rule("means act", "immediate_danger", "high"),
     _rule("means alone", "immediate_danger", "high"),
@@ -163,6 +165,7 @@ RULES: Final = (
     _rule("plan alone", "immediate_danger", "high"),
     _rule("plan act", "immediate_danger", "high"),
     _rule("act alone", "immediate_danger", "high"),
+    _rule("plan farewell", "immediate_danger", "high"),
     _rule("means time", "immediate_danger", "medium"),
     # Final statements: a goodbye with finality, giving things away.
     _rule("goodbye finality", "final_statements", "high"),
@@ -183,6 +186,8 @@ RULES: Final = (
     _rule("violence target time", "harm_to_others", "high", "joke game trivial"),
     _rule("weapon target here", "harm_to_others", "high", "joke game trivial future"),
     _rule("weapon target act", "harm_to_others", "high", "joke game trivial"),
+    # A weapon carried for a person ("a bat in my bag for when i see him").
+    _rule("weapon target ready", "harm_to_others", "high", "joke game trivial future"),
     # A negated phrase ("i won t kill myself") next to a sign of danger is still reported.
     _rule("negated means", "negated", "medium", ""),
     _rule("negated place", "negated", "medium", ""),
@@ -384,6 +389,14 @@ def _textspeak(s: str) -> str:
 
 
 _SPACES: Final = re.compile(r"\s*[,;]+\s*|\s{2,}|[^\S ]")  # commas read as a word gap
+# Sentence punctuation between two letters is a word gap too, so a phrase broken up for
+# effect still reads as one ("end. my. life", "kill...myself", "i want out. permanently");
+# between digits it is kept ("4.30", "2.5mg").
+# A "!" glued between letters is leetspeak for "i" ("k!ll"), so it counts only before a space.
+_STOPS: Final = re.compile(
+    r"(?<=[^\W\d_])\s*(?:[.?\u2026\u3002][.!?\u2026\u3002]*|!+[.!?\u2026\u3002]*(?=\s))\s*"
+    r"(?=[^\W\d_])"
+)
 _TO_SPACE: Final = str.maketrans("-_", "  ")
 
 
@@ -430,6 +443,8 @@ def _deleet(s: str, table: dict[int, int]) -> str:
 def _variants(prepared: str) -> list[str]:
     """The forms of a prepared message to scan: spaced letters joined, leetspeak undone."""
     s = _SPACED.sub(lambda m: _SEP_RX.sub("", m.group()), prepared).translate(_TO_SPACE)
+    if "." in s or "!" in s or "?" in s or "\u2026" in s or "\u3002" in s:
+        s = _STOPS.sub(" ", s)
     s = _textspeak(_SPACES.sub(" ", s))
     bases = [s]
     if _NUMBER_WORD.search(s):
