@@ -10,6 +10,8 @@ from typing import Any
 from peerpath.analytics.models import DailyActivity, OverviewPoint, Panel, RollupState
 from peerpath.analytics.services import ACTIVITY_DAYS, HORIZONS
 from peerpath.nudges.stats import wilson
+from peerpath.safety import selectors as safety_selectors
+from peerpath.safety.models import Channel
 
 # (metric, label, how to show the value)
 CARDS: tuple[tuple[str, str, str], ...] = (
@@ -162,3 +164,72 @@ def daily_activity(band: str, now: dt.datetime) -> dict[str, Any]:
         "events": [totals[d] for d in days],
         "by_kind": sorted(kinds.items(), key=lambda kv: -kv[1]),
     }
+
+
+@dataclass
+class SafetyTriage:
+    """The safeguarding figures of the dashboard (``safety.selectors.triage``), ready to show:
+    counts only, never an excerpt or a person."""
+
+    weeks: list[str]
+    by_channel: dict[str, list[int]]  # channel label -> alerts per week
+    by_category: dict[str, list[int]]  # category label -> alerts per week
+    ack_p50: str
+    ack_p95: str
+    acknowledged: int
+    unacknowledged_now: int
+    open_now: int
+
+    @property
+    def total(self) -> int:
+        return sum(sum(v) for v in self.by_channel.values())
+
+    def rows(self, series: dict[str, list[int]]) -> list[tuple[str, list[int], int]]:
+        """(week, counts in the order of ``series``, the week's total) per week."""
+        names = list(series)
+        out = []
+        for i, week in enumerate(self.weeks):
+            counts = [series[n][i] for n in names]
+            out.append((week, counts, sum(counts)))
+        return out
+
+    @property
+    def channel_rows(self) -> list[tuple[str, list[int], int]]:
+        return self.rows(self.by_channel)
+
+    @property
+    def category_rows(self) -> list[tuple[str, list[int], int]]:
+        return self.rows(self.by_category)
+
+    def chart(self) -> dict[str, Any]:
+        return {
+            "safety_channel": {"weeks": self.weeks, "series": self.by_channel},
+            "safety_category": {"weeks": self.weeks, "series": self.by_category},
+        }
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "—"
+    if value < 1:
+        return f"{round(value * 60)} s"
+    if value < 120:
+        return f"{value:.1f} min" if value < 10 else f"{round(value)} min"
+    return f"{value / 60:.1f} h"
+
+
+def safety_triage(now: dt.datetime) -> SafetyTriage:
+    """Alerts per week by channel and by category (12 weeks), time to acknowledge (p50,
+    p95) and what waits now. Every band: counts carry no one's words."""
+    t = safety_selectors.triage(now=now)
+    labels = dict(Channel.choices)
+    return SafetyTriage(
+        weeks=[d.isoformat() for d in t.weeks],
+        by_channel={labels.get(k, k): v for k, v in t.by_channel.items()},
+        by_category={k.replace("_", " "): v for k, v in t.by_category.items()},
+        ack_p50=_minutes(t.ack_p50_minutes),
+        ack_p95=_minutes(t.ack_p95_minutes),
+        acknowledged=t.acknowledged,
+        unacknowledged_now=t.unacknowledged_now,
+        open_now=t.open_now,
+    )

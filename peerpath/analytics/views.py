@@ -1,5 +1,9 @@
 """The partner dashboard's pages: the overview (/staff/) and the analytics charts
-(/staff/analytics/). Thin: check the policy, parse the band, read the rollups."""
+(/staff/analytics/). Thin: check the policy, parse the band, read the rollups.
+
+Both show the safeguarding triage (alerts per week by channel and category, time to
+acknowledge, what waits now): counts of every band, with no excerpt and no person, so
+Ambassadors see them too; the excerpts are only in the audited staff queue."""
 
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from django.views.decorators.http import require_safe
 from peerpath.analytics import policies, selectors
 from peerpath.analytics.services import HORIZONS
 from peerpath.events.selectors import coverage
+from peerpath.safety.policies import can_use_queue
 
 BANDS = {"": "all", "teen": "teen", "adult": "adult"}
 
@@ -42,8 +47,13 @@ def _bad(request: HttpRequest, message: str) -> HttpResponse:
     return TemplateResponse(request, "core/refused.html", context, status=400)
 
 
-def _common(band: str) -> dict[str, Any]:
-    return {"band": band, "state": selectors.state(), "band_choices": ("all", "teen", "adult")}
+def _common(request: HttpRequest, band: str) -> dict[str, Any]:
+    return {
+        "band": band,
+        "state": selectors.state(),
+        "band_choices": ("all", "teen", "adult"),
+        "show_queue_link": bool(can_use_queue(request.user)),
+    }
 
 
 @login_required
@@ -54,8 +64,10 @@ def overview(request: HttpRequest) -> HttpResponse:
     except BadFilter as exc:
         return _bad(request, str(exc))
     cards = selectors.overview(band)
+    triage = selectors.safety_triage(timezone.now())
     chart = {c.metric: {"weeks": c.weeks, "values": c.trend} for c in cards}
-    context = {**_common(band), "cards": cards, "chart": chart}
+    chart.update(triage.chart())
+    context = {**_common(request, band), "cards": cards, "chart": chart, "triage": triage}
     return TemplateResponse(request, "analytics/overview.html", context)
 
 
@@ -77,6 +89,7 @@ def charts(request: HttpRequest) -> HttpResponse:
     load = panels.get("mentor_load", {"labels": [], "mentors": [], "at_capacity": 0})
     flags = panels.get("flag_topics", {"weeks": [], "series": {}})
     checkins = panels.get("checkins", {"weeks": [], "count": [], "mean": []})
+    triage = selectors.safety_triage(now)
     data = {
         "retention": {
             "labels": [f"{n} days" for n in HORIZONS],
@@ -100,13 +113,14 @@ def charts(request: HttpRequest) -> HttpResponse:
         "flags": flags,
         "checkins": checkins,
         "activity": {"labels": activity["days"], "values": activity["events"]},
+        **triage.chart(),
     }
     flag_rows = [
         (week, [flags["series"][topic][i] for topic in sorted(flags["series"])])
         for i, week in enumerate(flags["weeks"])
     ]
     context = {
-        **_common(band),
+        **_common(request, band),
         "retention": retention,
         "cohorts": cohorts,
         "horizons": HORIZONS,
@@ -121,6 +135,7 @@ def charts(request: HttpRequest) -> HttpResponse:
         ),
         "activity": activity,
         "activity_rows": list(zip(activity["days"], activity["events"], strict=False)),
+        "triage": triage,
         "data": data,
     }
     return TemplateResponse(request, "analytics/charts.html", context)

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from peerpath.core.converters import IdConverter  # noqa: F401 - registers <id:>
 from peerpath.safety import views
 
 app_name = "safety"
@@ -7,7 +8,7 @@ app_name = "safety"
 urlpatterns = [
     path("staff/safety/", views.queue, name="queue"),
     path("safety/alerts/", views.my_alerts, name="mine"),
-    path("safety/alerts/<int:alert_id>/", views.alert, name="alert"),
-    path("safety/alerts/<int:alert_id>/acknowledge", views.acknowledge, name="acknowledge"),
-    path("safety/alerts/<int:alert_id>/resolve", views.resolve, name="resolve"),
+    path("safety/alerts/<id:alert_id>/", views.alert, name="alert"),
+    path("safety/alerts/<id:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path("safety/alerts/<id:alert_id>/resolve/", views.resolve, name="resolve"),
 ]

@@ -1,25 +1,298 @@
-"""Placeholder views: the safeguarding pages are being built (issue 17)."""
+"""The safeguarding pages: the staff queue (``/staff/safety/``), a responder's own alerts
+(``/safety/alerts/``), one alert (``/safety/alerts/<id>/``) and its two actions.
+
+Thin: parse, check the policy, call ``safety.selectors`` / ``safety.services``.
+
+* The queue is for staff (``policies.can_use_queue``; others 403, visitors the login page).
+  Every excerpt it shows is audited through ``services.record_reads``. The open list
+  refreshes itself every 15 s over htmx; so that a screen left open does not write an audit
+  row per alert every 15 s, an excerpt is audited again for the same viewer only after
+  ``REREAD_AFTER`` (one minute): the record still says who saw which alert, and when, to the
+  minute.
+* One alert is for staff and the alert's responders; to anyone else it is exactly a missing
+  alert (404). Opening it is audited (``services.record_read``). A responder's list shows no
+  excerpt (opening one is the audited read).
+* Acknowledge and resolve are POST-only; a refusal is a clear message with its 4xx status,
+  success redirects back (``next``, when it is one of these pages) with a flash message.
+"""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import F, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
+from django.views.decorators.http import require_POST, require_safe
+
+from peerpath.accounts.http import is_htmx, signed_in_user
+from peerpath.accounts.models import User
+from peerpath.core.errors import NotFound, Refused
+from peerpath.safety import policies, selectors, services
+from peerpath.safety.forms import STATUS_LABELS, MineFilterForm, QueueFilterForm, ResolveForm
+from peerpath.safety.models import AccessKind, AlertAccess, Outcome, SafetyAlert, SafetySettings
+
+QUEUE_PAGE_SIZE = 25
+MINE_PAGE_SIZE = 25
+REFRESH_SECONDS = 15
+REREAD_AFTER = dt.timedelta(minutes=1)
+# The queue as staff read it: the newest alert nobody has acknowledged on top.
+QUEUE_ORDER: dict[str, tuple[Any, ...]] = {
+    "open": (F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id"),
+    "new": ("-created_at", "-id"),
+    "acknowledged": ("-acknowledged_at", "-id"),
+}
+REFRESHING = ("open", "new")
+BACK_PREFIXES = ("/staff/safety/", "/safety/alerts/")
 
 
+# --- Presentation -------------------------------------------------------------------------
+
+
+def age_text(since: dt.datetime, now: dt.datetime) -> str:
+    """How long ago, as staff say it: "just now", "4 min ago", "2 h 5 min ago", "3 days ago"."""
+    minutes = max(0, int((now - since).total_seconds() // 60))
+    if minutes < 1:
+        return "just now"
+    if minutes < 60:
+        return f"{minutes} min ago"
+    hours, rest = divmod(minutes, 60)
+    if hours < 24:
+        return f"{hours} h {rest} min ago" if rest else f"{hours} h ago"
+    days = hours // 24
+    return f"{days} day{'s' if days != 1 else ''} ago"
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    alert: SafetyAlert
+    age: str
+    overdue: bool  # nobody acknowledged it within the escalation time
+
+    @property
+    def category(self) -> str:
+        return self.alert.category.replace("_", " ") or "unknown"
+
+    @property
+    def link(self) -> str:
+        """The place it was written, when it is one of ours (a path on this site)."""
+        url = self.alert.url
+        return url if url.startswith("/") and not url.startswith("//") else ""
+
+
+def _rows(alerts: list[SafetyAlert], now: dt.datetime, escalate_after: int) -> list[Row]:
+    due = dt.timedelta(minutes=escalate_after)
+    return [
+        Row(
+            alert=a,
+            age=age_text(a.created_at, now),
+            overdue=a.status == "new" and now - a.created_at >= due,
+        )
+        for a in alerts
+    ]
+
+
+def _bad(request: HttpRequest, message: str, *, back: str, status: int = 400) -> HttpResponse:
+    return TemplateResponse(
+        request, "core/refused.html", {"message": message, "back": back}, status=status
+    )
+
+
+def _qs(status: str, page: int) -> str:
+    return urlencode({"status": status, "page": str(page)})
+
+
+def _page(qs: QuerySet[SafetyAlert], size: int, number: int) -> Page[SafetyAlert]:
+    """A page past the end shows the last page (as every list of the site does)."""
+    return Paginator(qs, size).get_page(number)
+
+
+# --- The staff queue ----------------------------------------------------------------------
+
+
+def _queue_viewer(request: HttpRequest) -> User:
+    user = signed_in_user(request)
+    decision = policies.can_use_queue(user)
+    if not decision:
+        raise PermissionDenied(decision.reason)
+    return user
+
+
+def _audit_shown(viewer: User, alerts: list[SafetyAlert], now: dt.datetime) -> None:
+    """Audit the excerpts shown, skipping those this viewer read less than a minute ago
+    (the list refreshes itself every 15 s)."""
+    if not alerts:
+        return
+    recent = set(
+        AlertAccess.objects.filter(
+            actor=viewer,
+            kind=AccessKind.READ,
+            at__gt=now - REREAD_AFTER,
+            alert_id__in=[a.pk for a in alerts],
+        ).values_list("alert_id", flat=True)
+    )
+    fresh = [a for a in alerts if a.pk not in recent]
+    if fresh:
+        services.record_reads(actor=viewer, alerts=fresh, now=now)
+
+
+@login_required
+@require_safe
 def queue(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)
+    viewer = _queue_viewer(request)
+    form = QueueFilterForm(request.GET)
+    if not form.is_valid():
+        return _bad(request, form.error_sentence(), back=reverse("safety:queue"))
+    status = form.chosen_status
+    now = timezone.now()
+    alerts = selectors.queue(status=status)
+    if status in QUEUE_ORDER:
+        alerts = alerts.order_by(*QUEUE_ORDER[status])
+    page = _page(alerts, QUEUE_PAGE_SIZE, form.chosen_page)
+    shown = list(page.object_list)
+    _audit_shown(viewer, shown, now)
+    settings_row = SafetySettings.current()
+    context: dict[str, Any] = {
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "statuses": STATUS_LABELS.items(),
+        "page": page,
+        "rows": _rows(shown, now, settings_row.escalate_after_minutes),
+        "escalate_after": settings_row.escalate_after_minutes,
+        "refresh": status in REFRESHING,
+        "refresh_seconds": REFRESH_SECONDS,
+        "self_qs": _qs(status, page.number),
+        "prev_qs": _qs(status, page.number - 1),
+        "next_qs": _qs(status, page.number + 1),
+        "outcomes": Outcome.choices,
+        "now": now,
+    }
+    context["back"] = f"{reverse('safety:queue')}?{context['self_qs']}"
+    template = "safety/_queue_list.html" if is_htmx(request) else "safety/queue.html"
+    return TemplateResponse(request, template, context)
 
 
+# --- A responder's alerts and one alert ---------------------------------------------------
+
+
+@login_required
+@require_safe
 def my_alerts(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=501)
+    viewer = signed_in_user(request)
+    form = MineFilterForm(request.GET)
+    if not form.is_valid():
+        return _bad(request, form.error_sentence(), back=reverse("safety:mine"))
+    status = form.chosen_status
+    now = timezone.now()
+    alerts = selectors.for_responder(viewer, open_only=status == "open").order_by(
+        F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id"
+    )
+    page = _page(alerts, MINE_PAGE_SIZE, form.chosen_page)
+    context = {
+        "status": status,
+        "page": page,
+        "rows": _rows(list(page.object_list), now, SafetySettings.current().escalate_after_minutes),
+        "prev_qs": _qs(status, page.number - 1),
+        "next_qs": _qs(status, page.number + 1),
+        "can_use_queue": bool(policies.can_use_queue(viewer)),
+    }
+    return TemplateResponse(request, "safety/mine.html", context)
 
 
+@login_required
+@require_safe
 def alert(request: HttpRequest, alert_id: int) -> HttpResponse:
-    return HttpResponse(status=501)
+    viewer = signed_in_user(request)
+    now = timezone.now()
+    try:
+        found = services.record_read(actor=viewer, alert_id=alert_id, now=now)
+    except NotFound as exc:
+        raise Http404(exc.message) from exc
+    staff = bool(policies.can_use_queue(viewer))
+    row = _rows([found], now, SafetySettings.current().escalate_after_minutes)[0]
+    context: dict[str, Any] = {
+        "row": row,
+        "alert": found,
+        "staff": staff,
+        "outcomes": Outcome.choices,
+        "back": reverse("safety:alert", kwargs={"alert_id": found.pk}),
+        "responders": list(found.responders.order_by("username").values_list("username", flat=True))
+        if staff
+        else [],
+        "accesses": list(found.accesses.select_related("actor")[:50]) if staff else [],
+    }
+    return TemplateResponse(request, "safety/alert.html", context)
 
 
+def _visible_alert(viewer: User, alert_id: int) -> SafetyAlert:
+    """The alert for someone allowed to handle it; anyone else gets the missing-alert 404
+    before their input is looked at (the service checks again, under a lock)."""
+    found = SafetyAlert.objects.filter(pk=alert_id).first()
+    if found is None or not policies.can_view_alert(
+        viewer, found, responder=selectors.is_responder(viewer, found)
+    ):
+        raise Http404(services.NO_SUCH_ALERT)
+    return found
+
+
+def _back(request: HttpRequest, found: SafetyAlert) -> str:
+    """Where to go after an action: ``next`` when it is one of the safeguarding pages of
+    this site, else the alert."""
+    target = request.POST.get("next", "")
+    if target.startswith(BACK_PREFIXES) and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("safety:alert", kwargs={"alert_id": found.pk})
+
+
+def _refused(request: HttpRequest, exc: Refused, back: str) -> HttpResponse:
+    if exc.status == 404:
+        raise Http404(exc.message)
+    return _bad(request, exc.message, back=back, status=exc.status)
+
+
+@login_required
+@require_POST
 def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
-    return HttpResponse(status=501)
+    viewer = signed_in_user(request)
+    found = _visible_alert(viewer, alert_id)
+    back = _back(request, found)
+    try:
+        services.acknowledge(actor=viewer, alert_id=found.pk)
+    except Refused as exc:
+        return _refused(request, exc, back)
+    messages.success(request, f"Alert #{found.pk} acknowledged: you're on it.")
+    return redirect(back)
 
 
+@login_required
+@require_POST
 def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
-    return HttpResponse(status=501)
+    viewer = signed_in_user(request)
+    found = _visible_alert(viewer, alert_id)
+    back = _back(request, found)
+    form = ResolveForm(request.POST)
+    if not form.is_valid():
+        return _bad(request, form.error_sentence(), back=back)
+    try:
+        services.resolve(
+            actor=viewer,
+            alert_id=found.pk,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
+    except Refused as exc:
+        return _refused(request, exc, back)
+    messages.success(request, f"Alert #{found.pk} resolved.")
+    return redirect(back)
