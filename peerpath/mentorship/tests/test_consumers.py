@@ -38,6 +38,7 @@ from peerpath.mentorship.models import (
     MentorshipStatus,
     Message,
 )
+from peerpath.safety.models import SafetyAlert
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -280,6 +281,50 @@ async def test_a_message_is_committed_before_the_ack_and_reaches_the_other_party
     }
     echo = await mentee.receive()  # the sender's other tabs get it too: dedupe by id
     assert echo == live
+
+
+def safety_alert_of(message_id: int) -> SafetyAlert | None:
+    try:
+        return (
+            SafetyAlert.objects.filter(source="mentorship.Message", source_id=message_id)
+            .prefetch_related("responders")
+            .first()
+        )
+    finally:
+        connection.close()
+
+
+async def test_a_crisis_message_is_delivered_and_its_ack_carries_help_for_the_writer(
+    pair: Pair, sockets: list[Socket]
+) -> None:
+    staff = await sync_to_async(UserFactory.create)(roles=[Role.STAFF])
+    mentee, mentor = Socket(pair.path, pair.mentee_cookie), Socket(pair.path, pair.mentor_cookie)
+    sockets += [mentee, mentor]
+    await mentee.open()
+    await mentor.open()
+
+    body = "honestly i want to end my life"
+    await mentee.send({"type": "send", "body": body, "client_id": "c-crisis"})
+    ack = await mentee.receive_type("ack")
+    crisis = ack["crisis"]
+    assert "don't have to carry this alone" in crisis["message"]
+    assert crisis["resources"]
+    first = crisis["resources"][0]
+    assert first["name"]
+    assert first["contact"]
+    assert set(first) == {"name", "contact", "detail", "url", "country"}
+
+    live = await mentor.receive_type("message")  # delivered as usual, with no help in it
+    assert live["body"] == body
+    assert "crisis" not in live
+    alert = await sync_to_async(safety_alert_of, thread_sensitive=False)(ack["id"])
+    assert alert is not None
+    assert alert.channel == "mentorship_chat"
+    assert {u.pk for u in alert.responders.all()} == {pair.mentor.pk, staff.pk}
+
+    await mentee.send({"type": "send", "body": "thanks for listening", "client_id": "c-ok"})
+    ordinary = await mentee.receive_type("ack")
+    assert "crisis" not in ordinary
 
 
 async def test_the_same_client_id_is_stored_once(pair: Pair, sockets: list[Socket]) -> None:
