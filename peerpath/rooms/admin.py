@@ -13,7 +13,6 @@ from django.http import HttpRequest
 from peerpath.core.forms import ModelForm
 from peerpath.progression import ladder, rules
 from peerpath.rooms.models import (
-    CrisisAlert,
     HostingQuota,
     ModerationLog,
     Report,
@@ -131,12 +130,6 @@ class SanctionAdmin(ReadOnly):
 class ReportAdmin(ReadOnly):
     list_display = ("message", "reporter", "reason", "status", "created_at")
     list_filter = ("status", "reason")
-
-
-@admin.register(CrisisAlert)
-class CrisisAlertAdmin(ReadOnly):
-    list_display = ("room", "user", "category", "severity", "created_at", "handled_at")
-    list_filter = ("category", "severity")
 
 
 @admin.register(ModerationLog)

@@ -7,8 +7,9 @@ consumer speaks the JSON protocol below. Broadcasts arrive through the process-l
 Client → server (JSON text frames of at most ``MAX_FRAME_BYTES``):
     {"type": "send", "body": str, "client_id": str} → {"type": "ack", "client_id", "id",
         "created_at"} once the row is committed (a resent client_id answers the stored id);
-        with crisis language the ack also carries "crisis": {"resources": [...]}: help for
-        the writer's country and language, shown to them alone.
+        with crisis language the ack also carries "crisis": {"message", "resources":
+        [{name, contact, detail, url, country}]} (``safety.services.Screening.as_payload``):
+        help for the writer's country, band and the room's language, shown to them alone.
     {"type": "resync", "after": int}  → {"type": "history", "messages", "more", "direction":
         "after"}: what was missed since the last id seen (after a reconnect)
     {"type": "history", "before": int | null} → older messages, newest page first
@@ -18,8 +19,9 @@ unless the person may no longer be in the room.
 
 Server → client: "hello" (room, you, present, slow_mode, paused, last_id); "message";
 "deleted"; "presence" (joined [{id, name}], left [ids]; batched per second); "room" (slow
-mode, pause, live session); "warning" and "muted" (to that person only); "alert" (crisis
-alerts, to the room's moderators); "closed" {reason, code} before the server closes;
+mode, pause, live session); "warning" and "muted" (to that person only); "alert" (a
+safeguarding alert, to the room's moderators: {alert: the SafetyAlert id, message_id, user,
+user_id, category, severity, url}); "closed" {reason, code} before the server closes;
 "history" with "catch_up": true, unasked, when the Redis relay between server processes is
 back after an outage: what was stored since it failed (clients de-duplicate by id).
 
@@ -69,6 +71,11 @@ FLOOD_STRIKES = 20
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOOD = 4429
+
+HELP_MESSAGE = (
+    "It sounds like you're going through something really hard. You don't have to face it "
+    "alone: these people are there for you right now."
+)
 
 crisis.preload()  # compile the lexicons when the server starts, not on a first message
 
@@ -443,17 +450,9 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             "id": m.pk,
             "created_at": m.created_at.isoformat(),
         }
-        if posted.resources:
-            ack["crisis"] = {
-                "message": (
-                    "It sounds like you're going through something really hard. You don't "
-                    "have to face it alone: these people are there for you right now."
-                ),
-                "resources": [
-                    {"name": r.name, "contact": r.contact, "detail": r.detail, "url": r.url}
-                    for r in posted.resources
-                ],
-            }
+        found = posted.screening.as_payload()
+        if found is not None:
+            ack["crisis"] = {"message": HELP_MESSAGE, **found}
         return ack
 
     async def _on_resync(self, frame: dict[str, Any]) -> None:

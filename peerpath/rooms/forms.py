@@ -25,6 +25,7 @@ from peerpath.rooms.models import (
     RoomCategory,
     SessionKind,
 )
+from peerpath.safety.models import Outcome
 
 SEARCH_MAX_CHARS = 100
 MAX_LIST_PAGE = 1000
@@ -279,6 +280,16 @@ class ResolveReportForm(Form):
 
 
 class AlertNoteForm(Form):
+    """Following up a safeguarding alert: what happened (``safety.models.Outcome``) and how."""
+
+    outcome = forms.ChoiceField(
+        label="What happened",
+        choices=Outcome.choices,
+        error_messages={
+            "required": "Choose what happened.",
+            "invalid_choice": "Choose what happened.",
+        },
+    )
     note = forms.CharField(
         label="Follow-up note",
         max_length=REASON_MAX_CHARS,

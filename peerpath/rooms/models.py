@@ -1,5 +1,6 @@
 """Group support rooms: rooms in communities, messages, presence, sessions and hosting,
-sanctions, reports, crisis alerts and the moderation log.
+sanctions, reports and the moderation log (crisis alerts are ``safety.SafetyAlert`` rows,
+with ``source`` "rooms.RoomMessage", "rooms.Report" or "rooms.RoomSession").
 
 Invariants the database enforces:
 - a message's ``client_id`` is stored once per sender (a resent frame is not a second message);
@@ -295,7 +296,7 @@ class RoomMessage(models.Model):
     session = models.ForeignKey(
         RoomSession, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    crisis = models.BooleanField(default=False)
+    crisis = models.BooleanField(default=False)  # screening raised a safeguarding alert
     created_at = models.DateTimeField(default=timezone.now)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
@@ -480,32 +481,6 @@ class Report(IdempotentModel):
 
     def __str__(self) -> str:
         return f"Report #{self.pk} of message {self.message_id}"
-
-
-class CrisisAlert(models.Model):
-    """A message that matched crisis language: the writer saw help at once; moderators of
-    the room see this alert until someone follows up."""
-
-    message = models.OneToOneField(RoomMessage, on_delete=models.CASCADE, related_name="alert")
-    room = models.ForeignKey(Room, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    category = models.CharField(max_length=20)
-    term = models.CharField(max_length=100)
-    language = models.CharField(max_length=8)
-    severity = models.CharField(max_length=10)
-    created_at = models.DateTimeField(default=timezone.now)
-    handled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    handled_at = models.DateTimeField(null=True, blank=True)
-    note = models.CharField(max_length=REASON_MAX_CHARS, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["handled_at", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"Crisis alert #{self.pk}"
 
 
 class ModAction(models.TextChoices):

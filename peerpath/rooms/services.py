@@ -1,16 +1,20 @@
-"""Writes of the rooms app: posting (with crisis support and group-chat credit), moderation,
-reports, sessions and presence. Every function is atomic, raises ``core.errors.Refused`` with
-a sentence for the person, and broadcasts through ``realtime`` only after commit."""
+"""Writes of the rooms app: posting (screened for safeguarding, with group-chat credit),
+moderation, reports, sessions and presence. Every function is atomic, raises
+``core.errors.Refused`` with a sentence for the person, and broadcasts through ``realtime``
+only after commit. Text people write here (messages, report notes, session titles and
+descriptions) goes through ``safety.services.screen`` inside the same transaction: the
+room's moderators are the responders (``selectors.responders``)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts import policies as account_policies
@@ -28,7 +32,6 @@ from peerpath.rooms import locks, policies, realtime, selectors
 from peerpath.rooms.models import (
     MESSAGE_MAX_CHARS,
     REASON_MAX_CHARS,
-    CrisisAlert,
     ModAction,
     ModerationLog,
     Participation,
@@ -46,8 +49,8 @@ from peerpath.rooms.models import (
     SessionKind,
 )
 from peerpath.rooms.policies import Lock, Viewer
-from peerpath.safety import crisis as crisis_detector
-from peerpath.safety import resources as crisis_resources
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel, SafetyAlert
 
 PARTICIPATION_REF = "rooms.participation"
 SESSION_REF = "rooms.session"
@@ -96,8 +99,28 @@ def _log(
 class Posted:
     message: RoomMessage
     created: bool
-    crisis: crisis_detector.CrisisHit | None = None
-    resources: list[crisis_resources.Resource] = field(default_factory=list)
+    screening: safety.Screening = safety.NOTHING  # help for the writer, the alert it raised
+
+
+def room_space(
+    room: Room,
+    *,
+    channel: Channel = Channel.ROOM,
+    what: str = "",
+    host: User | None = None,
+    url: str = "",
+    now: dt.datetime | None = None,
+) -> safety.Space:
+    """The room as a safeguarding space: its moderators (and ``host``, a live session's
+    host) respond; help lines follow the room's language. ``what``: the kind of text when
+    it is not a message ("A report", "A session")."""
+    return safety.Space(
+        channel=channel,
+        where=f"{what} in room “{room.name}”" if what else f"Room “{room.name}”",
+        url=url or reverse("rooms:room", args=[room.slug]),
+        responders=selectors.responders(room, host=host, now=now),
+        language=room.language or None,
+    )
 
 
 def post_message(
@@ -159,17 +182,7 @@ def post_message(
                 raise RateLimited(
                     f"Slow mode is on: one message every {room.slow_mode_seconds} seconds."
                 )
-        hit = crisis_detector.detect(text)
-        session = (
-            RoomSession.objects.filter(
-                room=room,
-                started_at__isnull=False,
-                ended_at__isnull=True,
-                cancelled_at__isnull=True,
-            )
-            .order_by("-started_at")
-            .first()
-        )
+        session = selectors.live_session(room)
         try:
             with transaction.atomic():
                 message = RoomMessage.objects.create(
@@ -178,7 +191,6 @@ def post_message(
                     body=text,
                     client_id=client_id,
                     session=session,
-                    crisis=hit is not None,
                     created_at=now,
                 )
         except IntegrityError:
@@ -187,20 +199,19 @@ def post_message(
                 raise
             return Posted(existing, False)
         _credit(sender, room, session, now)
-        if hit is not None:
-            _raise_alert(message, room, sender, hit, now)
+        host = session.host if session is not None else None
+        screening = safety.screen(
+            writer=sender,
+            text=text,
+            space=room_space(room, host=host, now=now),
+            source=message,
+            now=now,
+        )
+        if screening.alert is not None:
+            _alert_moderators(message, room, sender, screening.alert, now)
         name = sender.username
         after_commit(lambda: realtime.broadcast_message(message, name), what="room broadcast")
-    found = (
-        crisis_resources.resources_for(
-            country=crisis_resources.country_for_timezone(str(sender.timezone or "")),
-            language=room.language,
-            teen=v.band == "teen",
-        )
-        if hit is not None and hit.concerns_writer
-        else []
-    )
-    return Posted(message, True, hit, found)
+    return Posted(message, True, screening)
 
 
 def _credit(sender: User, room: Room, session: RoomSession | None, now: dt.datetime) -> None:
@@ -225,23 +236,15 @@ def _credit(sender: User, room: Room, session: RoomSession | None, now: dt.datet
     )
 
 
-def _raise_alert(
-    message: RoomMessage,
-    room: Room,
-    sender: User,
-    hit: crisis_detector.CrisisHit,
-    now: dt.datetime,
+def _alert_moderators(
+    message: RoomMessage, room: Room, sender: User, alert: SafetyAlert, now: dt.datetime
 ) -> None:
-    alert = CrisisAlert.objects.create(
-        message=message,
-        room=room,
-        user=sender,
-        category=hit.category,
-        term=hit.term[:100],
-        language=hit.language,
-        severity=hit.severity,
-        created_at=now,
-    )
+    """Screening raised ``alert`` about ``message``: mark the message, log it in the room's
+    log, and show the moderators in the room a live alert (their bell rings too: ``screen``
+    told every responder)."""
+    if alert.category != safety.DETECTOR_ERROR:
+        message.crisis = True
+        message.save(update_fields=["crisis"])
     _log(
         None,
         ModAction.CRISIS_ALERT,
@@ -249,8 +252,9 @@ def _raise_alert(
         target_id=sender.pk,
         message=message,
         now=now,
-        category=hit.category,
-        severity=hit.severity,
+        category=alert.category,
+        severity=alert.severity,
+        alert=alert.pk,
     )
     payload = {
         "type": "alert",
@@ -258,8 +262,9 @@ def _raise_alert(
         "message_id": message.pk,
         "user": sender.username,
         "user_id": sender.pk,
-        "category": hit.category,
-        "severity": hit.severity,
+        "category": alert.category,
+        "severity": alert.severity,
+        "url": safety.alert_url(alert),
     }
     after_commit(lambda: realtime.alert_moderators(room.pk, payload), what="room broadcast")
 
@@ -611,6 +616,12 @@ def unlock_room(*, actor: User, room_id: int, now: dt.datetime | None = None) ->
 # --- Reports and alerts ----------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Reported:
+    report: Report
+    screening: safety.Screening = safety.NOTHING  # the reporter's note, screened
+
+
 def report_message(
     *,
     reporter: User,
@@ -619,8 +630,10 @@ def report_message(
     note: Any = "",
     key: str = "",
     now: dt.datetime | None = None,
-) -> Report:
-    """Report a message (once; a resent form with the same ``key`` answers the same report)."""
+) -> Reported:
+    """Report a message (once; a resent form with the same ``key`` answers the same report).
+    The reporter's note is screened: the room's moderators are told if it says someone may
+    not be safe, and the reporter gets help if it concerns them."""
     now = now or timezone.now()
     v = selectors.viewer(reporter, now=now)
     if not isinstance(message_id, int) or isinstance(message_id, bool):
@@ -634,7 +647,7 @@ def report_message(
             raise NotFound("No such message.")
         Forbidden.unless(policies.can_report(v, m.room, m.sender_id))
         try:
-            report, _ = once(
+            report, created = once(
                 Report,
                 author_field="reporter",
                 author=reporter,
@@ -652,7 +665,19 @@ def report_message(
             raise Conflict(
                 "You already reported this message; moderators will look at it."
             ) from None
-    return report
+        screening = safety.NOTHING
+        if created:
+            space = room_space(
+                m.room,
+                channel=Channel.REPORT,
+                what="A report",
+                url=f"{reverse('rooms:moderation')}#report-{report.pk}",
+                now=now,
+            )
+            screening = safety.screen(
+                writer=reporter, text=note_text, space=space, source=report, now=now
+            )
+    return Reported(report, screening)
 
 
 def resolve_report(
@@ -696,28 +721,54 @@ def resolve_report(
     return report
 
 
+def _room_alert(v: Viewer, alert_id: Any) -> tuple[SafetyAlert, Room]:
+    """A safeguarding alert about text in a room this person moderates (else: missing)."""
+    if not isinstance(alert_id, int) or isinstance(alert_id, bool):
+        raise NotFound("No such alert.")
+    alert = SafetyAlert.objects.filter(pk=alert_id).first()
+    room = selectors.room_of_alert(alert) if alert is not None else None
+    if alert is None or room is None or not policies.can_manage_room(v, room):
+        raise NotFound("No such alert.")
+    return alert, room
+
+
+def acknowledge_alert(*, actor: User, alert_id: Any, now: dt.datetime | None = None) -> SafetyAlert:
+    """A moderator of the room says "I'm on it" (``safety.services.acknowledge``: it stops
+    the escalation clock; only the alert's responders and staff may)."""
+    now = now or timezone.now()
+    v = _actor(actor, now)
+    with transaction.atomic():
+        alert, _ = _room_alert(v, alert_id)
+        return safety.acknowledge(actor=actor, alert_id=alert.pk, now=now)
+
+
 def handle_alert(
-    *, actor: User, alert_id: int, note: Any, now: dt.datetime | None = None
-) -> CrisisAlert:
+    *,
+    actor: User,
+    alert_id: Any,
+    outcome: Any,
+    note: Any,
+    now: dt.datetime | None = None,
+) -> SafetyAlert:
+    """A moderator of the room followed up: the alert is resolved with what happened
+    (``safety.services.resolve``) and the room's log keeps a line of it."""
     now = now or timezone.now()
     v = _actor(actor, now)
     note_text = _clean(note, what="note", max_chars=REASON_MAX_CHARS)
     with transaction.atomic():
-        alert = CrisisAlert.objects.select_related("room").filter(pk=alert_id).first()
-        if alert is None or not policies.is_moderator(v, alert.room):
-            raise NotFound("No such alert.")
-        if alert.handled_at is not None:
-            raise Conflict("Someone already followed up on this alert.")
-        alert.handled_by, alert.handled_at, alert.note = actor, now, note_text
-        alert.save(update_fields=["handled_by", "handled_at", "note"])
+        alert, room = _room_alert(v, alert_id)
+        alert = safety.resolve(
+            actor=actor, alert_id=alert.pk, outcome=outcome, note=note_text, now=now
+        )
         _log(
             actor,
             ModAction.CRISIS_HANDLED,
-            room=alert.room,
-            target_id=alert.user_id,
+            room=room,
+            target_id=alert.writer_id,
             reason=note_text,
             now=now,
             alert=alert.pk,
+            outcome=alert.outcome,
         )
     return alert
 
@@ -741,6 +792,12 @@ def block(*, blocker: User, blocked_id: Any) -> None:
 # --- Sessions --------------------------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Scheduled:
+    session: RoomSession
+    screening: safety.Screening = safety.NOTHING  # the title and description, screened
+
+
 def schedule_session(
     *,
     actor: User,
@@ -752,7 +809,9 @@ def schedule_session(
     host_id: int | None = None,
     description: Any = "",
     now: dt.datetime | None = None,
-) -> RoomSession:
+) -> Scheduled:
+    """A session in the room. Its title and description (written by a host or moderator) are
+    screened: the room's other moderators are told if they say someone may not be safe."""
     now = now or timezone.now()
     v = _actor(actor, now)
     if kind not in SessionKind.values:
@@ -790,7 +849,11 @@ def schedule_session(
         )
         session.full_clean()
         session.save()
-    return session
+        space = room_space(room, what="A session", now=now)
+        screening = safety.screen(
+            writer=actor, text=[title_text, desc], space=space, source=session, now=now
+        )
+    return Scheduled(session, screening)
 
 
 def _session(v: Viewer, session_id: int) -> RoomSession:

@@ -62,7 +62,6 @@ from peerpath.rooms.forms import (
 )
 from peerpath.rooms.models import (
     MESSAGE_MAX_CHARS,
-    CrisisAlert,
     Report,
     Room,
     RoomCategory,
@@ -71,6 +70,10 @@ from peerpath.rooms.models import (
     Sanction,
 )
 from peerpath.rooms.policies import Lock, Standing, Viewer
+from peerpath.safety import services as safety_services
+from peerpath.safety import web as safety_web
+from peerpath.safety.models import Outcome, SafetyAlert
+from peerpath.safety.services import Screening
 
 NO_SUCH_ROOM = "No such room."
 NO_SUCH_MESSAGE = "No such message."
@@ -104,12 +107,27 @@ def _back(request: HttpRequest, fallback: str) -> str:
 
 
 def _done(
-    request: HttpRequest, message: str, *, back: str, data: dict[str, Any] | None = None
+    request: HttpRequest,
+    message: str,
+    *,
+    back: str,
+    data: dict[str, Any] | None = None,
+    screening: Screening | None = None,
 ) -> HttpResponse:
+    """Success, in the caller's form; ``screening``: help for the writer of screened text
+    (JSON: a "crisis" key like the socket's ack; htmx: the help panel; a redirect: the next
+    page shows it)."""
+    found = screening.as_payload() if screening is not None else None
     if _wants_json(request):
-        return JsonResponse({"ok": True, "message": message, **(data or {})})
+        extra = {"crisis": found} if found else {}
+        return JsonResponse({"ok": True, "message": message, **(data or {}), **extra})
     if _is_htmx(request):
-        return TemplateResponse(request, "rooms/_outcome.html", {"ok": True, "message": message})
+        context = {"ok": True, "message": message}
+        if found:
+            context["help_resources"] = found["resources"]
+        return TemplateResponse(request, "rooms/_outcome.html", context)
+    if screening is not None:
+        safety_web.show_help(request, screening)
     messages.success(request, message)
     return redirect(back)
 
@@ -178,9 +196,11 @@ def _report(v: Viewer, report_id: int) -> Report:
     return report
 
 
-def _alert(v: Viewer, alert_id: int) -> CrisisAlert:
-    alert = CrisisAlert.objects.select_related("room").filter(pk=alert_id).first()
-    if alert is None or not policies.is_moderator(v, alert.room):
+def _alert(v: Viewer, alert_id: int) -> SafetyAlert:
+    """A safeguarding alert about text in a room this person moderates (and may act on:
+    staff, or one of its responders); anything else looks missing."""
+    alert = selectors.room_alerts(v).filter(pk=alert_id).first()
+    if alert is None:
         raise NotFound(NO_SUCH_ALERT)
     return alert
 
@@ -475,7 +495,7 @@ def report_message(request: HttpRequest, message_id: int) -> HttpResponse:
         form = ReportForm(request.POST)
         if not form.is_valid():
             return _invalid(request, form, back=back)
-        report = services.report_message(
+        reported = services.report_message(
             reporter=user,
             message_id=m.pk,
             reason=form.cleaned_data["reason"],
@@ -488,7 +508,8 @@ def report_message(request: HttpRequest, message_id: int) -> HttpResponse:
         request,
         "Thank you for telling us. A moderator will look at it soon.",
         back=back,
-        data={"report": report.pk},
+        data={"report": reported.report.pk},
+        screening=reported.screening,
     )
 
 
@@ -612,6 +633,9 @@ def _queue_page(
 ) -> HttpResponse:
     now = timezone.now()
     queue = selectors.moderation_queue(v)
+    user = _user(request)
+    for item in queue.alerts:  # the excerpts shown are audited (who read which alert, when)
+        safety_services.record_read(actor=user, alert_id=item.alert.pk, now=now)
     context = {
         "queue": queue,
         "sanctions": _sanctions_in_force(v, now),
@@ -620,6 +644,7 @@ def _queue_page(
         "failed": failed,
         "resolve_form": ResolveReportForm(),
         "alert_form": AlertNoteForm(),
+        "outcomes": Outcome.choices,
     }
     return TemplateResponse(request, "rooms/moderation.html", context, status=status)
 
@@ -666,16 +691,28 @@ def resolve_report(request: HttpRequest, report_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def handle_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
+    """Follow up a safeguarding alert from a room one moderates: ``action=acknowledge``
+    ("I'm on it": stops the escalation clock), else resolve it with an outcome and a note."""
     back = reverse("rooms:moderation")
     try:
         user, v = _viewer(request)
         alert = _alert(v, alert_id)
+        if request.POST.get("action") == "acknowledge":
+            services.acknowledge_alert(actor=user, alert_id=alert.pk)
+            return _done(
+                request, "Thank you: the others know you are on it.", back=back + "#alerts"
+            )
         form = AlertNoteForm(request.POST, auto_id=f"alert-{alert.pk}_%s")
         if not form.is_valid():
             if _wants_json(request) or _is_htmx(request):
                 return _invalid(request, form, back=back)
             return _queue_page(request, v, status=400, failed=("alert", alert.pk, form))
-        services.handle_alert(actor=user, alert_id=alert.pk, note=form.cleaned_data["note"])
+        services.handle_alert(
+            actor=user,
+            alert_id=alert.pk,
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+        )
     except Refused as exc:
         if exc.status != 404 and not (_wants_json(request) or _is_htmx(request)):
             return _queue_page(request, v, error=exc.message, status=exc.status)
@@ -719,7 +756,7 @@ def schedule_session(request: HttpRequest, slug: str) -> HttpResponse:
         if valid and not form.errors:
             data = form.cleaned_data
             try:
-                session = services.schedule_session(
+                scheduled = services.schedule_session(
                     actor=user,
                     room_id=room.pk,
                     kind=data["kind"],
@@ -737,6 +774,8 @@ def schedule_session(request: HttpRequest, slug: str) -> HttpResponse:
             except Refused as exc:
                 error, status = exc.message, exc.status
             else:
+                session = scheduled.session
+                safety_web.show_help(request, scheduled.screening)
                 when = timezone.localtime(session.starts_at, user.tzinfo)
                 messages.success(
                     request,

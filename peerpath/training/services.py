@@ -12,7 +12,7 @@ the ladder's evaluator, never from here).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,8 +26,8 @@ from peerpath.core.text import clean_text
 from peerpath.mentorship import policies as mentorship_policies
 from peerpath.notifications.services import notify
 from peerpath.progression.services import record_training_completed
-from peerpath.safety import crisis as crisis_detector
-from peerpath.safety import resources as crisis_resources
+from peerpath.safety import services as safety
+from peerpath.safety.models import Channel
 from peerpath.training import policies, selectors
 from peerpath.training.models import (
     NOTE_MAX_CHARS,
@@ -50,8 +50,7 @@ class Posted:
     post: Post
     step_complete: bool = False
     program_complete: bool = False
-    crisis: crisis_detector.CrisisHit | None = None
-    resources: list[crisis_resources.Resource] = field(default_factory=list)
+    screening: safety.Screening = safety.NOTHING  # help for the writer, the alert raised
 
 
 def _usable(user: User, now: dt.datetime) -> None:
@@ -98,34 +97,28 @@ def _step(enrollment: Enrollment, discussion: Discussion) -> selectors.StepState
     raise NotFound(NO_SUCH_DISCUSSION)
 
 
-def _crisis(
-    author: User, text: str, enrollment: Enrollment, post: Post, now: dt.datetime
-) -> tuple[crisis_detector.CrisisHit | None, list[crisis_resources.Resource]]:
-    hit = crisis_detector.detect(text)
-    if hit is None:
-        return None, []
-    facilitators = list(enrollment.cohort.facilitators.all())
-    if facilitators:
-        url = _discussion_url(post.discussion, enrollment.cohort)
-        transaction.on_commit(
-            lambda: notify(
-                facilitators,
-                CATEGORY,
-                "A trainee's post may need care",
-                f"{author.username} wrote something in “{post.discussion.title}” that may mean "
-                "they are struggling. Please check in with them.",
-                url=url,
-                source="training.crisis",
-            )
-        )
-    found: list[crisis_resources.Resource] = []
-    if hit.concerns_writer:
-        found = crisis_resources.resources_for(
-            country=crisis_resources.country_for_timezone(str(author.timezone or "")),
-            language=None,
-            teen=enrollment.cohort.band == "teen",
-        )
-    return hit, found
+def _screen(author: User, post: Post, cohort: Cohort, now: dt.datetime) -> safety.Screening:
+    """Screen a stored post: the cohort's facilitators (those who may facilitate it now, so
+    only people of its band, or staff) respond; a cohort without one falls back to the staff
+    queue (``safety.services.screen``)."""
+    ids = selectors.facilitator_ids(cohort)
+    responders = [
+        u
+        for u in User.objects.filter(pk__in=ids).order_by("pk")
+        if policies.can_facilitate(u, cohort, facilitator_ids=ids, at=now)
+    ]
+    discussion = post.discussion
+    space = safety.Space(
+        channel=Channel.TRAINING,
+        where=f"{discussion.program.name}: “{discussion.title}” ({cohort.name})",
+        url=_discussion_url(discussion, cohort),
+        responders=responders,
+    )
+    screening = safety.screen(writer=author, text=post.body, space=space, source=post, now=now)
+    if screening.hit is not None:
+        post.crisis = True
+        post.save(update_fields=["crisis"])
+    return screening
 
 
 def _discussion_url(discussion: Discussion, cohort: Cohort | None = None) -> str:
@@ -154,12 +147,11 @@ def post_answer(
     post = Post(
         discussion=discussion, cohort=enrollment.cohort, author=author, body=text, created_at=now
     )
-    hit, found = _crisis(author, text, enrollment, post, now)
-    post.crisis = hit is not None
     post.full_clean()
     post.save()
+    screening = _screen(author, post, enrollment.cohort, now)
     done = _after_write(enrollment, discussion, now)
-    return Posted(post, done[0], done[1], hit, found)
+    return Posted(post, done[0], done[1], screening)
 
 
 @transaction.atomic
@@ -192,12 +184,11 @@ def reply_to_post(
         body=text,
         created_at=now,
     )
-    hit, found = _crisis(author, text, enrollment, post, now)
-    post.crisis = hit is not None
     post.full_clean()
     post.save()
+    screening = _screen(author, post, parent.cohort, now)
     done = _after_write(enrollment, parent.discussion, now)
-    return Posted(post, done[0], done[1], hit, found)
+    return Posted(post, done[0], done[1], screening)
 
 
 def _after_write(

@@ -203,9 +203,9 @@ def _after_post(
     url = reverse(
         "training:discussion", kwargs={"program_slug": prog.slug, "position": disc.position}
     )
-    if posted.resources or is_htmx(request):
+    if posted.screening.resources or is_htmx(request):
         context = _activity_context(user, prog, disc)
-        context.update(notice=notice, resources=posted.resources)
+        context.update(notice=notice, resources=posted.screening.resources)
         template = "training/_activity.html" if is_htmx(request) else "training/discussion.html"
         return TemplateResponse(request, template, context)
     messages.success(request, notice)

@@ -304,6 +304,7 @@
         result.className = "menu-result " + (answer.ok ? "outcome-ok" : "outcome-error");
       }
       if (!answer.ok) { return; }
+      if (answer.crisis) { showCrisis(answer.crisis); }
       f.reset();
       var kind = f.dataset.kind;
       if (kind === "block" && li) {
@@ -427,21 +428,55 @@
       ". Please take a moment with the room rules; warnings add up to a mute.");
   }
 
+  function acknowledge(alertId, button, status) {
+    // "I'm on it": stops the safeguarding escalation clock for this alert.
+    var data = new FormData();
+    data.append("action", "acknowledge");
+    button.disabled = true;
+    fetch((root.dataset.alertsUrl || "/rooms/alerts/") + alertId + "/handle/", {
+      method: "POST",
+      body: data,
+      credentials: "same-origin",
+      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
+    }).then(function (response) {
+      return response.json().catch(function () { return { ok: false }; });
+    }).then(function (answer) {
+      status.textContent = answer.ok ? answer.message : (answer.error || "Something went wrong. Please try again.");
+      if (answer.ok) { button.remove(); } else { button.disabled = false; }
+    }).catch(function () {
+      status.textContent = "We couldn't reach peerpath. Check your connection and try again.";
+      button.disabled = false;
+    });
+  }
+
   function onAlert(frame) {
     if (!modAlerts) { return; }
     var p = document.createElement("p");
     p.className = "mod-alert";
+    if (frame.alert) { p.dataset.alert = String(frame.alert); }
     var strong = document.createElement("strong");
-    strong.textContent = "Crisis language from " + (frame.user || "someone") + ".";
+    strong.textContent = "Someone may not be safe: " + (frame.user || "someone") + " wrote something worrying.";
     var link = document.createElement("a");
-    link.href = root.dataset.moderationUrl || "/rooms/moderation/";
+    link.href = (root.dataset.moderationUrl || "/rooms/moderation/") + (frame.alert ? "#alert-" + frame.alert : "");
     link.textContent = "Open the moderation queue";
+    var status = document.createElement("span");
+    status.className = "mod-alert-status";
+    status.setAttribute("role", "status");
     var close = document.createElement("button");
     close.type = "button";
     close.className = "link-button";
     close.textContent = "Dismiss";
     close.addEventListener("click", function () { p.remove(); });
-    p.append(strong, " Please check in with them kindly and follow up. ", link, " ", close);
+    p.append(strong, " Please check in with them kindly and follow up. ", link, " ");
+    if (frame.alert) {
+      var ack = document.createElement("button");
+      ack.type = "button";
+      ack.className = "secondary";
+      ack.textContent = "I'm on it";
+      ack.addEventListener("click", function () { acknowledge(frame.alert, ack, status); });
+      p.append(ack, " ");
+    }
+    p.append(close, " ", status);
     modAlerts.appendChild(p);
   }
 

@@ -23,7 +23,6 @@ from peerpath.accounts.tests.factories import UserFactory
 from peerpath.core.tests import ws
 from peerpath.rooms import consumers, services
 from peerpath.rooms.models import (
-    CrisisAlert,
     Presence,
     Room,
     RoomBand,
@@ -31,6 +30,7 @@ from peerpath.rooms.models import (
     RoomSettings,
 )
 from peerpath.rooms.tests.helpers import make_room
+from peerpath.safety.models import SafetyAlert
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
 
@@ -395,7 +395,7 @@ async def test_crisis_language_gets_private_help_and_alerts_moderators(
     sockets: list[Socket],
 ) -> None:
     r = await room()
-    _, mod_cookie = await person(roles=[Role.MODERATOR])
+    mod, mod_cookie = await person(roles=[Role.MODERATOR])
     writer, w_cookie = await person()
     _, o_cookie = await person()
     mod_socket, _ = await opened(sockets, r, mod_cookie)
@@ -403,15 +403,66 @@ async def test_crisis_language_gets_private_help_and_alerts_moderators(
     w, _ = await opened(sockets, r, w_cookie)
     await w.send({"type": "send", "body": "i want to k i l l myself tonight", "client_id": "h1"})
     ack = await w.receive_type("ack")
-    assert ack["crisis"]["resources"]
-    alert = await mod_socket.receive_type("alert")
-    assert alert["user_id"] == writer.pk
+    help_lines = ack["crisis"]["resources"]
+    assert help_lines
+    assert {"name", "contact", "detail", "url", "country"} <= set(help_lines[0])
+    frame = await mod_socket.receive_type("alert")
+    assert frame["user_id"] == writer.pk
+    assert frame["message_id"] == ack["id"]
+    # The live alert names the one safeguarding alert, which names the moderator.
+    alert = await sync_to_async(SafetyAlert.objects.get)(
+        source="rooms.RoomMessage", source_id=ack["id"]
+    )
+    assert frame["alert"] == alert.pk
+    assert frame["url"] == f"/safety/alerts/{alert.pk}/"
+    responders = await sync_to_async(lambda: set(alert.responders.values_list("pk", flat=True)))()
+    assert responders == {mod.pk}
     # The message itself is delivered (never dropped); the alert is not shown to others.
     assert (await other.receive_type("message"))["id"] == ack["id"]
     await asyncio.sleep(0.1)
     while not await other.nothing_more():
         assert (await other.receive())["type"] != "alert"
-    assert await sync_to_async(CrisisAlert.objects.filter(message_id=ack["id"]).exists)()
+
+
+async def test_a_teen_rooms_alert_goes_to_its_teen_moderator_live(
+    sockets: list[Socket],
+) -> None:
+    r = await room(band="teen")
+    mod, mod_cookie = await person(teen=True, roles=[Role.MODERATOR])
+    await person(roles=[Role.MODERATOR])  # an adult moderator: never a responder here
+    _, w_cookie = await person(teen=True)
+    mod_socket, _ = await opened(sockets, r, mod_cookie)
+    w, _ = await opened(sockets, r, w_cookie)
+    await w.send({"type": "send", "body": "I want to end my life", "client_id": "t1"})
+    ack = await w.receive_type("ack")
+    assert ack["crisis"]["resources"]
+    frame = await mod_socket.receive_type("alert")
+    alert = await sync_to_async(SafetyAlert.objects.get)(pk=frame["alert"])
+    assert alert.writer_band == "teen"
+    responders = await sync_to_async(lambda: set(alert.responders.values_list("pk", flat=True)))()
+    assert responders == {mod.pk}
+
+
+async def test_a_detector_error_still_delivers_and_acks_without_help(
+    sockets: list[Socket], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from peerpath.safety import crisis
+
+    def broken(text: str) -> None:
+        raise RuntimeError("lexicon missing")
+
+    monkeypatch.setattr(crisis, "detect", broken)
+    r = await room()
+    _, w_cookie = await person()
+    _, o_cookie = await person()
+    other, _ = await opened(sockets, r, o_cookie)
+    w, _ = await opened(sockets, r, w_cookie)
+    await w.send({"type": "send", "body": "i want to kill myself", "client_id": "e1"})
+    ack = await w.receive_type("ack")
+    assert "crisis" not in ack
+    assert (await other.receive_type("message"))["id"] == ack["id"]
+    alert = await sync_to_async(SafetyAlert.objects.get)(source_id=ack["id"])
+    assert (alert.category, alert.queued) == ("detector_error", True)
 
 
 async def test_a_suspension_mid_socket_stops_the_next_message(sockets: list[Socket]) -> None:

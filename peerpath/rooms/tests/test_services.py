@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.test import TestCase
 from django.utils import timezone
 
 from peerpath.accounts.models import User
@@ -19,9 +20,8 @@ from peerpath.progression import ladder
 from peerpath.progression.models import Achievement, AwardSource
 from peerpath.progression.services import grant_award
 from peerpath.progression.tests.helpers import add_events, make_person
-from peerpath.rooms import locks, policies, selectors, services
+from peerpath.rooms import locks, policies, realtime, selectors, services
 from peerpath.rooms.models import (
-    CrisisAlert,
     HostingQuota,
     ModAction,
     ModerationLog,
@@ -40,6 +40,7 @@ from peerpath.rooms.models import (
     SessionKind,
 )
 from peerpath.rooms.tests.helpers import community, make_room
+from peerpath.safety.models import Channel, SafetyAlert
 
 pytestmark = pytest.mark.django_db
 
@@ -180,7 +181,7 @@ def test_a_session_is_credited_once_apart_from_the_day() -> None:
         starts_at=NOW + dt.timedelta(minutes=30),
         ends_at=NOW + dt.timedelta(minutes=90),
         now=NOW,
-    )
+    ).session
     services.start_session(actor=host, session_id=s.pk, now=NOW + dt.timedelta(minutes=30))
     post(alice, room.pk, "in it", at=NOW + dt.timedelta(minutes=31))
     post(alice, room.pk, "still", at=NOW + dt.timedelta(minutes=40))
@@ -196,42 +197,253 @@ def test_group_chats_feed_the_ladder() -> None:
     assert int(facts.count("group_chat", None)[0]) == 2
 
 
-# --- crisis ----------------------------------------------------------------------------------
+# --- safeguarding ----------------------------------------------------------------------------
+
+CRISIS = "i want to kill myself"
+
+
+def alert_for(obj: object) -> SafetyAlert:
+    label = f"{obj._meta.app_label}.{obj._meta.object_name}"  # type: ignore[attr-defined]
+    return SafetyAlert.objects.get(source=label, source_id=obj.pk)  # type: ignore[attr-defined]
+
+
+def responder_ids(alert: SafetyAlert) -> set[int]:
+    return set(alert.responders.values_list("pk", flat=True))
 
 
 def test_crisis_language_is_kept_answered_with_help_and_alerted() -> None:
     room = make_room()
+    mod = moderator()
+    appointed = member(listener=True)
+    RoomStaff.objects.create(user=appointed, kind=RoomStaffKind.MODERATOR, room=room)
     alice = member()
-    posted = services.post_message(sender=alice, room_id=room.pk, body="i want to kill myself")
+    posted = services.post_message(sender=alice, room_id=room.pk, body=CRISIS)
     assert posted.created
-    assert posted.crisis is not None
-    assert posted.resources
+    assert posted.screening.hit is not None
+    assert posted.screening.resources
+    assert posted.screening.as_payload() is not None
     m = RoomMessage.objects.get(pk=posted.message.pk)
     assert m.crisis
-    assert m.body == "i want to kill myself"
-    alert = CrisisAlert.objects.get(message=m)
-    assert alert.user == alice
-    assert ModerationLog.objects.filter(action=ModAction.CRISIS_ALERT, message=m).exists()
+    assert m.body == CRISIS
+    alert = alert_for(m)
+    assert alert == posted.screening.alert
+    assert (alert.channel, alert.writer, alert.writer_band) == (Channel.ROOM, alice, "adult")
+    assert alert.where == f"Room “{room.name}”"
+    assert alert.url == f"/rooms/{room.slug}/"
+    assert responder_ids(alert) == {mod.pk, appointed.pk}
+    assert alert.queued  # high severity: the staff queue too
+    log = ModerationLog.objects.get(action=ModAction.CRISIS_ALERT, message=m)
+    assert log.details["alert"] == alert.pk
 
 
 def test_ordinary_language_raises_no_alert() -> None:
     posted = services.post_message(
         sender=member(), room_id=make_room().pk, body="this homework is killing me lol"
     )
-    assert posted.crisis is None
-    assert not CrisisAlert.objects.exists()
+    assert posted.screening.hit is None
+    assert posted.screening.as_payload() is None
+    assert not SafetyAlert.objects.exists()
+    assert not RoomMessage.objects.get().crisis
 
 
-def test_alerts_are_followed_up_once() -> None:
+def test_a_resent_message_raises_no_second_alert() -> None:
+    room = make_room()
+    alice = member()
+    services.post_message(sender=alice, room_id=room.pk, body=CRISIS, client_id="c1")
+    again = services.post_message(sender=alice, room_id=room.pk, body=CRISIS, client_id="c1")
+    assert not again.created
+    assert SafetyAlert.objects.count() == 1
+
+
+def test_a_teen_rooms_alert_reaches_only_responders_of_the_teen_band() -> None:
+    room = make_room(band=RoomBand.TEEN, comm=community("teen-rooms"))
+    teen_mod, adult_mod = moderator(teen=True), moderator()
+    adult_appointed = member(listener=True)  # appointed, but not of the room's band
+    RoomStaff.objects.create(
+        user=adult_appointed, kind=RoomStaffKind.MODERATOR, community=room.community
+    )
+    staff_appointed = member(roles=[Role.STAFF])
+    RoomStaff.objects.create(user=staff_appointed, kind=RoomStaffKind.MODERATOR, room=room)
+    staff_elsewhere = member(roles=[Role.STAFF])
+    teen = member(teen=True)
+    posted = services.post_message(sender=teen, room_id=room.pk, body=CRISIS)
+    alert = alert_for(posted.message)
+    assert alert.writer_band == "teen"
+    assert responder_ids(alert) == {teen_mod.pk, staff_appointed.pk}
+    assert adult_mod.pk not in responder_ids(alert)
+    assert staff_elsewhere.pk not in responder_ids(alert)  # staff see it in the queue
+    assert alert.queued
+    assert posted.screening.resources  # teen help lines
+
+
+def test_the_live_sessions_host_is_told_and_a_suspended_moderator_is_not() -> None:
+    room = make_room(category=RoomCategory.SHARING_CIRCLE)
+    host = member(listener=True)
+    RoomStaff.objects.create(user=host, kind=RoomStaffKind.HOST, room=room)
+    mod = moderator()
+    away = moderator()
+    admin = member(roles=[Role.STAFF])
+    from peerpath.accounts import services as account_services
+
+    account_services.suspend_user(
+        actor=admin, user=away, until=timezone.now() + dt.timedelta(days=2), reason="break"
+    )
+    start = timezone.now() - dt.timedelta(minutes=5)
+    s = services.schedule_session(
+        actor=mod,
+        room_id=room.pk,
+        kind=SessionKind.SHARING_CIRCLE,
+        title="Circle",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        host_id=host.pk,
+        now=start - dt.timedelta(minutes=1),
+    ).session
+    services.start_session(actor=host, session_id=s.pk)
+    alice = member()
+    posted = services.post_message(sender=alice, room_id=room.pk, body=CRISIS)
+    assert responder_ids(alert_for(posted.message)) == {mod.pk, host.pk}
+    # The host writing it: the host is not their own responder.
+    by_host = services.post_message(sender=host, room_id=room.pk, body="I want to end my life")
+    assert responder_ids(alert_for(by_host.message)) == {mod.pk}
+
+
+def test_a_room_without_moderators_falls_back_to_the_staff_queue() -> None:
+    room = make_room()
+    posted = services.post_message(sender=member(), room_id=room.pk, body=CRISIS)
+    alert = alert_for(posted.message)
+    assert responder_ids(alert) == set()
+    assert alert.queued
+
+
+def test_a_detector_error_still_delivers_the_message_and_queues_it(monkeypatch) -> None:
+    from peerpath.safety import crisis
+
+    def broken(text: str) -> None:
+        raise RuntimeError("lexicon missing")
+
+    monkeypatch.setattr(crisis, "detect", broken)
     room = make_room()
     mod = moderator()
-    services.post_message(sender=member(), room_id=room.pk, body="I want to end my life")
-    alert = CrisisAlert.objects.get()
+    posted = services.post_message(sender=member(), room_id=room.pk, body=CRISIS)
+    assert posted.created
+    assert RoomMessage.objects.filter(pk=posted.message.pk, body=CRISIS).exists()
+    assert posted.screening.resources == []
+    alert = alert_for(posted.message)
+    assert alert.category == "detector_error"
+    assert alert.queued
+    assert responder_ids(alert) == {mod.pk}
+    assert not RoomMessage.objects.get(pk=posted.message.pk).crisis
+
+
+def test_moderators_are_told_live_with_the_alert_id(monkeypatch) -> None:
+    sent: list[tuple[int, dict[str, object]]] = []
+    monkeypatch.setattr(realtime, "alert_moderators", lambda room_id, p: sent.append((room_id, p)))
+    room = make_room()
+    moderator()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        posted = services.post_message(sender=member(), room_id=room.pk, body=CRISIS)
+    alert = alert_for(posted.message)
+    assert [(r, p["alert"], p["message_id"]) for r, p in sent] == [
+        (room.pk, alert.pk, posted.message.pk)
+    ]
+    assert sent[0][1]["url"] == f"/safety/alerts/{alert.pk}/"
+
+
+def test_a_report_note_is_screened_for_the_rooms_moderators() -> None:
+    room = make_room()
+    mod = moderator()
+    pk = post(member(), room.pk, "you are all useless")
+    reporter = member()
+    reported = services.report_message(
+        reporter=reporter,
+        message_id=pk,
+        reason=ReportReason.SAFETY,
+        note="reading this makes me want to end my life",
+        key="k1",
+    )
+    alert = alert_for(reported.report)
+    assert alert.channel == Channel.REPORT
+    assert alert.writer == reporter
+    assert responder_ids(alert) == {mod.pk}
+    assert reported.screening.resources  # it concerns the reporter: help for them
+    again = services.report_message(
+        reporter=reporter, message_id=pk, reason=ReportReason.SAFETY, note="x", key="k1"
+    )
+    assert again.report == reported.report
+    assert SafetyAlert.objects.count() == 1
+    plain = services.report_message(
+        reporter=member(), message_id=pk, reason=ReportReason.SPAM, note="just spam"
+    )
+    assert plain.screening.alert is None
+
+
+def test_a_sessions_title_and_description_are_screened() -> None:
+    room = make_room()
+    writer, other = moderator(), moderator()
+    start = NOW + dt.timedelta(hours=1)
+    scheduled = services.schedule_session(
+        actor=writer,
+        room_id=room.pk,
+        kind=SessionKind.SUPPORT_SESSION,
+        title="Evening support",
+        description="Tonight I will end my life, come say goodbye",
+        starts_at=start,
+        ends_at=start + dt.timedelta(hours=1),
+        now=NOW,
+    )
+    alert = alert_for(scheduled.session)
+    assert alert.channel == Channel.ROOM
+    assert responder_ids(alert) == {other.pk}  # never the writer
+    assert "end my life" in alert.excerpt
+
+
+def test_alerts_are_acknowledged_and_followed_up_once() -> None:
+    room = make_room()
+    mod = moderator()
+    teen_mod = moderator(teen=True)
+    posted = services.post_message(sender=member(), room_id=room.pk, body=CRISIS)
+    alert = alert_for(posted.message)
     with pytest.raises(NotFound):
-        services.handle_alert(actor=member(), alert_id=alert.pk, note="checked")
-    services.handle_alert(actor=mod, alert_id=alert.pk, note="Sent a DM with resources")
+        services.handle_alert(actor=member(), alert_id=alert.pk, outcome="supported", note="x")
+    with pytest.raises(NotFound):
+        services.acknowledge_alert(actor=teen_mod, alert_id=alert.pk)
+    with pytest.raises(NotFound):
+        services.handle_alert(actor=mod, alert_id="1", outcome="supported", note="x")
+    with pytest.raises(Refused):
+        services.handle_alert(actor=mod, alert_id=alert.pk, outcome="shrug", note="x")
+    services.acknowledge_alert(actor=mod, alert_id=alert.pk)
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == mod
+    queue = selectors.moderation_queue(selectors.viewer(mod))
+    assert [a.alert.pk for a in queue.alerts] == [alert.pk]
+    assert queue.alerts[0].room == room
+    assert queue.alerts[0].message == posted.message
+    services.handle_alert(
+        actor=mod, alert_id=alert.pk, outcome="supported", note="Sent a DM with resources"
+    )
+    alert.refresh_from_db()
+    assert (alert.resolved_by, alert.outcome) == (mod, "supported")
+    assert alert.outcome_note == "Sent a DM with resources"
+    log = ModerationLog.objects.get(action=ModAction.CRISIS_HANDLED)
+    assert (log.room, log.target_id, log.details["alert"]) == (room, alert.writer_id, alert.pk)
     with pytest.raises(Conflict):
-        services.handle_alert(actor=mod, alert_id=alert.pk, note="again")
+        services.handle_alert(actor=mod, alert_id=alert.pk, outcome="supported", note="again")
+    assert not selectors.moderation_queue(selectors.viewer(mod)).alerts
+
+
+def test_the_queue_shows_alerts_to_their_responders_and_staff_only() -> None:
+    room = make_room()
+    mod = moderator()
+    posted = services.post_message(sender=member(), room_id=room.pk, body=CRISIS)
+    later = moderator()  # became a moderator after the alert: not one of its responders
+    staff = member(roles=[Role.STAFF])
+    assert [a.alert.pk for a in selectors.moderation_queue(selectors.viewer(mod)).alerts] == [
+        alert_for(posted.message).pk
+    ]
+    assert not selectors.moderation_queue(selectors.viewer(later)).alerts
+    assert len(selectors.moderation_queue(selectors.viewer(staff)).alerts) == 1
+    assert not selectors.moderation_queue(selectors.viewer(moderator(teen=True))).alerts
 
 
 # --- moderation ------------------------------------------------------------------------------
@@ -519,7 +731,7 @@ def test_hosting_time_is_credited_from_the_session_record() -> None:
         starts_at=start,
         ends_at=start + dt.timedelta(hours=1),
         now=NOW,
-    )
+    ).session
     with pytest.raises(Refused):
         services.start_session(actor=host, session_id=s.pk, now=NOW)  # too early
     with pytest.raises(Forbidden):
@@ -544,7 +756,7 @@ def test_forgotten_sessions_end_30_minutes_after_schedule() -> None:
         starts_at=start,
         ends_at=start + dt.timedelta(hours=1),
         now=NOW,
-    )
+    ).session
     services.start_session(actor=host, session_id=s.pk, now=start)
     assert services.end_overdue_sessions(now=start + dt.timedelta(hours=2)) == 1
     s.refresh_from_db()

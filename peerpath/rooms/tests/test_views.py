@@ -20,8 +20,8 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityKind
 from peerpath.progression.tests.helpers import add_events
+from peerpath.rooms import services
 from peerpath.rooms.models import (
-    CrisisAlert,
     ModAction,
     ModerationLog,
     Report,
@@ -37,6 +37,7 @@ from peerpath.rooms.models import (
     SessionKind,
 )
 from peerpath.rooms.views import ROOMS_PER_PAGE
+from peerpath.safety.models import AccessKind, AlertAccess, SafetyAlert
 
 pytestmark = pytest.mark.django_db
 
@@ -856,19 +857,16 @@ def test_queue_shows_reports_alerts_and_log_of_own_band(login, rooms) -> None:
     sender, reporter = person(username="sender-sam"), person(username="reporter-rae")
     m = say(rooms["adult"], sender, "something hurtful")
     Report.objects.create(message=m, reporter=reporter, reason="harassment", note=XSS)
-    crisis = say(rooms["adult"], person(username="sad-sid"), "I feel hopeless")
-    CrisisAlert.objects.create(
-        message=crisis,
-        room=rooms["adult"],
-        user=crisis.sender,
-        category="suicide",
-        term="hopeless",
-        language="en",
-        severity="high",
-    )
+    mod = moderator()
+    sid = person(username="sad-sid")
+    body = "I want to die, <i>bye</i>"
+    crisis = services.post_message(sender=sid, room_id=rooms["adult"].pk, body=body).message
     teen_m = say(rooms["teen"], person(teen=True, username="teen-tia"), "teen words")
     Report.objects.create(message=teen_m, reporter=person(teen=True), reason="spam")
-    mod = moderator()
+    moderator(teen=True)
+    services.post_message(
+        sender=person(teen=True), room_id=rooms["teen"].pk, body="i want to kill myself teen"
+    )
     Sanction.objects.create(
         user=sender,
         kind=SanctionKind.MUTE,
@@ -882,9 +880,13 @@ def test_queue_shows_reports_alerts_and_log_of_own_band(login, rooms) -> None:
     assert "reporter-rae" in page
     assert ESCAPED in page
     assert XSS not in page
-    assert "I feel hopeless" in page
+    assert "I want to die, &lt;i&gt;bye&lt;/i&gt;" in page
     assert "sad-sid" in page
+    assert f'data-alert="{SafetyAlert.objects.get(source_id=crisis.pk).pk}"' in page
     assert "teen words" not in page  # another band's room
+    assert "kill myself teen" not in page
+    # Reading the excerpts is audited.
+    assert AlertAccess.objects.filter(actor=mod, kind=AccessKind.READ).count() == 1
     assert "cool off" in page
     assert "Warned" in page
 
@@ -930,27 +932,64 @@ def test_invalid_resolve_shows_the_error_in_the_queue(login, rooms) -> None:
     assert "Moderation queue" in text(response)
 
 
-def test_handle_a_crisis_alert(login, rooms) -> None:
-    m = say(rooms["adult"], person(), "I can't go on")
-    alert = CrisisAlert.objects.create(
-        message=m,
-        room=rooms["adult"],
-        user=m.sender,
-        category="suicide",
-        term="can't go on",
-        language="en",
-        severity="high",
-    )
+def test_handle_a_safeguarding_alert(login, rooms) -> None:
+    mod = moderator()
+    m = services.post_message(
+        sender=person(), room_id=rooms["adult"].pk, body="I can't go on, I want to die"
+    ).message
+    alert = SafetyAlert.objects.get(source="rooms.RoomMessage", source_id=m.pk)
     url = f"/rooms/alerts/{alert.pk}/handle/"
-    assert login(person()).post(url, {"note": "x"}).status_code == 404
-    c = login(moderator())
+    ok = {"outcome": "supported", "note": "Checked in, shared resources"}
+    assert login(person()).post(url, ok).status_code == 404
+    assert login(moderator(teen=True)).post(url, ok).status_code == 404
+    assert login(moderator()).post(url, ok).status_code == 404  # not one of its responders
+    c = login(mod)
     assert c.post(url, {"note": ""}).status_code == 400
-    assert c.post(url, {"note": "x" * 501}, **JSON).status_code == 400
-    assert c.post(url, {"note": "Checked in, shared resources"}, **JSON).status_code == 200
+    assert c.post(url, {"outcome": "supported", "note": ""}).status_code == 400
+    assert c.post(url, {"outcome": "shrug", "note": "x"}, **JSON).status_code == 400
+    assert c.post(url, {"outcome": "supported", "note": "x" * 501}, **JSON).status_code == 400
+    acked = c.post(url, {"action": "acknowledge"}, **JSON)
+    assert acked.status_code == 200
     alert.refresh_from_db()
-    assert alert.handled_at is not None
-    assert alert.note == "Checked in, shared resources"
-    assert c.post(url, {"note": "again"}, **JSON).status_code == 409
+    assert alert.acknowledged_by == mod
+    assert alert.resolved_at is None
+    assert c.post(url, ok, **JSON).status_code == 200
+    alert.refresh_from_db()
+    assert alert.resolved_by == mod
+    assert (alert.outcome, alert.outcome_note) == ("supported", "Checked in, shared resources")
+    assert c.post(url, ok, **JSON).status_code == 404  # resolved: no longer in the queue
+    missing = c.post("/rooms/alerts/999999/handle/", ok)
+    assert missing.status_code == 404
+
+
+def test_an_invalid_follow_up_shows_the_error_in_the_queue(login, rooms) -> None:
+    mod = moderator()
+    m = services.post_message(
+        sender=person(), room_id=rooms["adult"].pk, body="i want to kill myself"
+    ).message
+    alert = SafetyAlert.objects.get(source_id=m.pk)
+    response = login(mod).post(f"/rooms/alerts/{alert.pk}/handle/", {"note": "called"})
+    assert response.status_code == 400
+    assert "Choose what happened." in text(response)
+    assert "Moderation queue" in text(response)
+
+
+def test_a_report_note_in_crisis_answers_with_help(login, rooms) -> None:
+    moderator()
+    m = say(rooms["adult"], person())
+    c = login(person())
+    data = {"reason": "safety", "note": "this makes me want to kill myself"}
+    answer = c.post(f"/rooms/messages/{m.pk}/report/", data, **JSON).json()
+    assert answer["ok"]
+    assert answer["crisis"]["resources"]
+    report = Report.objects.get()
+    assert SafetyAlert.objects.filter(source="rooms.Report", source_id=report.pk).exists()
+    m2 = say(rooms["adult"], person())
+    page = c.post(f"/rooms/messages/{m2.pk}/report/", data, HTTP_HX_REQUEST="true")
+    assert 'data-testid="crisis-help"' in text(page)
+    m3 = say(rooms["adult"], person())
+    after = c.post(f"/rooms/messages/{m3.pk}/report/", data, follow=True)
+    assert 'data-testid="crisis-help"' in text(after)
 
 
 # --- Sessions ---------------------------------------------------------------------------------

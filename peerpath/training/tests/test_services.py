@@ -12,6 +12,8 @@ from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
 from peerpath.mentorship.tests.factories import make_mentor
 from peerpath.notifications.models import Notification
 from peerpath.progression.models import Training
+from peerpath.safety import selectors as safety_selectors
+from peerpath.safety.models import Channel, SafetyAlert
 from peerpath.training import selectors, services
 from peerpath.training.models import Discussion, Enrollment, Post, SavedMentor
 from peerpath.training.tests.factories import (
@@ -280,14 +282,99 @@ def test_listener_onboarding_save_a_mentor_step(cohort) -> None:
     assert activity_counts_for_user(ana)[ActivityKind.TRAINING_COMPLETED] == 1
 
 
-def test_a_crisis_post_is_kept_and_the_writer_gets_resources(cohort) -> None:
-    moderator = UserFactory.create(listener=True, roles=[Role.MODERATOR])
-    cohort.facilitators.add(moderator)
+CRISIS = "Honestly I want to kill myself some days."
+
+
+def _alert(post: Post) -> SafetyAlert:
+    return SafetyAlert.objects.get(source="training.Post", source_id=post.pk)
+
+
+def _responders(alert: SafetyAlert) -> set[int]:
+    return set(alert.responders.values_list("pk", flat=True))
+
+
+def test_a_crisis_post_is_kept_the_writer_gets_help_and_facilitators_are_told(
+    cohort, django_capture_on_commit_callbacks
+) -> None:
+    facilitator = UserFactory.create(listener=True, roles=[Role.MODERATOR])
+    cohort.facilitators.add(facilitator)
     ana = trainee(cohort)
-    posted = services.post_answer(
-        author=ana, discussion=discussion(), body="Honestly I want to kill myself some days."
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = services.post_answer(author=ana, discussion=discussion(), body=CRISIS)
     assert posted.post.pk
-    assert posted.post.crisis
-    assert posted.crisis is not None
-    assert posted.resources
+    assert Post.objects.get(pk=posted.post.pk).body == CRISIS
+    assert Post.objects.get(pk=posted.post.pk).crisis
+    assert posted.screening.hit is not None
+    assert posted.screening.resources
+    alert = _alert(posted.post)
+    assert alert == posted.screening.alert
+    assert (alert.channel, alert.writer, alert.writer_band) == (Channel.TRAINING, ana, "adult")
+    assert alert.url == f"/training/group-support-leadership/1/?cohort={cohort.pk}"
+    assert cohort.name in alert.where
+    assert _responders(alert) == {facilitator.pk}
+    # One notice, from the screening service (no second one from training).
+    notes = Notification.objects.filter(recipient=facilitator)
+    assert [(n.category, n.url) for n in notes] == [("safety", f"/safety/alerts/{alert.pk}/")]
+
+
+def test_a_reply_in_crisis_is_screened_too(cohort) -> None:
+    facilitator = UserFactory.create(listener=True, roles=[Role.AMBASSADOR])
+    cohort.facilitators.add(facilitator)
+    ana, ben = trainee(cohort), trainee(cohort)
+    first = answer(ana, discussion())
+    answer(ben, discussion())
+    posted = services.reply_to_post(author=ben, post_id=first.pk, body="I want to end my life")
+    assert posted.post.parent_id == first.pk
+    assert _responders(_alert(posted.post)) == {facilitator.pk}
+    assert posted.screening.resources
+
+
+def test_ordinary_posts_raise_no_alert(cohort) -> None:
+    posted = services.post_answer(
+        author=trainee(cohort), discussion=discussion(), body="This exam is killing me lol"
+    )
+    assert posted.screening.alert is None
+    assert not posted.post.crisis
+    assert not SafetyAlert.objects.exists()
+
+
+def test_a_teen_cohort_without_facilitators_falls_back_to_the_staff_queue(
+    django_capture_on_commit_callbacks,
+) -> None:
+    teen_cohort = make_cohort(band="teen")
+    staff = UserFactory.create(roles=[Role.STAFF])
+    tia = trainee(teen_cohort)
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = services.post_answer(author=tia, discussion=discussion(), body=CRISIS)
+    alert = _alert(posted.post)
+    assert alert.writer_band == "teen"
+    assert _responders(alert) == set()
+    assert alert.queued
+    assert alert in safety_selectors.queue(status="open")
+    assert posted.screening.resources  # teen help lines, at once
+    assert not Notification.objects.filter(recipient=staff, category="safety").exists()
+
+
+def test_only_facilitators_of_the_cohorts_band_respond() -> None:
+    teen_leader = UserFactory.create(teen=True, listener=True, roles=[Role.MODERATOR])
+    adult_leader = UserFactory.create(listener=True, roles=[Role.MODERATOR])  # wrongly appointed
+    no_role = UserFactory.create(teen=True, listener=True)  # lost their leadership role
+    staff = UserFactory.create(roles=[Role.STAFF])
+    teen_cohort = make_cohort(band="teen", facilitators=(teen_leader, adult_leader, no_role, staff))
+    posted = services.post_answer(author=trainee(teen_cohort), discussion=discussion(), body=CRISIS)
+    assert _responders(_alert(posted.post)) == {teen_leader.pk, staff.pk}
+
+
+def test_a_detector_error_still_posts_and_queues_for_review(cohort, monkeypatch) -> None:
+    from peerpath.safety import crisis
+
+    def broken(text: str) -> None:
+        raise RuntimeError("lexicon missing")
+
+    monkeypatch.setattr(crisis, "detect", broken)
+    posted = services.post_answer(author=trainee(cohort), discussion=discussion(), body=CRISIS)
+    assert Post.objects.filter(pk=posted.post.pk).exists()
+    assert posted.screening.resources == []
+    alert = _alert(posted.post)
+    assert (alert.category, alert.queued) == ("detector_error", True)
+    assert not Post.objects.get(pk=posted.post.pk).crisis

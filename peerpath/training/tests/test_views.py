@@ -165,3 +165,17 @@ def test_unknown_program_and_position_are_404() -> None:
     client = _client(UserFactory.create(listener=True))
     assert client.get("/training/no-such-program/").status_code == 404
     assert client.get("/training/group-support-leadership/99/").status_code == 404
+
+
+def test_a_crisis_answer_shows_the_help_once_in_place_and_without_htmx() -> None:
+    cohort = make_cohort(band="teen")
+    tia, tom = trainee(cohort), trainee(cohort)
+    html = _client(tia).post(D1 + "answer/", {"body": "I want to end my life"}, headers=HTMX)
+    text = html.content.decode()
+    assert html.status_code == 200
+    assert text.count('data-testid="crisis-help"') == 1
+    assert "shared with your cohort as usual" in text
+    page = _client(tom).post(D1 + "answer/", {"body": "i want to kill myself"})
+    assert page.status_code == 200
+    assert page.content.decode().count('data-testid="crisis-help"') == 1
+    assert Post.objects.filter(crisis=True).count() == 2
