@@ -38,7 +38,8 @@ One TOML file per language in ``lexicon/`` (``<code>.toml``)::
 
 Pattern syntax, applied after the same normalisation as messages (:func:`normalise`: NFKC,
 case, accents, zero-width characters, spaced-out letters, leetspeak "k1ll"/"$uicide"/"su!c!de",
-repeated letters, commas, and text-speak: "gonna", "wanna", "u", "2nite", "rn"; a lone "2" or
+repeated letters, commas and sentence punctuation between letters ("end. my. life"), and
+text-speak: "gonna", "wanna", "u", "2nite", "rn"; a lone "2" or
 "4" between words is read both as a number and as "to"/"for"):
 
 * ``(a|b|)``: alternatives, nestable; an empty alternative makes the group optional;
@@ -67,8 +68,8 @@ once per first word: its first words go to a small expression of whole words ins
 its rest is compiled once and matched after the word. Cues are scanned in two expressions:
 the strong kinds (:data:`STRONG_KINDS`, one of which every rule needs) always, the weak ones
 (times, jokes, negations...) only when a phrase or a strong cue was found, which most
-messages never have. A typical 100-character message takes ~45 us on every lexicon
-(``python -m peerpath.safety.evaluate`` prints it); the lexicons compile in ~2.5 s once per
+messages never have. A typical 100-character message takes ~50 us on every lexicon
+(``python -m peerpath.safety.evaluate`` prints it); the lexicons compile in ~3 s once per
 process (:func:`preload` at server start).
 """
 
@@ -430,9 +431,9 @@ _UNIT: Final = re.compile(
 
 
 def _deleet_token(token: str, table: dict[int, int]) -> str:
-    if not _LATIN.search(token) or _UNIT.fullmatch(token):
-        return token  # a number ("10th", "30mg"), not a word
     head = token.rstrip("!+")  # trailing "!" and "+" are punctuation, not letters
+    if not _LATIN.search(head) or _UNIT.fullmatch(head):
+        return token  # a number ("10th", "30mg", "4.30pm!"), not a word
     return head.translate(table) + token[len(head) :]
 
 

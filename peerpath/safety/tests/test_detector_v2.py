@@ -383,6 +383,109 @@ def test_the_compiled_expressions_stay_small():
     assert size < 1_500_000
 
 
+# --- Generalisation: danger without a place word, indirect wishes, threats, coping ----------
+
+GENERALISED = [
+    # Immediate danger: means at hand, a plan with a date, a vehicle coming, pills taken.
+    ("filled the tub, razor is next to me", "immediate_danger"),
+    ("just swallowed a whole box of my sleeping tablets", "immediate_danger"),
+    ("necked 2 packets of my mums co codamol", "immediate_danger"),
+    ("been hoarding my tramadol for weeks", "immediate_danger"),
+    ("my date is the 21st, its all planned", "immediate_danger"),
+    ("when the next train comes im stepping out", "immediate_danger"),
+    ("engine running in the garage with the door shut", "immediate_danger"),
+    ("blade pressed against my throat", "immediate_danger"),
+    ("dads gun is in his wardrobe and i know the combination", "immediate_danger"),
+    # Suicide said indirectly, or broken up by punctuation.
+    ("life just isnt worth it anymore", "suicide"),
+    ("everyone would be happier if i wasnt around", "suicide"),
+    ("whats the point of even being alive", "suicide"),
+    ("wanna end it for real this time", "suicide"),
+    ("i'd honestly be doing my family a favour by dying", "suicide"),
+    ("end. my. life.", "suicide"),
+    ("kill...myself", "suicide"),
+    ("i want to 🔪 myself", "suicide"),
+    # Harm to others without a violence verb, or a weapon kept for a person.
+    ("i could shoot up the whole school", "harm_to_others"),
+    ("gonna make him pay, i know where he lives", "harm_to_others"),
+    ("i keep picturing stabbing my stepdad", "harm_to_others"),
+    ("i'm going to hurt mrs patel tomorrow", "harm_to_others"),
+    ("got a bat in my locker for when i see them", "harm_to_others"),
+    # Harmed by others: a threat to keep a secret, sextortion, night visits.
+    ("he said he would hurt me if i told anyone", "harmed_by_others"),
+    ("he says he will post my nudes unless i send more", "harmed_by_others"),
+    ("my stepdad sneaks into my room at night", "harmed_by_others"),
+    ("mon copain m'a étranglée", "harmed_by_others"),
+    # Final statements: a pet given away with finality, an account to delete.
+    ("gave my hamster to my cousin, he will be fine without me", "final_statements"),
+    ("please look after my cat once i'm gone", "final_statements"),
+    # Self-harm as coping, in other languages (verb forms, gender, reflexives).
+    ("me quemo con el encendedor para calmarme", "self_harm"),
+    ("volví a arañarme anoche", "self_harm"),
+    ("je me suis scarifiée cette nuit", "self_harm"),
+    ("je me brûle avec mon briquet quand ça va pas", "self_harm"),
+    ("mi sono tagliata ancora le braccia", "self_harm"),
+    ("ho ricominciato a farmi del male", "self_harm"),
+    ("me corto com gilete quando fico mal", "self_harm"),
+    ("hab mich gestern wieder geritzt", "self_harm"),
+    ("pociąłem się znowu", "self_harm"),
+    ("ik heb mezelf vannacht weer gekrast", "self_harm"),
+]
+
+
+@pytest.mark.parametrize(("text", "category"), GENERALISED)
+def test_generalised_kinds_are_reported(text, category):
+    hit = detect(text)
+    assert hit is not None, text
+    assert hit.category == category, (text, hit)
+
+
+GENERALISED_SAFE = [
+    "filled the bath with bubbles, self care night",
+    "got my bat in the bag for practice",
+    "i bought a rope for the tree swing",
+    "when the train comes ill jump on it",
+    "the next train is in 5 minutes, im at the station",
+    "i want to end things with my girlfriend",
+    "my mum will kill me if i fail maths",
+    "my coach said he'd murder us if we lose again",
+    "im on the edge of my seat with this series",
+    "shooting the whole school play on video tomorrow",
+    "life isnt fair sometimes",
+    "we walked over the bridge to the market",
+    "standing on a ledge at the climbing wall was scary",
+    "me corté el pelo ayer",
+    "me quemé con la sartén",
+    "je me suis coupée en cuisinant",
+    "je me suis brûlé avec le fer à repasser",
+    "mi sono tagliata col coltello in cucina",
+    "ich hab mich beim kochen geschnitten",
+    "me cortei fazendo comida",
+    "3.5mg of melatonin helps me sleep",
+    "sorry. i'm late. see you at 4.30!",
+]
+
+
+@pytest.mark.parametrize("text", GENERALISED_SAFE)
+def test_generalised_kinds_leave_ordinary_talk_alone(text):
+    assert detect(text) is None
+
+
+def test_a_threat_to_keep_a_secret_is_not_excused_as_an_idiom():
+    """ "my mum will kill me if i'm late" is an idiom; "he'll kill me if i tell" is a threat."""
+    assert detect("my mum will kill me if i'm late again") is None
+    hit = detect("he said he'd kill me if i told anyone")
+    assert hit is not None
+    assert hit.category == "harmed_by_others"
+
+
+def test_sentence_punctuation_between_letters_is_a_word_gap():
+    assert normalise("end. my. life") == "end my life"
+    assert normalise("kill...myself") == "kil myself"  # repeated letters are collapsed
+    assert normalise("at 4.30 today") == "at 4.30 today"  # between digits: kept
+    assert detect("i want to k!ll myself") is not None  # a glued "!" is still a letter
+
+
 # --- The labelled sets ------------------------------------------------------------------------
 
 
