@@ -333,6 +333,29 @@ SAFE = [
     "mama just killed a man, karaoke night",
     "i'm so tired of everything this week",
     "nobody texts me back",
+    # Lookalikes of the generalised kinds (danger without a place word, threats, coping).
+    "filled the bath with bubbles, self care night",
+    "got my bat in the bag for practice",
+    "i bought a rope for the tree swing",
+    "when the train comes ill jump on it",
+    "the next train is in 5 minutes, im at the station",
+    "i want to end things with my girlfriend",
+    "my mum will kill me if i fail maths",
+    "my coach said he'd murder us if we lose again",
+    "im on the edge of my seat with this series",
+    "shooting the whole school play on video tomorrow",
+    "life isnt fair sometimes",
+    "we walked over the bridge to the market",
+    "standing on a ledge at the climbing wall was scary",
+    "me corté el pelo ayer",
+    "me quemé con la sartén",
+    "je me suis coupée en cuisinant",
+    "je me suis brûlé avec le fer à repasser",
+    "mi sono tagliata col coltello in cucina",
+    "ich hab mich beim kochen geschnitten",
+    "me cortei fazendo comida",
+    "3.5mg of melatonin helps me sleep",
+    "sorry. i'm late. see you at 4.30!",
 ]
 
 
@@ -438,37 +461,6 @@ def test_generalised_kinds_are_reported(text, category):
     hit = detect(text)
     assert hit is not None, text
     assert hit.category == category, (text, hit)
-
-
-GENERALISED_SAFE = [
-    "filled the bath with bubbles, self care night",
-    "got my bat in the bag for practice",
-    "i bought a rope for the tree swing",
-    "when the train comes ill jump on it",
-    "the next train is in 5 minutes, im at the station",
-    "i want to end things with my girlfriend",
-    "my mum will kill me if i fail maths",
-    "my coach said he'd murder us if we lose again",
-    "im on the edge of my seat with this series",
-    "shooting the whole school play on video tomorrow",
-    "life isnt fair sometimes",
-    "we walked over the bridge to the market",
-    "standing on a ledge at the climbing wall was scary",
-    "me corté el pelo ayer",
-    "me quemé con la sartén",
-    "je me suis coupée en cuisinant",
-    "je me suis brûlé avec le fer à repasser",
-    "mi sono tagliata col coltello in cucina",
-    "ich hab mich beim kochen geschnitten",
-    "me cortei fazendo comida",
-    "3.5mg of melatonin helps me sleep",
-    "sorry. i'm late. see you at 4.30!",
-]
-
-
-@pytest.mark.parametrize("text", GENERALISED_SAFE)
-def test_generalised_kinds_leave_ordinary_talk_alone(text):
-    assert detect(text) is None
 
 
 def test_a_threat_to_keep_a_secret_is_not_excused_as_an_idiom():
