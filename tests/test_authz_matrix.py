@@ -463,6 +463,33 @@ def _event_of(cell: Cell) -> str:
     return str(_by_band(cell, teen, adult).pk)
 
 
+def _safety_alert_of(cell: Cell) -> str:
+    """A fresh safeguarding alert: own = the actor is its responder (about a fresh listener of
+    their band); same/other band = about the peer of that band, with no responder (the staff
+    queue's)."""
+    from peerpath.safety.models import Channel, SafetyAlert
+
+    if cell.relation == "own":
+        actor = _actor(cell)
+        writer, responder = _fresh_listener(actor.is_teen), actor
+    else:
+        writer, responder = _target_user(cell), None
+    alert = SafetyAlert.objects.create(
+        channel=Channel.ROOM,
+        where="Room “w room”",
+        source="rooms.RoomMessage",
+        writer=writer,
+        writer_band="teen" if writer.is_teen else "adult",
+        excerpt="matrix",
+        category="suicide",
+        severity="high",
+        queued=responder is None,
+    )
+    if responder is not None:
+        alert.responders.set([responder])
+    return str(alert.pk)
+
+
 #: Later issues add placeholders for their objects (rooms, programs...), each with an
 #: object in the actor's band, one in the other band, one the actor owns, and a missing key.
 PLACEHOLDERS: dict[str, Placeholder] = {
@@ -487,6 +514,7 @@ PLACEHOLDERS: dict[str, Placeholder] = {
     "live_session": Placeholder(lambda cell: _session_for(cell, running=True), MISSING_ID),
     "notification": Placeholder(_notification_of, MISSING_ID),
     "event": Placeholder(_event_of, MISSING_ID),
+    "safety_alert": Placeholder(_safety_alert_of, MISSING_ID),
 }
 
 
