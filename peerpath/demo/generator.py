@@ -979,7 +979,7 @@ DEMO_LOGINS: Final[tuple[DemoLogin, ...]] = (
               topics=("listening-skills", "anxiety"), display_name="Demo Moderator"),
     DemoLogin("demo-ambassador", 45, _L, (Role.AMBASSADOR,), tz_name="America/Los_Angeles",
               topics=("listening-skills", "relationships"), display_name="Demo Ambassador"),
-    DemoLogin("demo-staff", 36, _M, (Role.STAFF,), superuser=True,
+    DemoLogin("demo-staff", 36, _M, (Role.STAFF, Role.SAFEGUARDING), superuser=True,
               topics=("listening-skills",), display_name="Demo Staff"),
 )  # fmt: skip
 DEMO_EVENTS_PER_USER: Final = 60.0

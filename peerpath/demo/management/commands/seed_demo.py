@@ -106,3 +106,8 @@ class Command(BaseCommand):
 
         self.stdout.write(seed_spotlights(seed=options["seed"], anchor=anchor).line())
         self.stdout.write(seed_feedback(seed=options["seed"], anchor=anchor).line())
+        # A safeguarding history last (after mentoring and rooms, whose people and places
+        # it names): the staff queue, responders' alerts and the triage figures.
+        from peerpath.demo.safety import seed_safety
+
+        self.stdout.write(seed_safety(seed=options["seed"], anchor=anchor).line())
