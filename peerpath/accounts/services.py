@@ -203,7 +203,8 @@ def update_profile(
     if not decision:
         raise PermissionError(decision.reason)
     profile = user.profile
-    before = (profile.display_name, profile.bio)
+    # What is stored, not the instance: a bound ModelForm has already set the new texts on it.
+    before = Profile.objects.filter(pk=profile.pk).values_list("display_name", "bio").get()
     profile.display_name = display_name.strip()
     profile.bio = bio.strip()
     profile.availability = availability
