@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests import factories
 from peerpath.mentorship.models import Message
@@ -20,6 +19,7 @@ from peerpath.mentorship.tests.factories import make_listener, make_mentor, make
 from peerpath.notifications.models import Notification
 from peerpath.safety.models import SafetyAlert
 from peerpath.safety.services import help_for
+from tests.e2e.test_mentorship_e2e import log_in
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import BrowserProblems, LiveServer
@@ -28,14 +28,6 @@ pytestmark = pytest.mark.e2e
 
 CRISIS = "honestly i want to end my life"
 HELP_WITHIN_MS = 1_000
-
-
-def log_in(page: Page, user: User) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(user.username)
-    page.locator("#id_password").fill(factories.PASSWORD)
-    page.get_by_role("button", name="Log in", exact=True).click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
 
 
 def test_a_teens_crisis_in_the_chat_shows_help_alerts_the_mentor_and_reaches_staff(
