@@ -194,8 +194,10 @@ def my_alerts(request: HttpRequest) -> HttpResponse:
         return _bad(request, form.error_sentence(), back=reverse("safety:mine"))
     status = form.chosen_status
     now = timezone.now()
-    alerts = selectors.for_responder(viewer, open_only=status == "open").order_by(
-        F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id"
+    alerts = (
+        selectors.for_responder(viewer, open_only=status == "open")
+        .select_related("acknowledged_by")
+        .order_by(*QUEUE_ORDER["open"])
     )
     page = _page(alerts, MINE_PAGE_SIZE, form.chosen_page)
     context = {
