@@ -396,22 +396,23 @@ def _report_of(cell: Cell) -> str:
 
 
 def _alert_of(cell: Cell) -> str:
-    """A fresh crisis alert about a message by the cell's person (own: the actor)."""
-    from peerpath.rooms.models import CrisisAlert, RoomMessage
+    """A fresh safeguarding alert about a message by the cell's person (own: the actor) in
+    the open room of their band, screened like a real message (responders: the room's
+    moderators). Each alert's words are new: the same words again would join the open one."""
+    from peerpath.rooms.models import RoomMessage
+    from peerpath.rooms.services import room_space
+    from peerpath.safety import services as safety
 
     user = _target_user(cell)
     room = _band_room(user.is_teen)
-    message = RoomMessage.objects.create(room=room, sender=user, crisis=True)
-    alert = CrisisAlert.objects.create(
-        message=message,
-        room=room,
-        user=user,
-        category="suicide",
-        term="matrix",
-        language="en",
-        severity="high",
-    )
-    return str(alert.pk)
+    body = f"I want to end my life ({next(_ALERT_NUMBERS)})"
+    message = RoomMessage.objects.create(room=room, sender=user, body=body)
+    screening = safety.screen(writer=user, text=body, space=room_space(room), source=message)
+    assert screening.alert is not None
+    return str(screening.alert.pk)
+
+
+_ALERT_NUMBERS = itertools.count(1)
 
 
 def _session_for(cell: Cell, *, running: bool) -> str:

@@ -106,6 +106,8 @@ class SafetyAlert(models.Model):
     url = models.CharField(max_length=300, blank=True)  # the place, for responders
     source = models.CharField(max_length=60)  # "rooms.RoomMessage": the row that was written
     source_id = models.BigIntegerField(null=True, blank=True)
+    # Rows that repeated the same words while this alert was open ([["app.Model", id], ...]).
+    repeats = models.JSONField(default=list, blank=True)
     writer = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="safety_alerts"
     )

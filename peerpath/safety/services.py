@@ -60,6 +60,7 @@ logger = logging.getLogger(__name__)
 CATEGORY = "safety"
 DETECTOR_ERROR = "detector_error"
 NO_SUCH_ALERT = "No such alert."
+REPEAT_WINDOW = dt.timedelta(hours=24)  # the same words by the same person: one open alert
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,9 @@ def screen(
 ) -> Screening:
     """Screen ``text`` that ``writer`` just stored as ``source`` in ``space``.
 
-    Call it inside the writer's transaction, after the row is saved. Never raises for what
+    Call it inside the writer's transaction, after the row is saved. The same words by the same
+    person while their alert is open (a resend, a goal copied into a profile) are one alert:
+    responders of the new place are added to it and told. Never raises for what
     the detector does; returns the help to show the writer (empty when nothing matched).
     """
     now = now or timezone.now()
@@ -175,6 +178,26 @@ def _raise(
     responders = list(User.objects.filter(pk__in=ids, is_active=True))
     if space.private:
         responders += [u for u in safeguarding_team() if u.pk not in ids and u.pk != writer.pk]
+    excerpt = _excerpt(text)
+    same = (
+        SafetyAlert.objects.open()
+        .filter(writer=writer, excerpt=excerpt, created_at__gte=now - REPEAT_WINDOW)
+        .order_by("-created_at")
+        .first()
+    )
+    if same is not None:
+        # The same words again (a resend, or a form that copies a goal into the profile):
+        # one alert; people responsible for the new place are added and told.
+        again = list(_source(source))
+        if again not in same.repeats and again != [same.source, same.source_id]:
+            same.repeats = [*same.repeats, again][-50:]
+            same.save(update_fields=["repeats"])
+        have = set(same.responders.values_list("pk", flat=True))
+        added = [u for u in responders if u.pk not in have]
+        if added:
+            same.responders.add(*added)
+            _tell(added, same, writer, space)
+        return same
     band = writer.age_band_at(now)
     severity = hit.severity if hit is not None else "high"
     label, source_id = _source(source)
@@ -187,7 +210,7 @@ def _raise(
         writer=writer,
         writer_band=AgeBand.ADULT.value if band is AgeBand.ADULT else AgeBand.TEEN.value,
         writer_country=help_lines.country_for_timezone(str(writer.timezone or "")) or "",
-        excerpt=_excerpt(text),
+        excerpt=excerpt,
         category=hit.category if hit is not None else DETECTOR_ERROR,
         severity=severity,
         term=(hit.term if hit is not None else "")[:200],
@@ -198,21 +221,26 @@ def _raise(
     )
     alert.responders.set(responders)
     if responders:
-        url = alert_url(alert)
-        title = "Someone may need help now" if severity == "high" else "Someone may be struggling"
-        body = (
-            f"Something {writer.username} wrote in {space.where} may mean they, or someone "
-            "else, are not safe. Please check in with them now."
-        )
-        # In-app only (the live bell): e-mail is for escalation, which carries no excerpt.
-        notices = [
-            notifications.Outgoing(
-                int(u.pk), CATEGORY, title, body, url, f"safety.{space.channel}", email=False
-            )
-            for u in responders
-        ]
-        after_commit(lambda: notifications.send_many(notices), what="safeguarding alert notices")
+        _tell(responders, alert, writer, space)
     return alert
+
+
+def _tell(responders: list[User], alert: SafetyAlert, writer: User, space: Space) -> None:
+    high = alert.severity == "high"
+    title = "Someone may need help now" if high else "Someone may be struggling"
+    body = (
+        f"Something {writer.username} wrote in {space.where} may mean they, or someone "
+        "else, are not safe. Please check in with them now."
+    )
+    url = alert_url(alert)
+    # In-app only (the live bell): e-mail is for escalation, which carries no excerpt.
+    notices = [
+        notifications.Outgoing(
+            int(u.pk), CATEGORY, title, body, url, f"safety.{space.channel}", email=False
+        )
+        for u in responders
+    ]
+    after_commit(lambda: notifications.send_many(notices), what="safeguarding alert notices")
 
 
 def _excerpt(text: str) -> str:

@@ -48,7 +48,8 @@ def test_hit_alerts_responders_and_shows_writer_help() -> None:
     assert alert.writer_band == "adult"
     assert alert.writer_country == "US"
     assert list(alert.responders.all()) == [mod]
-    assert result.resources and result.resources[0].country == "US"
+    assert result.resources
+    assert result.resources[0].country == "US"
     payload = result.as_payload()
     assert payload is not None
     assert payload["resources"][0]["name"]
@@ -89,7 +90,11 @@ def test_private_space_tells_the_safeguarding_team_or_staff() -> None:
     assert set(result.alert.responders.all()) == {mentor, staff}
     team = UserFactory.create(roles=[Role.STAFF, Role.SAFEGUARDING])
     again = _screen(
-        writer, CRISIS, channel=Channel.MENTORSHIP_CHAT, responders=[mentor], private=True
+        writer,
+        CRISIS + " for real",
+        channel=Channel.MENTORSHIP_CHAT,
+        responders=[mentor],
+        private=True,
     )
     assert again.alert is not None
     assert set(again.alert.responders.all()) == {mentor, team}
@@ -130,7 +135,9 @@ def test_acknowledge_resolve_and_audit() -> None:
     assert done.outcome_note == "Talked."
     with pytest.raises(Conflict):
         services.resolve(actor=mod, alert_id=alert.pk, outcome="supported")
-    kinds = list(AlertAccess.objects.filter(alert=alert).order_by("id").values_list("kind", flat=True))
+    kinds = list(
+        AlertAccess.objects.filter(alert=alert).order_by("id").values_list("kind", flat=True)
+    )
     assert kinds == [AccessKind.READ, AccessKind.ACKNOWLEDGE, AccessKind.RESOLVE]
     row = AlertAccess.objects.first()
     assert row is not None
@@ -147,8 +154,9 @@ def test_escalation_mails_once_after_the_configured_wait(settings: Any) -> None:
     writer = UserFactory.create()
     t0 = timezone.now()
     first = _screen(writer, CRISIS, responders=[UserFactory.create()]).alert
-    handled = _screen(writer, CRISIS, responders=[]).alert
-    assert first is not None and handled is not None
+    handled = _screen(writer, "i have the pills ready for tonight", responders=[]).alert
+    assert first is not None
+    assert handled is not None
     services.acknowledge(actor=UserFactory.create(roles=[Role.STAFF]), alert_id=handled.pk)
     assert services.escalate_overdue(now=t0 + dt.timedelta(minutes=4)) == 0
     assert services.escalate_overdue(now=t0 + dt.timedelta(minutes=6)) == 1
@@ -157,7 +165,8 @@ def test_escalation_mails_once_after_the_configured_wait(settings: Any) -> None:
     sent = mail.outbox[0]
     assert sent.to == ["lead@example.org", "second@example.org"]
     assert f"/safety/alerts/{first.pk}/" in sent.body
-    assert CRISIS not in sent.body and writer.username not in sent.body
+    assert CRISIS not in sent.body
+    assert writer.username not in sent.body
     first.refresh_from_db()
     assert first.escalated_at is not None
 
@@ -190,12 +199,39 @@ def test_triage_counts_and_ack_times() -> None:
     now = timezone.now()
     a = _screen(writer, CRISIS, responders=[]).alert
     b = _screen(writer, "i cut myself again to cope", channel=Channel.TRAINING, responders=[]).alert
-    assert a is not None and b is not None
+    assert a is not None
+    assert b is not None
     services.acknowledge(actor=staff, alert_id=a.pk, now=now + dt.timedelta(minutes=2))
     t = selectors.triage(now=now)
     assert sum(t.by_channel["room"]) == 1
     assert sum(t.by_channel["training"]) == 1
     assert t.by_category["suicide"][-1] == 1
-    assert t.ack_p50_minutes is not None and 1.5 < t.ack_p50_minutes < 2.5
+    assert t.ack_p50_minutes is not None
+    assert 1.5 < t.ack_p50_minutes < 2.5
     assert t.unacknowledged_now == 1
     assert t.open_now == 2
+
+
+def test_the_same_words_again_are_one_alert_and_new_responders_are_told() -> None:
+    writer = UserFactory.create()
+    first_mod = UserFactory.create(listener=True)
+    mentor = UserFactory.create(listener=True)
+    a = _screen(writer, CRISIS, responders=[first_mod]).alert
+    b = _screen(writer, CRISIS, channel=Channel.MENTOR_REQUEST, responders=[first_mod, mentor])
+    assert a is not None
+    assert b.alert is not None
+    assert b.alert.pk == a.pk
+    assert b.resources  # the writer still sees help each time
+    assert set(a.responders.all()) == {first_mod, mentor}
+    assert Notification.objects.filter(recipient=first_mod).count() == 1
+    assert Notification.objects.filter(recipient=mentor).count() == 1
+    assert SafetyAlert.objects.count() == 1
+    a.refresh_from_db()
+    assert a.repeats == []  # the same row again (a resend) is no repeat
+    sp = services.Space(channel=Channel.PROFILE, where="A profile")
+    services.screen(writer=writer, text=CRISIS, space=sp, source=("mentorship.MenteeProfile", 7))
+    a.refresh_from_db()
+    assert a.repeats == [["mentorship.MenteeProfile", 7]]
+    other = _screen(writer, CRISIS + " tonight", responders=[first_mod]).alert
+    assert other is not None
+    assert other.pk != a.pk
