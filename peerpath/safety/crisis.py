@@ -16,7 +16,29 @@ words that are no report alone ("on the bridge", "right now", "tonight", "the pi
 one language ("place + here", "means + ready", "goodbye + finality", "violence + target +
 weapon") and are vetoed by cues of ordinary life ("see you tomorrow", "with my friends",
 "lol", "in fortnite", "he ate my fries"); a phrase group may name such vetoes too
-(``unless``). A **negation** cue right before a phrase, in the phrase's language, drops it
+(``unless``). Round 2 added cue kinds for danger described indirectly and concretely
+(see :data:`CUE_KINDS` for examples; any lexicon may list cues of these kinds):
+
+* suicide: ``resolve`` (a decision taken: "already decided") with ``alone``, ``finality``,
+  ``means``, ``method``, ``plan``, ``hint``, ``giveaway``, ``farewell``, ``goodbye`` (high) or
+  ``time`` (medium); ``method`` ("painless ways", "lethal dose") with ``research``
+  ("googling"), ``means``, ``height``, ``ready``, ``hint``, ``time`` or ``place``; ``hint`` (a
+  veiled purpose: "not for shaving", "you know why") with ``means``, ``height``, ``plan`` or
+  ``place``;
+* self-harm: ``injury`` (marks, cuts, blood) or ``selfharm`` (a hurting act on one's own
+  body: "bit my arm") with ``conceal`` ("nobody knows"), ``purpose`` ("on purpose"),
+  ``relief`` ("calms me down") or each other; ``means`` + ``conceal``; ``injury`` + ``alone``
+  is immediate danger;
+* harmed by others: ``minor`` ("i m 13") with ``secret``, ``sexual`` or ``adult`` (grooming);
+  ``sexual`` with ``secret`` or ``threat`` ("if i don t", sextortion); ``adult`` + ``secret``;
+  ``intruder`` ("someone is breaking in") with ``alone`` or ``weapon`` (immediate danger);
+* harm to others: ``revenge`` ("they ll pay") with ``weapon``, ``time``, ``plan``, ``means``
+  or ``stalk``; ``stalk`` ("i know his routine") with ``weapon``, ``violence`` or ``time``;
+  ``weapon`` + ``target`` + ``time``;
+* final statements: ``bequest`` ("she can have my guitar") with ``giveaway``, ``finality``,
+  ``farewell`` or ``goodbye``; ``giveaway`` + ``farewell``.
+
+A **negation** cue right before a phrase, in the phrase's language, drops it
 ("i would never kill myself", "no quiero morir"), but a negated phrase next to a means, a
 place, a plan or a time is still reported (medium): in crisis screening a missed message
 costs more than a moderator's minute.
@@ -124,6 +146,31 @@ CUE_KINDS: Final = (
     "joke",  # "lol", "haha", "jk", a laughing emoji
     "trivial",  # a trivial reason for a violent idiom: "he ate my fries", "for borrowing"
     "game",  # "in fortnite", "the final boss": violence in a game
+    # Round 2 (danger described indirectly): decisions, research, hiding, grooming, revenge.
+    "resolve",  # a decision taken, no object: "already decided", "made my mind up", "decision
+    #             made", "no going back", "i m ready now", "not a cry for help"
+    "method",  # a way to die looked for or chosen: "painless ways", "which method", "lethal
+    #            dose", "how much is too much", "survive the fall", "bleed out", "should be plenty"
+    "research",  # looking it up: "googling", "looked up", "searched", "asked chatgpt", "forums"
+    "hint",  # a veiled purpose: "you know why", "not for shaving", "i know what it s for",
+    #          "asking for a reason", "genuine question", "nobody knows what it means"
+    "injury",  # self-inflicted marks: "cuts on my thighs", "my wrists are a mess", "teeth marks",
+    #            "the burns", "see blood", "reopening the cuts"
+    "selfharm",  # a hurting act on one's own body: "bit my arm", "pressed my hand on the hob",
+    #              "slam my fist into the door", "scratching my arms"
+    "conceal",  # hiding it: "nobody knows", "so no one sees", "long sleeves in summer", "hid",
+    #             "so my mum doesn t find out", "nobody noticed"
+    "purpose",  # on purpose: "on purpose", "deliberately", "as punishment", "i deserve it"
+    "relief",  # it helps: "felt better", "calms me down", "the only thing that works"
+    "minor",  # the writer is a child: "i m 13", "im only 14", "year 9"
+    "adult",  # an adult in the picture: "he s 28", "a 35 year old", "a grown man", "my coach"
+    "secret",  # secrecy demanded: "our secret", "between us", "told me not to tell my parents"
+    "sexual",  # sexual demands: "asking me for pics", "my nudes", "sleep with him", "meet me alone"
+    "threat",  # a condition with a threat: "if i don t", "unless i", "or else", "if i tell"
+    "revenge",  # "they ll pay", "he s going to learn", "will regret it", "he s done"
+    "stalk",  # watching a target: "following him home", "know his routine", "his bus"
+    "intruder",  # an attacker at hand: "someone downstairs", "kicking the door", "breaking in"
+    "bequest",  # handing on: "she can have my", "goes to my cousin", "i want you to have my"
 )
 WINDOW: Final = 200  # characters: the cues of a combination must lie this close together
 
@@ -189,6 +236,63 @@ RULES: Final = (
     _rule("weapon target act", "harm_to_others", "high", "joke game trivial"),
     # A weapon carried for a person ("a bat in my bag for when i see him").
     _rule("weapon target ready", "harm_to_others", "high", "joke game trivial future"),
+    # Round 2: decisions, research, veiled purposes (suicide and means).
+    _rule("resolve alone", "suicide", "high"),
+    _rule("resolve finality", "suicide", "high"),
+    _rule("resolve means", "suicide", "high"),
+    _rule("resolve method", "suicide", "high"),
+    _rule("resolve plan", "suicide", "high"),
+    _rule("resolve hint", "suicide", "high"),
+    _rule("resolve giveaway", "final_statements", "high"),
+    _rule("resolve farewell", "final_statements", "high"),
+    _rule("resolve goodbye", "final_statements", "high"),
+    _rule("resolve time", "suicide", "medium", "future joke game trivial"),
+    _rule("method research", "suicide", "high"),
+    _rule("method means", "suicide", "high"),
+    _rule("method height", "suicide", "high"),
+    _rule("method ready", "suicide", "high"),
+    _rule("method hint", "suicide", "high"),
+    _rule("method time", "suicide", "high"),
+    _rule("method place", "suicide", "high"),
+    _rule("hint means", "immediate_danger", "high"),
+    _rule("hint height", "suicide", "high"),
+    _rule("hint plan", "suicide", "high"),
+    _rule("hint place", "suicide", "high"),
+    # Self-harm by its effects, its acts and their concealment.
+    _rule("injury conceal", "self_harm", "medium"),
+    _rule("injury purpose", "self_harm", "medium"),
+    _rule("injury relief", "self_harm", "medium"),
+    _rule("injury selfharm", "self_harm", "medium"),
+    _rule("selfharm purpose", "self_harm", "medium"),
+    _rule("selfharm relief", "self_harm", "medium"),
+    _rule("selfharm conceal", "self_harm", "medium"),
+    _rule("means conceal", "self_harm", "medium"),
+    _rule("injury alone", "immediate_danger", "high"),
+    # Harmed by others: grooming, sextortion, an attacker at hand.
+    _rule("minor secret", "harmed_by_others", "high"),
+    _rule("minor sexual", "harmed_by_others", "high"),
+    _rule("minor adult", "harmed_by_others", "medium"),
+    _rule("adult secret", "harmed_by_others", "medium"),
+    _rule("sexual secret", "harmed_by_others", "high"),
+    _rule("sexual threat", "harmed_by_others", "high"),
+    _rule("intruder alone", "immediate_danger", "high", "game joke"),
+    _rule("intruder weapon", "immediate_danger", "high", "game joke"),
+    # Harm to others: revenge or watching a target, with a weapon, a time or a plan.
+    _rule("revenge weapon", "harm_to_others", "high", "joke game trivial"),
+    _rule("revenge time", "harm_to_others", "high", "joke game trivial"),
+    _rule("revenge plan", "harm_to_others", "high", "joke game trivial"),
+    _rule("revenge means", "harm_to_others", "high", "joke game trivial"),
+    _rule("revenge stalk", "harm_to_others", "high", "joke game trivial"),
+    _rule("stalk weapon", "harm_to_others", "high", "joke game trivial"),
+    _rule("stalk violence", "harm_to_others", "high", "joke game trivial"),
+    _rule("stalk time", "harm_to_others", "medium", "joke game trivial future"),
+    _rule("weapon target time", "harm_to_others", "high", "joke game trivial"),
+    # Final statements: handing things on.
+    _rule("bequest giveaway", "final_statements", "high"),
+    _rule("bequest finality", "final_statements", "high"),
+    _rule("bequest farewell", "final_statements", "high"),
+    _rule("bequest goodbye", "final_statements", "high"),
+    _rule("giveaway farewell", "final_statements", "high"),
     # A negated phrase ("i won t kill myself") next to a sign of danger is still reported.
     _rule("negated means", "negated", "medium", ""),
     _rule("negated place", "negated", "medium", ""),
@@ -1078,6 +1182,8 @@ _NEGATION: Final = "negation"
 STRONG_KINDS: Final = frozenset(
     {"means", "place", "height", "plan", "act", "goodbye", "farewell", "giveaway"}
     | {"violence", "weapon", "negated"}
+    | {"resolve", "method", "injury", "selfharm", "secret", "sexual", "revenge", "stalk"}
+    | {"intruder", "bequest", "minor"}
 )
 if not all(rule.kinds & STRONG_KINDS for rule in RULES):  # pragma: no cover
     raise ValueError("every rule needs a strong cue kind")
