@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from django.db.models import Model
 
+from peerpath.accounts.models import User
 from peerpath.mentorship.tests.factories import make_mentor
 from peerpath.spotlights import services
 from peerpath.spotlights.models import Spotlight
@@ -15,20 +16,29 @@ QUESTION = "What brought you to listening?"
 ANSWER = "A friend who listened to me."
 
 
-def draft(
-    *, title: str = "Meet a mentor", intro: str = "", question: str = QUESTION, answer: str = ANSWER
-) -> Spotlight:
-    mentor = make_mentor()
-    saved = services.draft_spotlight(
+def draft_as(
+    mentor: User,
+    *,
+    title: str = "Meet a mentor",
+    intro: str = "",
+    answers: list[tuple[str, str]] | None = None,
+) -> services.SpotlightSaved:
+    """What the drafting page calls when a mentor drafts their own spotlight."""
+    return services.draft_spotlight(
         actor=mentor,
         mentor=mentor,
         kind="interview",
         month=None,
         title=title,
         intro=intro,
-        answers=[(question, answer)],
+        answers=answers or [(QUESTION, ANSWER)],
     )
-    return saved.spotlight
+
+
+def draft(
+    *, title: str = "Meet a mentor", intro: str = "", question: str = QUESTION, answer: str = ANSWER
+) -> Spotlight:
+    return draft_as(make_mentor(), title=title, intro=intro, answers=[(question, answer)]).spotlight
 
 
 WRITERS: dict[str, Callable[[str], Model]] = {

@@ -14,6 +14,7 @@ from django.urls import reverse
 from peerpath.accounts import services
 from peerpath.accounts.models import Language, Topic, User
 from peerpath.accounts.tests.factories import PASSWORD, UserFactory, years_ago
+from peerpath.accounts.tests.test_views import signup_data
 from peerpath.safety.models import SafetyAlert
 
 pytestmark = pytest.mark.django_db
@@ -141,16 +142,7 @@ def test_bad_profile_input_is_400_with_no_help_and_no_alert(client: Client) -> N
 
 
 def _signup(username: str) -> dict[str, Any]:
-    return {
-        "username": username,
-        "email": "fox@example.org",
-        "password1": "a-very-long-passphrase",
-        "password2": "a-very-long-passphrase",
-        "date_of_birth": years_ago(16).isoformat(),
-        "account_type": "member",
-        "timezone": "Europe/London",
-        "languages": [Language.objects.get(code="en").pk],
-    }
+    return signup_data(username=username, timezone="Europe/London")
 
 
 def test_sign_up_with_a_crisis_pseudonym_shows_help_on_the_first_page(client: Client) -> None:

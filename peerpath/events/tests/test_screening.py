@@ -13,10 +13,10 @@ from django.utils import timezone
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.core.errors import Refused
-from peerpath.events import services
 from peerpath.events.models import Event
 from peerpath.safety.models import SafetyAlert
 from tests.screening.admin_forms import change_form_data
+from tests.screening.events import create_as
 
 pytestmark = pytest.mark.django_db
 
@@ -24,25 +24,8 @@ CRISIS = "honestly i want to end my life tonight"
 HELP = 'data-testid="crisis-help"'
 
 
-def _create(actor, **overrides) -> services.EventSaved:
-    now = timezone.now()
-    data = {
-        "actor": actor,
-        "kind": "ama",
-        "title": "Ask the mentors",
-        "band": "adult",
-        "starts_at": now + dt.timedelta(days=2),
-        "ends_at": now + dt.timedelta(days=2, hours=1),
-        "capacity": 20,
-        "video_url": "https://video.example.org/ama",
-        "now": now,
-        **overrides,
-    }
-    return services.create_event(**data)
-
-
 def test_a_crisis_description_is_saved_queued_and_answered_with_help(world) -> None:
-    saved = _create(world.staff, description=f"Come along. {CRISIS}")
+    saved = create_as(world.staff, description=f"Come along. {CRISIS}")
 
     assert saved.event.pk is not None  # never blocked
     assert saved.screening.resources
@@ -57,14 +40,14 @@ def test_a_crisis_description_is_saved_queued_and_answered_with_help(world) -> N
 
 
 def test_ordinary_texts_raise_nothing(world) -> None:
-    saved = _create(world.staff, description="Bring your questions about exams and stress.")
+    saved = create_as(world.staff, description="Bring your questions about exams and stress.")
     assert saved.screening.alert is None
     assert not SafetyAlert.objects.exists()
 
 
 def test_refused_input_screens_nothing(world) -> None:
     with pytest.raises(Refused):
-        _create(world.staff, title=CRISIS, capacity=0)
+        create_as(world.staff, title=CRISIS, capacity=0)
     assert not Event.objects.exists()
     assert not SafetyAlert.objects.exists()
 
@@ -108,7 +91,7 @@ def test_bad_input_on_the_page_is_400_and_screens_nothing(client: Client, world)
 
 def test_a_title_corrected_in_the_admin_is_screened(client: Client) -> None:
     staff = UserFactory.create(roles=[Role.STAFF])
-    event = _create(staff).event
+    event = create_as(staff).event
     client.force_login(staff)
     url = f"/admin/events/event/{event.pk}/change/"
     page = client.get(url)

@@ -14,26 +14,13 @@ from peerpath.events.models import RSVP, Event, EventStatus, RotaSlot, RSVPStatu
 from peerpath.events.tests.helpers import make_event
 from peerpath.notifications.models import Notification
 from peerpath.rooms.tests.helpers import make_room
+from tests.screening.events import create_as
 
 pytestmark = pytest.mark.django_db
 
 
 def _create(actor, **overrides):
-    now = timezone.now()
-    data = {
-        "actor": actor,
-        "kind": "ama",
-        "title": "Ask the mentors",
-        "band": "adult",
-        "starts_at": now + dt.timedelta(days=2),
-        "ends_at": now + dt.timedelta(days=2, hours=1),
-        "capacity": 20,
-        "video_url": "https://video.example.org/ama",
-        "host_slots": 2,
-        "now": now,
-    }
-    data.update(overrides)
-    return services.create_event(**data).event
+    return create_as(actor, **{"band": "adult", "host_slots": 2, **overrides}).event
 
 
 # --- Creating ------------------------------------------------------------------------------

@@ -15,24 +15,12 @@ from peerpath.safety.models import SafetyAlert
 from peerpath.spotlights import services
 from peerpath.spotlights.models import Spotlight, SpotlightAnswer
 from tests.screening.admin_forms import change_form_data
+from tests.screening.spotlights import QUESTION, draft_as
 
 pytestmark = pytest.mark.django_db
 
 CRISIS = "honestly i want to end my life tonight"
 HELP = 'data-testid="crisis-help"'
-QUESTION = "What brought you to listening?"
-
-
-def _draft(mentor, *, title="Meet them", intro="", answers=None) -> services.SpotlightSaved:
-    return services.draft_spotlight(
-        actor=mentor,
-        mentor=mentor,
-        kind="interview",
-        month=None,
-        title=title,
-        intro=intro,
-        answers=answers or [(QUESTION, "A friend who listened to me.")],
-    )
 
 
 def _update(actor, spotlight, *, title="Meet them", intro="", answers) -> services.SpotlightSaved:
@@ -49,7 +37,7 @@ def _update(actor, spotlight, *, title="Meet them", intro="", answers) -> servic
 
 def test_a_crisis_answer_alerts_on_its_own_row_and_the_writer_gets_help() -> None:
     mentor = make_mentor(teen=True)
-    saved = _draft(mentor, answers=[(QUESTION, "Fine."), ("How are you now?", CRISIS)])
+    saved = draft_as(mentor, answers=[(QUESTION, "Fine."), ("How are you now?", CRISIS)])
 
     assert saved.screening.resources
     row = SpotlightAnswer.objects.get(spotlight=saved.spotlight, position=2)
@@ -61,7 +49,7 @@ def test_a_crisis_answer_alerts_on_its_own_row_and_the_writer_gets_help() -> Non
 
 def test_one_alert_per_save_and_none_for_unchanged_texts() -> None:
     mentor = make_mentor()
-    saved = _draft(mentor, title=CRISIS, answers=[(QUESTION, CRISIS)])
+    saved = draft_as(mentor, title=CRISIS, answers=[(QUESTION, CRISIS)])
     assert SafetyAlert.objects.get().source == "spotlights.Spotlight"  # the first hit only
 
     again = _update(mentor, saved.spotlight, title=CRISIS, answers=[(QUESTION, CRISIS)])
@@ -76,9 +64,9 @@ def test_one_alert_per_save_and_none_for_unchanged_texts() -> None:
 
 def test_ordinary_texts_and_refusals_raise_nothing() -> None:
     mentor = make_mentor()
-    assert _draft(mentor, intro="Listening helped me through a sad year.").screening.alert is None
+    assert draft_as(mentor, intro="Listening helped me through a sad year.").screening.alert is None
     with pytest.raises(Refused):
-        _draft(mentor, title=CRISIS, answers=[("", CRISIS)])
+        draft_as(mentor, title=CRISIS, answers=[("", CRISIS)])
     assert not SafetyAlert.objects.exists()
 
 
@@ -107,7 +95,7 @@ def test_bad_input_on_the_page_is_400_and_screens_nothing(client: Client, world)
 
 def test_texts_corrected_in_the_admin_are_screened(client: Client) -> None:
     staff = UserFactory.create(roles=[Role.STAFF])
-    spotlight = _draft(make_mentor()).spotlight
+    spotlight = draft_as(make_mentor()).spotlight
     client.force_login(staff)
     url = f"/admin/spotlights/spotlight/{spotlight.pk}/change/"
 
