@@ -21,6 +21,11 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 
 from config.routing import websocket_urlpatterns  # noqa: E402
 from peerpath.notifications import relay  # noqa: E402
+from peerpath.safety import crisis  # noqa: E402
+
+# Every place people write is screened (rooms, the mentorship chat, forms): compile the
+# crisis lexicons when the server process starts, not on someone's first message.
+crisis.preload()
 
 logger = logging.getLogger(__name__)
 

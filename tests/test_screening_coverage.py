@@ -142,9 +142,15 @@ def test_crisis_text_in_every_screened_field_reaches_somebody(key: str) -> None:
     written = _words(str(getattr(row, field_name)))
     assert written, f"The writer for {key} left the field empty"
     assert written in CRISIS or CRISIS in written, f"The writer for {key} wrote elsewhere"
-    alert = SafetyAlert.objects.filter(source=f"{app_label}.{model_name}", source_id=row.pk).first()
+    source = f"{app_label}.{model_name}"
+    alert = SafetyAlert.objects.filter(source=source, source_id=row.pk).first()
+    if alert is None:
+        # A copy of words the same person just wrote elsewhere (a request's goal copied into
+        # the profile and the mentorship) joins that open alert instead of raising another.
+        alert = next((a for a in SafetyAlert.objects.all() if [source, row.pk] in a.repeats), None)
+    else:
+        assert alert.channel == registry.SCREENED[key]
     assert alert is not None, f"Crisis text in {key} raised no alert"
-    assert alert.channel == registry.SCREENED[key]
     responders = list(alert.responders.all())
     assert responders or alert.queued, f"The alert for {key} reached nobody"
     if alert.writer_band == AgeBand.TEEN.value:

@@ -135,6 +135,7 @@ TEMPLATES = [
                 "peerpath.notifications.context_processors.bell",
                 "peerpath.analytics.context_processors.dashboard",
                 "peerpath.safety.web.crisis_help",
+                "peerpath.safety.web.nav",
             ],
         },
     },

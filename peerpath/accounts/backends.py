@@ -29,6 +29,7 @@ ROLE_APP_PERMISSIONS: dict[Role, frozenset[str]] = {
             "feedback",
             "analytics",
             "partners",
+            "safety",
         }
     ),
 }

@@ -51,11 +51,6 @@ logger = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 16 * 1024
 HISTORY_LIMIT = 200
 
-# Shown above the help lines; no judgement, and the message went through as usual.
-CRISIS_MESSAGE = (
-    "Your message was sent. It sounds like things may be really hard right now, and you "
-    "don't have to carry this alone: these people are there for you, any time."
-)
 
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
@@ -224,7 +219,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         }
         found = posted.screening.as_payload()
         if found is not None:
-            ack["crisis"] = {"message": CRISIS_MESSAGE, **found}
+            ack["crisis"] = found
         return ack
 
     async def _on_resync(self, frame: dict[str, Any]) -> None:

@@ -56,7 +56,6 @@ from peerpath.rooms import locks, policies, realtime, selectors, services
 from peerpath.rooms.hub import hub
 from peerpath.rooms.models import Room
 from peerpath.rooms.policies import Lock, Viewer
-from peerpath.safety import crisis
 
 logger = logging.getLogger(__name__)
 
@@ -72,12 +71,6 @@ CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 CLOSE_FLOOD = 4429
 
-HELP_MESSAGE = (
-    "It sounds like you're going through something really hard. You don't have to face it "
-    "alone: these people are there for you right now."
-)
-
-crisis.preload()  # compile the lexicons when the server starts, not on a first message
 
 SERVER_ID = f"{socket.gethostname()[:16]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
@@ -452,7 +445,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         }
         found = posted.screening.as_payload()
         if found is not None:
-            ack["crisis"] = {"message": HELP_MESSAGE, **found}
+            ack["crisis"] = found
         return ack
 
     async def _on_resync(self, frame: dict[str, Any]) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 from dataclasses import dataclass
+from typing import Final
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
@@ -16,15 +17,20 @@ from peerpath.safety.models import SafetyAlert
 QUEUE_STATUSES = ("open", "new", "acknowledged", "resolved", "all")
 
 
+# Unacknowledged first, newest first within each: what nobody has picked up is on top.
+UNACKNOWLEDGED_FIRST: Final = (F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id")
+
+
 def queue(*, status: str = "open") -> QuerySet[SafetyAlert]:
-    """The staff queue: queued alerts, oldest unacknowledged first for ``open``/``new``."""
+    """The staff queue (queued alerts): ``open`` (unacknowledged first), ``new``,
+    ``acknowledged``, ``resolved`` or ``all``; newest first."""
     qs = SafetyAlert.objects.queued().select_related("writer", "acknowledged_by", "resolved_by")
     if status == "open":
-        return qs.open().order_by("acknowledged_at", "created_at", "id")
+        return qs.open().order_by(*UNACKNOWLEDGED_FIRST)
     if status == "new":
-        return qs.unacknowledged().order_by("created_at", "id")
+        return qs.unacknowledged().order_by("-created_at", "-id")
     if status == "acknowledged":
-        return qs.open().filter(acknowledged_at__isnull=False).order_by("created_at", "id")
+        return qs.open().filter(acknowledged_at__isnull=False).order_by("-acknowledged_at", "-id")
     if status == "resolved":
         return qs.filter(resolved_at__isnull=False).order_by("-resolved_at", "-id")
     return qs.order_by("-created_at", "-id")
@@ -32,8 +38,8 @@ def queue(*, status: str = "open") -> QuerySet[SafetyAlert]:
 
 def for_responder(user: User, *, open_only: bool = True) -> QuerySet[SafetyAlert]:
     """Alerts sent to ``user`` as a responder of a space they look after."""
-    qs = SafetyAlert.objects.filter(responders=user).select_related("writer")
-    return qs.open() if open_only else qs
+    qs = SafetyAlert.objects.filter(responders=user).select_related("writer", "acknowledged_by")
+    return (qs.open() if open_only else qs).order_by(*UNACKNOWLEDGED_FIRST)
 
 
 def is_responder(user: User, alert: SafetyAlert) -> bool:

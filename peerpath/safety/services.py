@@ -58,6 +58,12 @@ from peerpath.safety.models import (
 logger = logging.getLogger(__name__)
 
 CATEGORY = "safety"
+# Shown to the writer above the help lines (sockets, the API; pages: safety/_help.html):
+# no judgement, and the message went through as usual.
+HELP_MESSAGE = (
+    "Your message was sent. It sounds like things may be really hard right now, and you "
+    "don't have to carry this alone: these people are there for you, any time."
+)
 DETECTOR_ERROR = "detector_error"
 NO_SUCH_ALERT = "No such alert."
 REPEAT_WINDOW = dt.timedelta(hours=24)  # the same words by the same person: one open alert
@@ -91,7 +97,10 @@ class Screening:
         """The help to show the writer, as JSON for a socket or the API (None: nothing)."""
         if not self.resources:
             return None
-        return {"resources": [resource_payload(r) for r in self.resources]}
+        return {
+            "message": HELP_MESSAGE,
+            "resources": [resource_payload(r) for r in self.resources],
+        }
 
 
 NOTHING = Screening()

@@ -26,7 +26,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
-from django.db.models import F, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -47,11 +47,6 @@ MINE_PAGE_SIZE = 25
 REFRESH_SECONDS = 15
 REREAD_AFTER = dt.timedelta(minutes=1)
 # The queue as staff read it: the newest alert nobody has acknowledged on top.
-QUEUE_ORDER: dict[str, tuple[Any, ...]] = {
-    "open": (F("acknowledged_at").desc(nulls_first=True), "-created_at", "-id"),
-    "new": ("-created_at", "-id"),
-    "acknowledged": ("-acknowledged_at", "-id"),
-}
 REFRESHING = ("open", "new")
 BACK_PREFIXES = ("/staff/safety/", "/safety/alerts/")
 
@@ -156,8 +151,6 @@ def queue(request: HttpRequest) -> HttpResponse:
     status = form.chosen_status
     now = timezone.now()
     alerts = selectors.queue(status=status)
-    if status in QUEUE_ORDER:
-        alerts = alerts.order_by(*QUEUE_ORDER[status])
     page = _page(alerts, QUEUE_PAGE_SIZE, form.chosen_page)
     shown = list(page.object_list)
     _audit_shown(viewer, shown, now)
@@ -194,11 +187,7 @@ def my_alerts(request: HttpRequest) -> HttpResponse:
         return _bad(request, form.error_sentence(), back=reverse("safety:mine"))
     status = form.chosen_status
     now = timezone.now()
-    alerts = (
-        selectors.for_responder(viewer, open_only=status == "open")
-        .select_related("acknowledged_by")
-        .order_by(*QUEUE_ORDER["open"])
-    )
+    alerts = selectors.for_responder(viewer, open_only=status == "open")
     page = _page(alerts, MINE_PAGE_SIZE, form.chosen_page)
     context = {
         "status": status,

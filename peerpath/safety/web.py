@@ -12,7 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
 
+from peerpath.safety.policies import can_use_queue
 from peerpath.safety.services import Screening, resource_payload
 
 SESSION_KEY = "safety_help"
@@ -29,3 +31,12 @@ def crisis_help(request: HttpRequest) -> dict[str, Any]:
     if session is None or SESSION_KEY not in session:
         return {}
     return {"help_resources": session.pop(SESSION_KEY)}
+
+
+def nav(request: HttpRequest) -> dict[str, Any]:
+    """Context processor: the header's link to the staff safeguarding queue (decided lazily,
+    only when a template reads it)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"safety_queue_link": False}
+    return {"safety_queue_link": SimpleLazyObject(lambda: bool(can_use_queue(user)))}

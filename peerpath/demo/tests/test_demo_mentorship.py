@@ -271,7 +271,7 @@ def test_directory_shows_demo_listener_good_matches_and_a_request_works(seeded):
     )
     assert accepting
     mentor = next(c.user for c in accepting if c.user.username != "demo-mentor")
-    request = services.request_mentors(mentee=listener, mentors=[mentor], goal="Hello!")
+    request = services.request_mentors(mentee=listener, mentors=[mentor], goal="Hello!").obj
     assert request.targets.get().status == TargetStatus.PENDING
     _, teen_cards = selectors.mentor_directory(
         viewer=_user("demo-teen-listener"), filters=DirectoryFilters()
@@ -325,9 +325,9 @@ def test_chat_works_through_the_services_on_seeded_data(seeded):
     teen = _user("demo-teen-listener")
     teen_m = Mentorship.objects.get(mentee=teen, status=MentorshipStatus.ACTIVE)
     assert selectors.unread_counts(teen, [teen_m]) == {teen_m.pk: 1}
-    message, created = services.post_message(sender=mentor, mentorship_id=m.pk, body="Hi!")
-    assert created
-    assert m.messages.order_by("-id").values_list("id", flat=True).first() == message.pk
+    posted = services.post_message(sender=mentor, mentorship_id=m.pk, body="Hi!")
+    assert posted.created
+    assert m.messages.order_by("-id").values_list("id", flat=True).first() == posted.message.pk
     assert selectors.unread_counts(mentor, [Mentorship.objects.get(pk=m.pk)]) == {}
     # And a chat day with both sides counts once: today only the mentor wrote.
     assert not m.conversations.filter(day=timezone.now().date()).exists()
