@@ -88,11 +88,12 @@ def profile_space(user: User) -> safety.Space:
     return safety.Space(channel=Channel.PROFILE, where=f"Profile of {user.username}", url=url)
 
 
-def _screen_profile(
+def screen_profile(
     *, writer: User, profile: Profile, texts: Iterable[tuple[str, str]]
 ) -> safety.Screening:
-    """Screen the profile texts that changed (``(new, old)`` pairs): saving an unchanged bio
-    again raises no second alert."""
+    """Screen the profile texts ``writer`` changed (``(new, old)`` pairs): saving an unchanged
+    bio again raises no second alert. The pages call it through ``update_profile``; a staff
+    correction elsewhere (the admin) calls it directly, inside its transaction."""
     changed = [new for new, old in texts if new != old]
     return safety.screen(
         writer=writer, text=changed, space=profile_space(profile.user), source=profile
@@ -143,9 +144,7 @@ def open_account(
     space = profile_space(user)
     screening = safety.screen(writer=user, text=user.username, space=space, source=user, now=now)
     if not screening.flagged:
-        screening = _screen_profile(
-            writer=user, profile=profile, texts=[(profile.display_name, "")]
-        )
+        screening = screen_profile(writer=user, profile=profile, texts=[(profile.display_name, "")])
     return NewAccount(user, screening)
 
 
@@ -214,7 +213,7 @@ def update_profile(
     profile.save()
     profile.topics.set(list(topics))
     profile.languages.set(list(languages))
-    screening = _screen_profile(
+    screening = screen_profile(
         writer=actor,
         profile=profile,
         texts=[(profile.display_name, before[0]), (profile.bio, before[1])],
