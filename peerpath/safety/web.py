@@ -26,11 +26,13 @@ def show_help(request: HttpRequest, screening: Screening) -> None:
 
 
 def crisis_help(request: HttpRequest) -> dict[str, Any]:
-    """Context processor: help lines a form post left for this person, shown once."""
+    """Context processor: help lines a form post left for this person, shown once: taken
+    from the session only when a template reads ``help_resources`` (an e-mail rendered with
+    the request, e.g. allauth's confirmation, must not consume them)."""
     session = getattr(request, "session", None)
     if session is None or SESSION_KEY not in session:
         return {}
-    return {"help_resources": session.pop(SESSION_KEY)}
+    return {"help_resources": SimpleLazyObject(lambda: list(session.pop(SESSION_KEY, [])))}
 
 
 def nav(request: HttpRequest) -> dict[str, Any]:

@@ -119,45 +119,11 @@
 
   // --- help for the writer ------------------------------------------------------------------
 
-  function safeUrl(url) {
-    try {
-      var parsed = new URL(url, location.href);
-      return ["https:", "http:", "tel:"].indexOf(parsed.protocol) >= 0 ? parsed.href : "";
-    } catch (e) {
-      return "";
-    }
-  }
-
   // The ack of a message that raised a safeguarding alert carries help lines for the writer:
   // shown at once, next to the chat (the message itself was delivered as usual).
   function showCrisis(crisis) {
     if (!crisisPanel) { return; }
-    crisisMessage.textContent = crisis.message || "Your message was sent. It sounds like things may be really hard right now, and you don't have to carry this alone.";
-    crisisResources.replaceChildren();
-    (Array.isArray(crisis.resources) ? crisis.resources : []).forEach(function (r) {
-      var li = document.createElement("li");
-      var name = document.createElement("strong");
-      name.textContent = String(r.name || "");
-      li.appendChild(name);
-      if (r.contact) { li.append(": ", String(r.contact)); }
-      if (r.detail) {
-        var detail = document.createElement("span");
-        detail.className = "resource-detail";
-        detail.textContent = String(r.detail);
-        li.append(" — ", detail);
-      }
-      var href = r.url ? safeUrl(String(r.url)) : "";
-      if (href) {
-        var link = document.createElement("a");
-        link.href = href;
-        link.rel = "noopener noreferrer";
-        link.target = "_blank";
-        link.textContent = "Visit " + (r.name || "their website");
-        li.append(" ", link);
-      }
-      crisisResources.appendChild(li);
-    });
-    crisisPanel.hidden = false;
+    window.peerpath.showHelp(crisisPanel, crisisMessage, crisisResources, crisis);
     // Announced (role=alert) without taking the focus from the message box.
     if (typeof crisisPanel.scrollIntoView === "function") { crisisPanel.scrollIntoView({ block: "nearest" }); }
   }

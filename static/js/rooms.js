@@ -480,42 +480,8 @@
     modAlerts.appendChild(p);
   }
 
-  function safeUrl(url) {
-    try {
-      var parsed = new URL(url, location.href);
-      return ["https:", "http:", "tel:"].indexOf(parsed.protocol) >= 0 ? parsed.href : "";
-    } catch (e) {
-      return "";
-    }
-  }
-
   function showCrisis(crisis) {
-    crisisMessage.textContent = crisis.message || "It sounds like you're going through something really hard. You don't have to face it alone.";
-    crisisResources.replaceChildren();
-    (Array.isArray(crisis.resources) ? crisis.resources : []).forEach(function (r) {
-      var li = document.createElement("li");
-      var name = document.createElement("strong");
-      name.textContent = r.name || "";
-      li.appendChild(name);
-      if (r.contact) { li.append(": ", String(r.contact)); }
-      if (r.detail) {
-        var detail = document.createElement("span");
-        detail.className = "resource-detail";
-        detail.textContent = String(r.detail);
-        li.append(" ", detail);
-      }
-      var href = r.url ? safeUrl(r.url) : "";
-      if (href) {
-        var link = document.createElement("a");
-        link.href = href;
-        link.rel = "noopener noreferrer";
-        link.target = "_blank";
-        link.textContent = "Visit " + (r.name || "their website");
-        li.append(" ", link);
-      }
-      crisisResources.appendChild(li);
-    });
-    crisisPanel.hidden = false;
+    window.peerpath.showHelp(crisisPanel, crisisMessage, crisisResources, crisis);
     crisisPanel.focus();
   }
 

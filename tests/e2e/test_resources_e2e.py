@@ -38,7 +38,7 @@ def test_a_listener_reads_a_resource_and_requests_a_spotlighted_mentor(
         title="Meet mia-mentor",
         intro="Five years of listening.",
         answers=[("What brought you to listening?", "Someone listened to me once.")],
-    )
+    ).spotlight
     # Published directly: the service's live notice push is not the subject here.
     Spotlight.objects.filter(pk=spotlight.pk).update(
         status=SpotlightStatus.PUBLISHED, published_by=staff, published_at=timezone.now()
