@@ -19,24 +19,27 @@ weapon") and are vetoed by cues of ordinary life ("see you tomorrow", "with my f
 (``unless``). Round 2 added cue kinds for danger described indirectly and concretely
 (see :data:`CUE_KINDS` for examples; any lexicon may list cues of these kinds):
 
-* suicide: ``resolve`` (a decision taken: "already decided") with ``alone``, ``finality``,
-  ``means``, ``method``, ``plan``, ``hint``, ``giveaway``, ``farewell``, ``goodbye`` (high) or
-  ``time`` (medium); ``method`` ("painless ways", "lethal dose") with ``research``
-  ("googling"), ``means``, ``height``, ``ready``, ``hint``, ``time`` or ``place``; ``hint`` (a
-  veiled purpose: "not for shaving", "you know why") with ``means``, ``height``, ``plan`` or
-  ``place``;
+* suicide: ``resolve`` (a decision taken: "already decided", "not scared anymore") with
+  ``alone``, ``finality``, ``means``, ``method``, ``plan``, ``hint``, ``giveaway``,
+  ``farewell``, ``goodbye``, ``place`` or ``height``; ``method`` ("painless ways", "lethal
+  dose") with ``research`` ("googling"), ``means``, ``height``, ``ready``, ``hint``, ``time``,
+  ``place`` or ``plan``; ``hint`` (a veiled purpose: "not for shaving", "you know why") with
+  ``means``, ``height``, ``plan`` or ``place``; ``plan`` + ``place``;
 * self-harm: ``injury`` (marks, cuts, blood) or ``selfharm`` (a hurting act on one's own
   body: "bit my arm") with ``conceal`` ("nobody knows"), ``purpose`` ("on purpose"),
-  ``relief`` ("calms me down") or each other; ``means`` + ``conceal``; ``injury`` + ``alone``
-  is immediate danger;
+  ``relief`` ("calms me down") or each other; ``selfharm`` + ``act``; ``means`` +
+  ``conceal``; ``injury`` + ``alone`` is immediate danger;
 * harmed by others: ``minor`` ("i m 13") with ``secret``, ``sexual`` or ``adult`` (grooming);
   ``sexual`` with ``secret`` or ``threat`` ("if i don t", sextortion); ``adult`` + ``secret``;
   ``intruder`` ("someone is breaking in") with ``alone`` or ``weapon`` (immediate danger);
-* harm to others: ``revenge`` ("they ll pay") with ``weapon``, ``time``, ``plan``, ``means``
-  or ``stalk``; ``stalk`` ("i know his routine") with ``weapon``, ``violence`` or ``time``;
-  ``weapon`` + ``target`` + ``time``;
+* harm to others: ``revenge`` ("they ll pay") with ``weapon``, ``time``, ``plan``, ``means``,
+  ``stalk`` or ``violence``; ``stalk`` ("i know his routine") with ``weapon``, ``violence``
+  or ``time``; ``weapon`` + ``target`` + ``time``;
 * final statements: ``bequest`` ("she can have my guitar") with ``giveaway``, ``finality``,
-  ``farewell`` or ``goodbye``; ``giveaway`` + ``farewell``.
+  ``farewell`` or ``goodbye``; ``giveaway`` with ``farewell`` or ``plan``.
+
+A veto (``future``, ``joke``, ``game``, ``trivial``) inside a longer cue of another kind is
+ignored ("shaving" in "not for shaving", "pics" in "asking me for pics").
 
 A **negation** cue right before a phrase, in the phrase's language, drops it
 ("i would never kill myself", "no quiero morir"), but a negated phrase next to a means, a
@@ -87,10 +90,12 @@ Extra variants are scanned only when a message needs them (an ambiguous leetspea
 "|", a censoring "*", a lone "2"/"4", Vietnamese tone marks for the accent-sensitive lexicon).
 A pattern with many first words and a long rest (``HEAD_MIN_SIZE``) would copy its rest
 once per first word: its first words go to a small expression of whole words instead, and
-its rest is compiled once and matched after the word. Cues are scanned in two expressions:
-the strong kinds (:data:`STRONG_KINDS`, one of which every rule needs) always, the weak ones
-(times, jokes, negations...) only when a phrase or a strong cue was found, which most
-messages never have. A typical 100-character message takes ~50 us on every lexicon
+its rest is compiled once and matched after the word. Cues are scanned in two passes: the
+strong kinds (:data:`STRONG_KINDS`, one of which every rule needs) in one expression always;
+only when a phrase or a strong cue was found (most messages have neither), every cue again
+in one expression per language, so that no cue hides another language's cue that starts at
+the same place (Polish "im" and English "i m alone") and the weak kinds (times, jokes,
+negations...) are found. A typical 100-character message takes ~50 us on every lexicon
 (``python -m peerpath.safety.evaluate`` prints it); the lexicons compile in ~3 s once per
 process (:func:`preload` at server start).
 """
@@ -102,7 +107,7 @@ import re
 import tomllib
 import unicodedata
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any, Final, TypeAlias
@@ -214,6 +219,7 @@ RULES: Final = (
     _rule("plan act", "immediate_danger", "high"),
     _rule("act alone", "immediate_danger", "high"),
     _rule("plan farewell", "immediate_danger", "high"),
+    _rule("plan place", "immediate_danger", "high"),
     _rule("means time", "immediate_danger", "medium"),
     # Final statements: a goodbye with finality, giving things away.
     _rule("goodbye finality", "final_statements", "high"),
@@ -246,15 +252,17 @@ RULES: Final = (
     _rule("resolve giveaway", "final_statements", "high"),
     _rule("resolve farewell", "final_statements", "high"),
     _rule("resolve goodbye", "final_statements", "high"),
-    _rule("resolve time", "suicide", "medium", "future joke game trivial"),
+    _rule("resolve place", "immediate_danger", "high"),
+    _rule("resolve height", "immediate_danger", "high"),
     _rule("method research", "suicide", "high"),
+    _rule("method plan", "suicide", "high"),
     _rule("method means", "suicide", "high"),
     _rule("method height", "suicide", "high"),
     _rule("method ready", "suicide", "high"),
     _rule("method hint", "suicide", "high"),
     _rule("method time", "suicide", "high"),
     _rule("method place", "suicide", "high"),
-    _rule("hint means", "immediate_danger", "high"),
+    _rule("hint means", "immediate_danger", "high", "joke game"),
     _rule("hint height", "suicide", "high"),
     _rule("hint plan", "suicide", "high"),
     _rule("hint place", "suicide", "high"),
@@ -266,15 +274,16 @@ RULES: Final = (
     _rule("selfharm purpose", "self_harm", "medium"),
     _rule("selfharm relief", "self_harm", "medium"),
     _rule("selfharm conceal", "self_harm", "medium"),
+    _rule("selfharm act", "self_harm", "medium"),
     _rule("means conceal", "self_harm", "medium"),
     _rule("injury alone", "immediate_danger", "high"),
     # Harmed by others: grooming, sextortion, an attacker at hand.
-    _rule("minor secret", "harmed_by_others", "high"),
-    _rule("minor sexual", "harmed_by_others", "high"),
-    _rule("minor adult", "harmed_by_others", "medium"),
-    _rule("adult secret", "harmed_by_others", "medium"),
-    _rule("sexual secret", "harmed_by_others", "high"),
-    _rule("sexual threat", "harmed_by_others", "high"),
+    _rule("minor secret", "harmed_by_others", "high", "joke"),
+    _rule("minor sexual", "harmed_by_others", "high", "joke"),
+    _rule("minor adult", "harmed_by_others", "medium", "joke"),
+    _rule("adult secret", "harmed_by_others", "medium", "joke"),
+    _rule("sexual secret", "harmed_by_others", "high", "joke"),
+    _rule("sexual threat", "harmed_by_others", "high", "joke"),
     _rule("intruder alone", "immediate_danger", "high", "game joke"),
     _rule("intruder weapon", "immediate_danger", "high", "game joke"),
     # Harm to others: revenge or watching a target, with a weapon, a time or a plan.
@@ -283,6 +292,7 @@ RULES: Final = (
     _rule("revenge plan", "harm_to_others", "high", "joke game trivial"),
     _rule("revenge means", "harm_to_others", "high", "joke game trivial"),
     _rule("revenge stalk", "harm_to_others", "high", "joke game trivial"),
+    _rule("revenge violence", "harm_to_others", "high", "joke game trivial"),
     _rule("stalk weapon", "harm_to_others", "high", "joke game trivial"),
     _rule("stalk violence", "harm_to_others", "high", "joke game trivial"),
     _rule("stalk time", "harm_to_others", "medium", "joke game trivial future"),
@@ -293,6 +303,7 @@ RULES: Final = (
     _rule("bequest farewell", "final_statements", "high"),
     _rule("bequest goodbye", "final_statements", "high"),
     _rule("giveaway farewell", "final_statements", "high"),
+    _rule("giveaway plan", "final_statements", "high"),
     # A negated phrase ("i won t kill myself") next to a sign of danger is still reported.
     _rule("negated means", "negated", "medium", ""),
     _rule("negated place", "negated", "medium", ""),
@@ -338,6 +349,7 @@ _INVISIBLE: Final = re.compile(
 )
 _PUNCT_MAP: Final = {
     **dict.fromkeys("'`\u00b4\u02b9\u02bb\u02bc\u2018\u2019\u201b\u2032", " "),
+    **dict.fromkeys('"\u201c\u201d\u201e\u00ab\u00bb', " "),  # quotes: 'said "bye guys"'
     **dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2015\u2212", "-"),
     "\u0640": "",  # Arabic tatweel
 }
@@ -904,6 +916,9 @@ class _Leaf:
     start: str  # the raw first word of the pattern (one option of its alternatives)
     rest: list[Item]
     accents: bool
+    # Cues of other kinds or languages with the very same pattern ("paracetamol" is a means
+    # in several lexicons): each is reported, so every language's rules can use it.
+    more: list[Cue] = field(default_factory=list)
 
     def term(self, text: str, start: int, end: int) -> str:
         """The concrete lexicon form behind a match, for people to read."""
@@ -962,6 +977,8 @@ _VIETNAMESE: Final = re.compile(
 
 
 def _script(ch: str) -> str:
+    if "0" <= ch <= "9":
+        return "latin"  # a pattern that starts with a number ("18 ...") is scanned with Latin
     for name, rx in _SCRIPT_RX.items():
         if rx.match(ch):
             return name
@@ -974,7 +991,12 @@ def _scripts_in(text: str) -> frozenset[str]:
     found = {name for name, rx in _SCRIPT_RX.items() if rx.search(text)}
     if _OTHER_RX.search(text):
         found.add(_OTHER)
+    if "latin" not in found and _DIGIT.search(text):
+        found.add("latin")  # patterns that start with a number ("## tablets") live there
     return frozenset(found)
+
+
+_DIGIT: Final = re.compile("[0-9]")
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -1040,6 +1062,12 @@ class _Trie:
             if tail not in node.tails:
                 node.tails[tail] = len(self.leaves)
                 self.leaves.append(_Leaf(phrase, start, rest, self.accents) if phrase else None)
+            elif isinstance(phrase, Cue):
+                leaf = self.leaves[node.tails[tail]]
+                if isinstance(leaf, _Leaf) and isinstance(leaf.phrase, Cue):
+                    known = {(c.kind, c.language) for c in (leaf.phrase, *leaf.more)}
+                    if (phrase.kind, phrase.language) not in known:
+                        leaf.more.append(phrase)
 
     def _emit(self, node: _Node, stop: str, order: list[int] | None) -> str:
         # Children first (longer first words), then the tails, longest first; the first
@@ -1093,7 +1121,8 @@ class _Scanner:
     expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
     heads: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
     strong: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # cues, by script
-    weak: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # cues, by script
+    # Every cue, one expression per language and script ("latin:en").
+    weak: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]
     safe: re.Pattern[str] | None
 
     def _is_safe(self, text: str, start: int, end: int) -> bool:
@@ -1150,7 +1179,9 @@ class _Scanner:
         signals = _cues(self.strong, text, scripts)
         if not found and not signals:
             return None
-        signals += _cues(self.weak, text, scripts)
+        signals = _cues(self.weak, text, scripts)  # every cue, language by language
+        if any(s.kind in _VETOES for s in signals):
+            signals = [s for s in signals if s.kind not in _VETOES or not _inside_cue(s, signals)]
         # Safe idioms are checked only for cues that can matter (they are many and cheap).
         if signals and (_NEGATION in {s.kind for s in signals} or _may_combine(signals)):
             signals = [
@@ -1195,8 +1226,8 @@ def _cues(
     scripts: frozenset[str],
 ) -> list[_Signal]:
     signals: list[_Signal] = []
-    for script, (pattern, leaves) in expressions.items():
-        if script not in scripts:
+    for key, (pattern, leaves) in expressions.items():
+        if key.partition(":")[0] not in scripts:  # "latin", or "latin:en" (one language)
             continue
         pos = 0
         while (m := pattern.search(text, pos)) is not None:
@@ -1205,11 +1236,25 @@ def _cues(
             leaf = leaves[m.lastindex or 0]
             if isinstance(leaf, _Leaf) and isinstance(cue := leaf.phrase, Cue):
                 signals.append(_Signal(cue.kind, start, end, text[start:end], cue.language))
+                for other in leaf.more:
+                    signals.append(_Signal(other.kind, start, end, text[start:end], other.language))
     return signals
 
 
 _Hits: TypeAlias = "list[tuple[_Leaf, Phrase, int, int]]"
 _VETOES: Final = frozenset(kind for rule in RULES for kind in rule.unless)
+
+
+def _inside_cue(veto: _Signal, signals: list[_Signal]) -> bool:
+    """Whether a veto lies inside a longer cue of another kind: "shaving" in "not for
+    shaving", "pics" in "asking me for pics" are no ordinary plans."""
+    return any(
+        s.kind not in _VETOES
+        and s.start <= veto.start
+        and veto.end <= s.end
+        and s.end - s.start > veto.end - veto.start
+        for s in signals
+    )
 
 
 def _may_combine(signals: list[_Signal]) -> bool:
@@ -1297,7 +1342,12 @@ def _by_script(trie: _Trie) -> dict[str, tuple[re.Pattern[str], tuple[_Leaf | _H
 
 def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
     phrases, heads = _Trie(accents=accents), _Trie(accents=accents)
-    strong, weak, safe = _Trie(accents=accents), _Trie(accents=accents), _Trie(accents=accents)
+    strong, safe = _Trie(accents=accents), _Trie(accents=accents)
+    # Every cue again, in one expression per language, scanned only when a phrase or a
+    # strong cue is found: in one expression a match hides the other cues that start at the
+    # same place (Polish "im" would hide English "i m alone", Spanish "paracetamol" the
+    # English one), and rules need one language.
+    weak: dict[str, _Trie] = {}
     for lex in selected:
         for phrase in lex.phrases:
             if _is_large(phrase.items, accents=accents):
@@ -1305,7 +1355,9 @@ def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
             else:
                 phrases.add(phrase.items, bounded=lex.boundaries, phrase=phrase)
         for cue in lex.cues:
-            trie = strong if cue.kind in STRONG_KINDS else weak
+            if cue.kind in STRONG_KINDS:
+                strong.add(cue.items, bounded=lex.boundaries, phrase=cue)
+            trie = weak.setdefault(lex.language, _Trie(accents=accents))
             trie.add(cue.items, bounded=lex.boundaries, phrase=cue)
         for items in lex.safe:
             safe.add(items, bounded=lex.boundaries, phrase=None)
@@ -1317,7 +1369,11 @@ def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
         expressions,
         _by_script(heads),
         _by_script(strong),
-        _by_script(weak),
+        {
+            f"{script}:{language}": compiled
+            for language, trie in weak.items()
+            for script, compiled in _by_script(trie).items()
+        },
         compiled_safe[0] if compiled_safe else None,
     )
 
