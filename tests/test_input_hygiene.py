@@ -506,7 +506,7 @@ BASELINES: dict[str, Baseline] = {
     "rooms:report": lambda w, a: {"reason": "spam", "note": T},
     "rooms:pause": lambda w, a: {"reason": T},
     "rooms:resolve_report": lambda w, a: {"status": "actioned", "outcome": T},
-    "rooms:handle_alert": lambda w, a: {"note": T},
+    "rooms:handle_alert": lambda w, a: {"outcome": "supported", "note": T},
     "rooms:delete_message": lambda w, a: {"reason": T},
     "rooms:moderate": lambda w, a: {"target": _peer_id(w, a), "reason": T},
     "progression-review-decide": lambda w, a: {"decision": "decline", "note": T},

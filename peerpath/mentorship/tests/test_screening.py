@@ -235,10 +235,11 @@ def test_a_request_goal_and_the_mentee_profile_goal() -> None:
     assert alert.channel == "mentor_request"
     assert responders(alert) == {staff}  # no pair yet: the asked mentor is not a responder
     shows_help(sent.screening)
-    profile_alert = alert_for(MenteeProfile.objects.get(user=mentee))
-    assert profile_alert.channel == "profile"
-    assert responders(profile_alert) == set()
-    assert profile_alert.queued  # a profile's responder is the staff queue
+    # The goal copied into the profile is the same words: it joins the request's alert.
+    profile = MenteeProfile.objects.get(user=mentee)
+    assert SafetyAlert.objects.count() == 1
+    alert.refresh_from_db()
+    assert alert.repeats == [["mentorship.MenteeProfile", profile.pk]]
 
 
 def test_accepting_a_request_tells_the_new_mentor_about_the_goal() -> None:
@@ -248,10 +249,11 @@ def test_accepting_a_request_tells_the_new_mentor_about_the_goal() -> None:
     target = sent.obj.targets.get()
     accepted = services.respond_to_request(mentor=mentor, target_id=target.pk, accept=True)
     assert accepted.obj is not None
-    alert = alert_for(accepted.obj)
+    alert = alert_for(sent.obj)  # the goal's words are the request's open alert
     assert alert.writer == mentee  # the goal is the mentee's words
-    assert responders(alert) == {mentor, staff}
-    assert accepted.screening.resources == []  # the mentor did not write it
+    assert responders(alert) == {mentor, staff}  # the new mentor is added and told
+    assert ["mentorship.Mentorship", accepted.obj.pk] in alert.repeats
+    assert SafetyAlert.objects.count() == 1
 
 
 def test_a_decline_reason_is_the_mentors_words(world: World) -> None:
