@@ -74,6 +74,12 @@ class UserQuerySet(models.QuerySet["User"]):
     def members(self) -> UserQuerySet:
         return self.filter(account_type=AccountType.MEMBER)
 
+    def by_pseudonym(self, name: str, *, active: bool = True) -> UserQuerySet:
+        """The person with this pseudonym (case-insensitive, surrounding spaces ignored);
+        ``active=False`` also finds deactivated accounts. Use ``.first()``."""
+        qs = self.filter(username__iexact=str(name).strip())
+        return qs.filter(is_active=True) if active else qs
+
     def with_role(self, role: Role) -> UserQuerySet:
         """Holders of a staff-granted role (a Django group)."""
         return self.filter(groups__name=role.value)
