@@ -33,8 +33,8 @@ weapon") and are vetoed by cues of ordinary life ("see you tomorrow", "with my f
   ``sexual`` with ``secret`` or ``threat`` ("if i don t", sextortion); ``adult`` + ``secret``;
   ``intruder`` ("someone is breaking in") with ``alone`` or ``weapon`` (immediate danger);
 * harm to others: ``revenge`` ("they ll pay") with ``weapon``, ``time``, ``plan``, ``means``,
-  ``stalk`` or ``violence``; ``stalk`` ("i know his routine") with ``weapon``, ``violence``
-  or ``time``; ``weapon`` + ``target`` + ``time``;
+  ``stalk`` or ``violence``; ``stalk`` ("i know his routine") with ``weapon`` or
+  ``violence``; ``weapon`` + ``target`` + ``time``;
 * final statements: ``bequest`` ("she can have my guitar") with ``giveaway``, ``finality``,
   ``farewell`` or ``goodbye``; ``giveaway`` with ``farewell`` or ``plan``.
 
@@ -93,11 +93,12 @@ once per first word: its first words go to a small expression of whole words ins
 its rest is compiled once and matched after the word. Cues are scanned in two passes: the
 strong kinds (:data:`STRONG_KINDS`, one of which every rule needs) in one expression always;
 only when a phrase or a strong cue was found (most messages have neither), every cue again
-in one expression per language, so that no cue hides another language's cue that starts at
-the same place (Polish "im" and English "i m alone") and the weak kinds (times, jokes,
-negations...) are found. A typical 100-character message takes ~50 us on every lexicon
-(``python -m peerpath.safety.evaluate`` prints it); the lexicons compile in ~3 s once per
-process (:func:`preload` at server start).
+in two expressions per language (short common kinds such as targets and times apart), so
+that no cue hides another language's cue, or a common one a specific one, that starts at
+the same place (Polish "im" and English "i m alone"), and the weak kinds are found. A
+typical 100-character message takes ~50 us on every lexicon, a message with crisis cues a
+few hundred (``python -m peerpath.safety.evaluate`` prints it); the lexicons compile in a
+few seconds once per process (:func:`preload` at server start).
 """
 
 from __future__ import annotations
@@ -295,7 +296,6 @@ RULES: Final = (
     _rule("revenge violence", "harm_to_others", "high", "joke game trivial"),
     _rule("stalk weapon", "harm_to_others", "high", "joke game trivial"),
     _rule("stalk violence", "harm_to_others", "high", "joke game trivial"),
-    _rule("stalk time", "harm_to_others", "medium", "joke game trivial future"),
     _rule("weapon target time", "harm_to_others", "high", "joke game trivial"),
     # Final statements: handing things on.
     _rule("bequest giveaway", "final_statements", "high"),
@@ -1245,6 +1245,12 @@ _Hits: TypeAlias = "list[tuple[_Leaf, Phrase, int, int]]"
 _VETOES: Final = frozenset(kind for rule in RULES for kind in rule.unless)
 
 
+# Short, frequent cue kinds, scanned apart from the others so they hide none of them.
+_COMMON_KINDS: Final = frozenset(
+    {"target", "here", "time", "future", "joke", "trivial", "game", "negation", "violence"}
+)
+
+
 def _inside_cue(veto: _Signal, signals: list[_Signal]) -> bool:
     """Whether a veto lies inside a longer cue of another kind: "shaving" in "not for
     shaving", "pics" in "asking me for pics" are no ordinary plans."""
@@ -1343,10 +1349,10 @@ def _by_script(trie: _Trie) -> dict[str, tuple[re.Pattern[str], tuple[_Leaf | _H
 def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
     phrases, heads = _Trie(accents=accents), _Trie(accents=accents)
     strong, safe = _Trie(accents=accents), _Trie(accents=accents)
-    # Every cue again, in one expression per language, scanned only when a phrase or a
-    # strong cue is found: in one expression a match hides the other cues that start at the
-    # same place (Polish "im" would hide English "i m alone", Spanish "paracetamol" the
-    # English one), and rules need one language.
+    # Every cue again, in two expressions per language (the common kinds apart), scanned
+    # only when a phrase or a strong cue is found: in one expression a match hides the other
+    # cues that start at the same place (Polish "im" would hide English "i m alone", "my
+    # cousin" as a target "my cousin can have my games"), and rules need one language.
     weak: dict[str, _Trie] = {}
     for lex in selected:
         for phrase in lex.phrases:
@@ -1357,7 +1363,8 @@ def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
         for cue in lex.cues:
             if cue.kind in STRONG_KINDS:
                 strong.add(cue.items, bounded=lex.boundaries, phrase=cue)
-            trie = weak.setdefault(lex.language, _Trie(accents=accents))
+            group = "common" if cue.kind in _COMMON_KINDS else "specific"
+            trie = weak.setdefault(f"{lex.language}:{group}", _Trie(accents=accents))
             trie.add(cue.items, bounded=lex.boundaries, phrase=cue)
         for items in lex.safe:
             safe.add(items, bounded=lex.boundaries, phrase=None)
@@ -1371,7 +1378,7 @@ def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
         _by_script(strong),
         {
             f"{script}:{language}": compiled
-            for language, trie in weak.items()
+            for language, trie in weak.items()  # language: "en:common"
             for script, compiled in _by_script(trie).items()
         },
         compiled_safe[0] if compiled_safe else None,

@@ -471,6 +471,85 @@ def test_a_threat_to_keep_a_secret_is_not_excused_as_an_idiom():
     assert hit.category == "harmed_by_others"
 
 
+# --- Round 2: danger described indirectly (combinations of the round-2 cue kinds) ---------
+
+INDIRECT = [
+    # A decision taken, with a time when nobody is around, a place, a finality.
+    ("made up my mind. saturday when the flat is empty", "suicide"),  # resolve + alone
+    ("my mind is made up, no one will be home after 9", "suicide"),
+    ("already decided, they'll get over it eventually", "suicide"),  # resolve + finality
+    ("no longer scared anymore, up on the multi storey roof", "immediate_danger"),  # + place
+    # A way to die looked up; a veiled purpose.
+    ("spent the night googling the least painful method", "suicide"),  # research + method
+    ("how many of my citalopram would it take, i have 3 boxes", "immediate_danger"),
+    ("whats the tallest car park round here, you know why", "suicide"),  # height + hint
+    ("got a new pack of blades, not for shaving", "immediate_danger"),  # means + hint
+    # Self-harm by its marks, its acts and their hiding.
+    ("fresh cuts on my hips and nobody knows", "self_harm"),  # injury + conceal
+    ("pressed my arm against the radiator on purpose", "self_harm"),  # selfharm + purpose
+    ("i bit my hand till it bled", "self_harm"),  # selfharm + injury
+    ("wearing a hoodie in the heat so my mum doesn't see my wrists", "self_harm"),
+    # Grooming, sextortion, an attacker at hand.
+    ("im 13 and he says our chats are just between us", "harmed_by_others"),  # minor + secret
+    ("a 40 year old keeps asking me for pics, i'm 15", "harmed_by_others"),  # minor + sexual
+    ("she has my nudes and says she'll post them unless i pay", "harmed_by_others"),
+    ("someone is breaking in downstairs and i'm home alone", "immediate_danger"),
+    # Revenge and watching a target.
+    ("i know his routine now. friday he'll pay", "harm_to_others"),  # stalk + revenge
+    ("got my brother's bat, those lads will regret it", "harm_to_others"),  # revenge + weapon
+    # Handing things on.
+    ("my cousin can have my games, i won't need them", "final_statements"),  # bequest
+    ("sorted my clothes into bags with names on. thank you for trying", "final_statements"),
+]
+
+INDIRECT_ORDINARY = [
+    "made up my mind, i'm taking the job in york",
+    "googling the quickest way to remove nail glue lol",
+    "whats the tallest building in the world? pub quiz tonight",
+    "bought razors today, finally shaving before the beach",
+    "my legs are covered in bruises from rugby",
+    "im 14 and my mum says our holiday plans are a secret from my sister lol",
+    "someone broke into the shed while we were away",
+    "i know his routine, he walks the dog at 7 so i'll meet him then",
+    "my sister can have my old bike when i move out",
+    "theres a man outside my school every day selling ice cream",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), INDIRECT)
+def test_indirect_danger_is_reported(text, category):
+    hit = detect(text)
+    assert hit is not None, text
+    assert hit.category == category, (text, hit)
+
+
+@pytest.mark.parametrize("text", INDIRECT_ORDINARY)
+def test_ordinary_talk_with_round_two_cues_is_not_reported(text):
+    assert detect(text) is None
+
+
+def test_a_cue_does_not_hide_another_languages_cue_at_the_same_place():
+    """Polish "im" (them) is read as "i m": English "i m alone" starts at the same place."""
+    hit = detect("someone is trying to get in through the window. im alone")
+    assert hit is not None
+    assert hit.category == "immediate_danger"
+
+
+def test_a_veto_inside_a_longer_cue_is_ignored():
+    """ "shaving" vetoes razors for shaving, but not "not for shaving"."""
+    assert detect("bought razors for shaving my legs") is None
+    assert detect("bought razors. not for shaving") is not None
+
+
+def test_quotes_are_read_as_spaces():
+    assert normalise('she said "bye guys" and left') == "she said bye guys and left"
+    assert detect('she posted her pills and said "bye guys"') is not None
+
+
+def test_a_pattern_that_starts_with_a_number_is_scanned_in_any_script():
+    assert crisis._scripts_in("12 गोलियां") >= {"latin"}
+
+
 def test_sentence_punctuation_between_letters_is_a_word_gap():
     assert normalise("end. my. life") == "end my life"
     assert normalise("kill...myself") == "kil myself"  # repeated letters are collapsed
