@@ -33,7 +33,11 @@ POSITIVES = [
     ("pl", "postanowiłam. w sobotę w nocy jak rodzice wyjadą", None),
     ("pl", "czytałem na forum jaka jest śmiertelna dawka", "suicide"),
     ("pl", "uda mam całe w bliznach i nikt o tym nie wie", "self_harm"),
-    ("pl", "facet ma 40 lat i chce moje nagie zdjęcia, mówi że to nasza tajemnica, mam 13 lat", None),
+    (
+        "pl",
+        "facet ma 40 lat i chce moje nagie zdjęcia, mówi że to nasza tajemnica, mam 13 lat",
+        None,
+    ),
     ("pl", "grozi że wrzuci moje zdjęcia do neta jak nie zapłacę", "harmed_by_others"),
     ("pl", "oni jeszcze pożałują, mam już nóż i wiem kiedy wraca sam", None),
     ("pl", "połknęłam 20 tabletek godzinę temu", "immediate_danger"),
@@ -42,7 +46,12 @@ POSITIVES = [
     ("hi", "maine final decide kar liya hai, aaj raat jab sab so jayenge", None),
     ("hi", "google pe dhoondh rahi thi bina dard ke kaise mara jaye", "suicide"),
     ("hi", "meri kalai pe itne cuts hain aur ghar mein kisi ko pata nahi", None),
-    ("hi", "ek 40 saal ka aadmi insta pe photos maang raha hai, bolta hai hamara secret hai, main 14 ki hu", None),
+    (
+        "hi",
+        "ek 40 saal ka aadmi insta pe photos maang raha hai, bolta hai hamara secret hai, "
+        "main 14 ki hu",
+        None,
+    ),
     ("hi", "wo bol raha hai paise nahi diye toh meri photos leak kar dega", "harmed_by_others"),
     ("hi", "jinhone mujhe school mein tang kiya unko sabak sikhaunga, rod le li hai", None),
     ("hi", "abhi 25 goliyan kha li neend ki", "immediate_danger"),
@@ -97,7 +106,8 @@ def test_everyday_talk_is_not_reported(language, text):
 
 def test_a_veto_of_one_language_does_not_hide_another_language():
     # A Turkish veto once spelled "maç*" matched German "mach" and hid this decision.
-    assert detect("hab mir nen tag ausgesucht. nach omas geburtstag, damit ich ihr den nicht kaputt mach")
+    text = "hab mir nen tag ausgesucht. nach omas geburtstag, damit ich ihr den nicht kaputt mach"
+    assert detect(text) is not None
 
 
 def test_latin_script_hindi_cues_are_not_english_words():
