@@ -15,7 +15,9 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from peerpath.core.decisions import Decision
-from peerpath.rooms.models import Room, RoomAudience, RoomCategory
+from peerpath.rooms.models import Room, RoomAudience, RoomCategory, Sanction
+
+NO_SUCH_SANCTION = "No such sanction."
 
 SUPPORTER_SLUG = "room-supporter"
 HOST_SLUG = "sharing-circle-host"
@@ -218,11 +220,12 @@ def _target_ok(viewer: Viewer, target: Viewer, room: Room) -> Decision:
     return Decision.allow()
 
 
-def can_warn(viewer: Viewer, room: Room, target: Viewer) -> Decision:
-    """Moderators, Room Supporters and hosts of the room may warn."""
+def can_warn(viewer: Viewer, room: Room, target: Viewer | None = None) -> Decision:
+    """Moderators, Room Supporters and hosts of the room may warn; without a ``target``,
+    whether they may warn anyone there (the room page's "warn" control)."""
     if not (is_moderator(viewer, room) or is_supporter(viewer, room) or is_host(viewer, room)):
         return Decision.deny("Only moderators, Room Supporters and hosts can warn.")
-    return _target_ok(viewer, target, room)
+    return Decision.allow() if target is None else _target_ok(viewer, target, room)
 
 
 def can_sanction(viewer: Viewer, room: Room, target: Viewer) -> Decision:
@@ -230,6 +233,23 @@ def can_sanction(viewer: Viewer, room: Room, target: Viewer) -> Decision:
     if not is_moderator(viewer, room):
         return Decision.deny("Only moderators can do that.")
     return _target_ok(viewer, target, room)
+
+
+def can_lift(viewer: Viewer, sanction: Sanction) -> Decision:
+    """Lift a sanction: staff, a moderator of its room, or of its community (global
+    moderators too); a sanction on every room, staff only. To anyone else it does not exist
+    (``NO_SUCH_SANCTION``); nobody but staff lifts one on themselves."""
+    room = sanction.room
+    allowed = viewer.is_staff or (room is not None and is_moderator(viewer, room))
+    if not allowed and sanction.community_id is not None:
+        allowed = (
+            sanction.community_id in viewer.moderates_communities or viewer.is_global_moderator
+        )
+    if not allowed:
+        return Decision.deny(NO_SUCH_SANCTION)
+    if sanction.user_id == viewer.user_id and not viewer.is_staff:
+        return Decision.deny("You cannot lift a sanction on yourself.")
+    return Decision.allow()
 
 
 def can_manage_room(viewer: Viewer, room: Room) -> Decision:

@@ -500,15 +500,12 @@ def lift(
     with transaction.atomic():
         s = Sanction.objects.select_related("room").filter(pk=sanction_id).first()
         if s is None:
-            raise NotFound("No such sanction.")
+            raise NotFound(policies.NO_SUCH_SANCTION)
         room = s.room
-        allowed = v.is_staff or (room is not None and policies.is_moderator(v, room))
-        if not allowed and s.community_id is not None:
-            allowed = s.community_id in v.moderates_communities or v.is_global_moderator
-        if not allowed:
-            raise NotFound("No such sanction.")
-        if s.user_id == actor.pk and not v.is_staff:
-            raise Forbidden("You cannot lift a sanction on yourself.")
+        decision = policies.can_lift(v, s)
+        if not decision:
+            missing = decision.reason == policies.NO_SUCH_SANCTION
+            raise (NotFound if missing else Forbidden)(decision.reason)
         if s.lifted_at is not None:
             raise Conflict("This was already lifted.")
         s.lifted_at, s.lifted_by = now, actor

@@ -213,15 +213,6 @@ def _person_in_band(room: Room, user_id: int, now: dt.datetime) -> User:
     return target
 
 
-def _may_warn(v: Viewer, room: Room) -> Decision:
-    """Moderators, Room Supporters and hosts warn (``policies.can_warn`` without a target)."""
-    if policies.is_moderator(v, room) or policies.is_supporter(v, room):
-        return Decision.allow()
-    if policies.is_host(v, room):
-        return Decision.allow()
-    return Decision.deny("Only moderators, Room Supporters and hosts can warn.")
-
-
 def _room_url(room: Room) -> str:
     return reverse("rooms:room", args=[room.slug])
 
@@ -396,7 +387,7 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "can_post": bool(posting),
         "why_not": posting.reason,
         "is_moderator": is_moderator,
-        "may_warn": bool(_may_warn(v, room)),
+        "may_warn": bool(policies.can_warn(v, room)),
         "can_slow_mode": bool(policies.can_set_slow_mode(v, room)),
         "can_schedule": bool(policies.can_schedule(v, room)),
         "can_moderate_anywhere": policies.can_moderate_anywhere(v),
@@ -432,7 +423,9 @@ def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     try:
         user, v = _viewer(request, now)
         room = _room(v, slug)
-        decision = _may_warn(v, room) if action == "warn" else policies.can_manage_room(v, room)
+        decision = (
+            policies.can_warn(v, room) if action == "warn" else policies.can_manage_room(v, room)
+        )
         Refused.unless(decision, status=403)
         form = form_class(request.POST)
         if not form.is_valid():

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from peerpath.rooms import policies
-from peerpath.rooms.models import Room, RoomAudience, RoomBand, RoomCategory
+from peerpath.rooms.models import Room, RoomAudience, RoomBand, RoomCategory, Sanction
 from peerpath.rooms.policies import OPEN, Lock, Standing, Viewer
 
 NOW = timezone.now()
@@ -169,6 +169,34 @@ def test_who_may_warn_and_sanction() -> None:
     assert policies.can_sanction(
         person(is_staff=True), r, person(user_id=2, is_global_moderator=True)
     )
+    # Without a target: may this person warn anyone here (the room page's control)?
+    assert policies.can_warn(supporter, r)
+    assert policies.can_warn(community_mod, r)
+    assert not policies.can_warn(other_mod, r)
+    assert not policies.can_warn(person(), r)
+
+
+def test_who_may_lift_a_sanction() -> None:
+    r = room()
+    in_room = Sanction(room=r, community_id=3, user_id=2)
+    in_community = Sanction(room=None, community_id=3, user_id=2)
+    everywhere = Sanction(room=None, community_id=None, user_id=2)
+    room_mod = person(moderates_rooms=frozenset({7}))
+    community_mod = person(moderates_communities=frozenset({3}))
+    global_mod = person(is_global_moderator=True)
+    staff = person(is_staff=True)
+    assert policies.can_lift(room_mod, in_room)
+    assert policies.can_lift(community_mod, in_community)
+    assert policies.can_lift(global_mod, in_community)
+    assert policies.can_lift(staff, everywhere)
+    # Anyone else: the sanction does not exist for them.
+    assert policies.can_lift(room_mod, in_community).reason == policies.NO_SUCH_SANCTION
+    assert policies.can_lift(person(), in_room).reason == policies.NO_SUCH_SANCTION
+    assert policies.can_lift(global_mod, everywhere).reason == policies.NO_SUCH_SANCTION
+    # Nobody but staff lifts a sanction on themselves.
+    on_self = Sanction(room=r, community_id=3, user_id=1)
+    assert policies.can_lift(room_mod, on_self).reason == "You cannot lift a sanction on yourself."
+    assert policies.can_lift(staff, on_self)
 
 
 def test_reports_and_sessions() -> None:
