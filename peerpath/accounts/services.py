@@ -248,22 +248,67 @@ def ensure_role_groups() -> dict[Role, Group]:
 
 
 @transaction.atomic
+def set_role_members(
+    *,
+    role: Role | str,
+    add: Iterable[User | int] = (),
+    remove: Iterable[User | int] = (),
+) -> None:
+    """The one writer of role groups: the staff-granted roles (``Role``) and the group a
+    ladder role carries while it is held (``Achievement.group_name``, the batch and award
+    changes). Set-based: one person (a staff grant, the admin, one award) or a whole ladder
+    run costs the same few queries.
+
+    Adding a holder or removing a non-holder changes nothing. The Staff role keeps
+    ``is_staff`` in step (a superuser keeps it). ``User`` instances passed in forget their
+    cached roles; ids are for callers that hold no instances (the batch).
+    """
+    adding, removing = _user_ids(add), _user_ids(remove)
+    if adding.keys() & removing.keys():
+        raise ValueError("Nobody can be added to and removed from a role at once.")
+    if not adding and not removing:
+        return
+    group, _ = Group.objects.get_or_create(name=str(role))
+    through = User.groups.through
+    if adding:
+        through.objects.bulk_create(
+            [through(user_id=pk, group_id=group.pk) for pk in adding], ignore_conflicts=True
+        )
+    if removing:
+        through.objects.filter(group_id=group.pk, user_id__in=list(removing)).delete()
+    if role == Role.STAFF:
+        if adding:
+            User.objects.filter(pk__in=list(adding), is_staff=False).update(is_staff=True)
+        if removing:
+            User.objects.filter(pk__in=list(removing), is_staff=True, is_superuser=False).update(
+                is_staff=False
+            )
+    for instances, staff in ((adding, True), (removing, False)):
+        for user in instances.values():
+            if user is None:
+                continue
+            user.__dict__.pop("_role_names", None)
+            if role == Role.STAFF and (staff or not user.is_superuser):
+                user.is_staff = staff
+
+
+def _user_ids(people: Iterable[User | int]) -> dict[int, User | None]:
+    """Primary keys of ``people``, each with its instance when one was given."""
+    out: dict[int, User | None] = {}
+    for person in people:
+        if isinstance(person, User):
+            out[person.pk] = person
+        else:
+            out.setdefault(int(person), None)
+    return out
+
+
 def grant_role(*, user: User, role: Role) -> None:
-    group, _ = Group.objects.get_or_create(name=role.value)
-    user.groups.add(group)
-    if role is Role.STAFF and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    user.__dict__.pop("_role_names", None)
+    set_role_members(role=role, add=[user])
 
 
-@transaction.atomic
 def revoke_role(*, user: User, role: Role) -> None:
-    user.groups.remove(*Group.objects.filter(name=role.value))
-    if role is Role.STAFF and user.is_staff and not user.is_superuser:
-        user.is_staff = False
-        user.save(update_fields=["is_staff"])
-    user.__dict__.pop("_role_names", None)
+    set_role_members(role=role, remove=[user])
 
 
 @transaction.atomic

@@ -17,15 +17,15 @@ import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
-from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
+from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityEvent
 from peerpath.core.bulk import BulkInserter, datetime_strings
@@ -418,15 +418,10 @@ def _issue_certificates(writer: BulkInserter, achievement: Achievement, now: dt.
 
 
 def _sync_groups(achievement: Achievement, d: rules.Decisions, facts: rules.Facts) -> None:
-    group, _ = Group.objects.get_or_create(name=achievement.group_name)
-    through = User.groups.through
     now_held = (d.after.state == rules.ACTIVE) & (d.before.state != rules.ACTIVE)
     lost = (d.after.state != rules.ACTIVE) & (d.before.state == rules.ACTIVE)
-    add: Any = facts.user_ids[now_held].tolist()
-    if add:
-        through.objects.bulk_create(
-            [through(user_id=u, group_id=group.pk) for u in add], ignore_conflicts=True
-        )
-    remove = facts.user_ids[lost].tolist()
-    if remove:
-        through.objects.filter(group_id=group.pk, user_id__in=remove).delete()
+    account_services.set_role_members(
+        role=achievement.group_name,
+        add=facts.user_ids[now_held].tolist(),
+        remove=facts.user_ids[lost].tolist(),
+    )

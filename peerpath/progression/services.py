@@ -12,12 +12,12 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
@@ -54,12 +54,10 @@ def _sync_group(award: Award) -> None:
     name = award.achievement.group_name
     if not name:
         return
-    group, _ = Group.objects.get_or_create(name=name)
-    if award.state == AwardState.ACTIVE:
-        award.user.groups.add(group)
-    else:
-        award.user.groups.remove(group)
-    award.user.__dict__.pop("_role_names", None)
+    held = award.state == AwardState.ACTIVE
+    account_services.set_role_members(
+        role=name, add=[award.user] if held else [], remove=[] if held else [award.user]
+    )
 
 
 def _log(

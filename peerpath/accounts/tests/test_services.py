@@ -179,6 +179,42 @@ def test_grant_and_revoke_roles():
     assert not user.has_role(Role.STAFF)
 
 
+def test_set_role_members_adds_and_removes_many_in_a_few_queries(django_assert_max_num_queries):
+    # given: three holders of the Moderator role and three who are not
+    people = [UserFactory.create() for _ in range(6)]
+    holders, others = people[:3], people[3:]
+    services.set_role_members(role=Role.MODERATOR, add=holders)
+    assert all(p.has_role(Role.MODERATOR) for p in holders)  # cached roles were dropped
+    # when: one call swaps them, by id (as the ladder batch does) and twice over (idempotent)
+    with django_assert_max_num_queries(6):
+        services.set_role_members(
+            role=Role.MODERATOR, add=[p.pk for p in others], remove=[p.pk for p in holders]
+        )
+    services.set_role_members(role=Role.MODERATOR, add=[p.pk for p in others])
+    # then
+    moderators = set(User.objects.with_role(Role.MODERATOR).values_list("pk", flat=True))
+    assert moderators == {p.pk for p in others}
+
+
+def test_set_role_members_keeps_is_staff_in_step_and_spares_superusers():
+    member, boss = UserFactory.create(), UserFactory.create()
+    User.objects.filter(pk=boss.pk).update(is_superuser=True, is_staff=True)
+    boss.refresh_from_db()
+    services.set_role_members(role=Role.STAFF, add=[member, boss])
+    assert member.is_staff
+    services.set_role_members(role=Role.STAFF, remove=[member.pk, boss.pk])
+    assert not User.objects.get(pk=member.pk).is_staff
+    assert User.objects.get(pk=boss.pk).is_staff  # a superuser stays staff
+
+
+def test_set_role_members_serves_a_ladder_group_and_refuses_a_contradiction():
+    person = UserFactory.create()
+    services.set_role_members(role="Mock chat assessor", add=[person])
+    assert person.role_names == {"Mock chat assessor"}
+    with pytest.raises(ValueError, match="added to and removed"):
+        services.set_role_members(role=Role.MENTOR, add=[person], remove=[person.pk])
+
+
 def test_age_band_queryset_is_exact_at_the_boundary():
     turning = UserFactory.create(date_of_birth=years_ago(18, days=-1), tz_name="UTC")
     now = timezone.now()
