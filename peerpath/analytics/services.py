@@ -46,6 +46,7 @@ from peerpath.analytics.models import (
 )
 from peerpath.mentorship.models import CheckIn, Conversation, Flag, MentorProfile, Mentorship
 from peerpath.nudges.models import NudgeSend
+from peerpath.progression import ladder_roles
 from peerpath.progression.models import Award, AwardState
 
 HORIZONS = (30, 60, 90)
@@ -57,11 +58,11 @@ TREND_WEEKS = 12
 OVERLAP = dt.timedelta(hours=1)
 FUNNEL = (
     ("listener", "Listener"),
-    ("room-supporter", "Room Supporter"),
-    ("chatroom-moderator", "Moderator"),
-    ("group-support-mentor", "Group Support Mentor"),
-    ("mentor-leader", "Mentor Leader"),
-    ("ambassador", "Ambassador"),
+    (ladder_roles.ROOM_SUPPORTER, "Room Supporter"),
+    (ladder_roles.CHATROOM_MODERATOR, "Moderator"),
+    (ladder_roles.GROUP_SUPPORT_MENTOR, "Group Support Mentor"),
+    (ladder_roles.MENTOR_LEADER, "Mentor Leader"),
+    (ladder_roles.AMBASSADOR, "Ambassador"),
 )
 ROLE_SLUGS = tuple(slug for slug, _ in FUNNEL[1:])
 HELD_STATES = (AwardState.ACTIVE, AwardState.PENDING_TRAINING)

@@ -23,9 +23,10 @@ from peerpath.accounts.policies import (
 from peerpath.accounts.roles import Role
 from peerpath.core.decisions import Decision
 from peerpath.events.models import Event, EventBand, EventStatus
+from peerpath.progression import ladder_roles
 
 NOT_FOUND: Final = "No such event."
-ORGANISER_ROLES: Final = frozenset({"mentor-leader"})
+ORGANISER_ROLES: Final = frozenset({ladder_roles.MENTOR_LEADER})
 
 
 def band_of(user: Any, at: dt.datetime | None = None) -> str | None:

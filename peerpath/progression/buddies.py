@@ -60,19 +60,23 @@ from peerpath.core.errors import Conflict, NotFound, Refused
 from peerpath.core.text import clean_text
 from peerpath.matching.engine import solve_assignment
 from peerpath.notifications.services import notify
-from peerpath.progression import policies
+from peerpath.progression import ladder_roles, policies
 from peerpath.progression.models import Achievement, Award, AwardState, BuddyPair
 from peerpath.safety import services as safety
 from peerpath.safety.models import Channel
 
-BUDDY_ROLES: Final = ("room-supporter", "chatroom-moderator", "sharing-circle-host")
-EXPERIENCED_ROLES: Final = (
-    "chatroom-moderator",
-    "group-support-mentor",
-    "mentor-leader",
-    "ambassador",
+BUDDY_ROLES: Final = (
+    ladder_roles.ROOM_SUPPORTER,
+    ladder_roles.CHATROOM_MODERATOR,
+    ladder_roles.SHARING_CIRCLE_HOST,
 )
-TRACK_II_ROLE: Final = "group-support-mentor"
+EXPERIENCED_ROLES: Final = (
+    ladder_roles.CHATROOM_MODERATOR,
+    ladder_roles.GROUP_SUPPORT_MENTOR,
+    ladder_roles.MENTOR_LEADER,
+    ladder_roles.AMBASSADOR,
+)
+TRACK_II_ROLE: Final = ladder_roles.GROUP_SUPPORT_MENTOR
 TRACK_II: Final = "Track II"
 BUDDY_CAPACITY: Final = 3
 NEWCOMER_DAYS: Final = 30

@@ -13,6 +13,7 @@ from peerpath.accounts.policies import (
     is_staff_member,
 )
 from peerpath.core.decisions import Decision
+from peerpath.progression import ladder_roles
 from peerpath.progression.models import AchievementKind, Audience, GrantMode
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 NOT_FOUND: Final = "No such application."
 # Roles whose holders review applications (with staff).
-REVIEWER_ROLES: Final = frozenset({"mentor-leader", "ambassador"})
+REVIEWER_ROLES: Final = frozenset({ladder_roles.MENTOR_LEADER, ladder_roles.AMBASSADOR})
 
 
 def band_allows(user: Any, audience: str) -> bool:

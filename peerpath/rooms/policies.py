@@ -15,15 +15,18 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from peerpath.core.decisions import Decision
+from peerpath.progression import ladder_roles
 from peerpath.rooms.models import Room, RoomAudience, RoomCategory, Sanction
 
 NO_SUCH_SANCTION = "No such sanction."
 
-SUPPORTER_SLUG = "room-supporter"
-HOST_SLUG = "sharing-circle-host"
-MODERATOR_SLUG = "chatroom-moderator"
+SUPPORTER_SLUG = ladder_roles.ROOM_SUPPORTER
+HOST_SLUG = ladder_roles.SHARING_CIRCLE_HOST
+MODERATOR_SLUG = ladder_roles.CHATROOM_MODERATOR
 # Listeners with these roles support members in member rooms.
-SUPPORTER_ROLES = frozenset({SUPPORTER_SLUG, HOST_SLUG, MODERATOR_SLUG, "group-support-mentor"})
+SUPPORTER_ROLES = frozenset(
+    {SUPPORTER_SLUG, HOST_SLUG, MODERATOR_SLUG, ladder_roles.GROUP_SUPPORT_MENTOR}
+)
 
 
 @dataclass(frozen=True, slots=True)
