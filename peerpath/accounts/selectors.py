@@ -13,7 +13,7 @@ def profile_for_viewer(*, viewer: User, username: str) -> Profile:
     """The profile ``viewer`` may see, or Http404: a forbidden profile and a missing one
     answer the same way."""
     subject = (
-        User.objects.filter(username__iexact=username)
+        User.objects.by_pseudonym(username, active=False)
         .select_related("profile")
         .prefetch_related(Prefetch("profile__topics"), Prefetch("profile__languages"))
         .first()

@@ -361,7 +361,7 @@ def _load_people(plan: Plan) -> People:
         language_ids,
     )
     mentor_ids = np.array(
-        sorted(User.objects.filter(groups__name=Role.MENTOR.value).values_list("pk", flat=True)),
+        sorted(User.objects.with_role(Role.MENTOR).values_list("pk", flat=True)),
         dtype=np.int64,
     )
     demo_names = {login.username for login in DEMO_LOGINS}

@@ -47,7 +47,7 @@ from peerpath.activity.services import record_activities_bulk
 from peerpath.core.bulk import BulkInserter, Epoch, date_strings, datetime_strings
 from peerpath.demo.generator import DEMO_LOGINS
 from peerpath.progression import facts as ladder_facts
-from peerpath.progression import ladder, rules
+from peerpath.progression import ladder, ladder_roles, rules
 from peerpath.rooms.catalogue import load_catalogue
 from peerpath.rooms.models import (
     ModAction,
@@ -550,7 +550,7 @@ def _sample_ids(rng: np.random.Generator) -> list[int]:
         else lo + rng.choice(span, SAMPLE_USERS, replace=False).astype(np.int64)
     )
     demo = User.objects.filter(username__in=[login.username for login in DEMO_LOGINS])
-    mods = User.objects.filter(groups__name=Role.MODERATOR.value).order_by("pk")
+    mods = User.objects.with_role(Role.MODERATOR).order_by("pk")
     extra = [
         *demo.values_list("pk", flat=True),
         *mods.values_list("pk", flat=True)[:MAX_MODERATORS],
@@ -576,9 +576,7 @@ def load_people(rng: np.random.Generator, anchor: dt.datetime) -> People:
     link = Profile.languages.through
     for chunk in _chunks(ids.tolist()):
         moderators |= set(
-            User.objects.filter(pk__in=chunk, groups__name=Role.MODERATOR.value).values_list(
-                "pk", flat=True
-            )
+            User.objects.with_role(Role.MODERATOR).filter(pk__in=chunk).values_list("pk", flat=True)
         )
         for user_id, code in link.objects.filter(profile_id__in=chunk).values_list(
             "profile_id", "language__code"
@@ -631,7 +629,11 @@ class Locks:
         self.found = found
         people.group_chats = np.where(found, facts.count("group_chat", None)[pos], 0)
         people.hosted = np.where(found, facts.count("session_hosted", None)[pos], 0)
-        for slug in ("room-supporter", "sharing-circle-host", "chatroom-moderator"):
+        for slug in (
+            ladder_roles.ROOM_SUPPORTER,
+            ladder_roles.SHARING_CIRCLE_HOST,
+            ladder_roles.CHATROOM_MODERATOR,
+        ):
             people.held[slug] = found & facts.holds(slug)[pos]
         self.cache: dict[str, Bools] = {}
 
@@ -758,7 +760,7 @@ class Planner:
         horizon = self.a + (AHEAD_DAYS + 30) * DAY
         adult_ok = (p.adult_from <= hist) & (p.joined <= hist)
         teen_ok = (p.teen_from <= hist) & (p.adult_from > horizon) & (p.joined <= hist)
-        supporters = p.holds("room-supporter") & p.listener
+        supporters = p.holds(ladder_roles.ROOM_SUPPORTER) & p.listener
         adult_mods = np.flatnonzero(adult_ok & p.moderator & p.listener)
         if not len(adult_mods):
             adult_mods = self._ranked(np.flatnonzero(adult_ok & supporters))[:8]
@@ -813,16 +815,18 @@ class Planner:
         hist = self.a - PAST_SESSION_DAYS * DAY
         ok = self.eligible(room, since=hist, until=self.a + (AHEAD_DAYS + 1) * DAY)
         p = self.p
-        ok &= p.listener | p.holds("room-supporter")
+        ok &= p.listener | p.holds(ladder_roles.ROOM_SUPPORTER)
         ok &= ~self.excluded
         rows = np.flatnonzero(ok)
         if not len(rows):
             return []
         # Sharing Circle Hosts first, then moderators and Room Supporters, by experience.
         tier = np.where(
-            p.holds("sharing-circle-host")[rows],
+            p.holds(ladder_roles.SHARING_CIRCLE_HOST)[rows],
             0,
-            np.where(p.moderator[rows], 1, np.where(p.holds("room-supporter")[rows], 2, 3)),
+            np.where(
+                p.moderator[rows], 1, np.where(p.holds(ladder_roles.ROOM_SUPPORTER)[rows], 2, 3)
+            ),
         )
         ranked = rows[np.lexsort((p.ids[rows], -p.hosted[rows], tier))]
         ranked = ranked[[self.series_of.get(int(r), 0) < MAX_SERIES_PER_HOST for r in ranked]]

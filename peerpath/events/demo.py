@@ -76,7 +76,7 @@ def _people(band: str, anchor: dt.datetime, *, mentors: bool) -> list[User]:
     else:
         qs = qs.filter(adult_from__lte=anchor - dt.timedelta(days=300))
     if mentors:
-        qs = qs.filter(groups__name=Role.MENTOR.value)
+        qs = qs.with_role(Role.MENTOR)
     limit = MENTORS_PER_BAND if mentors else ATTENDEE_SAMPLE
     return list(qs.order_by("pk")[:limit])
 

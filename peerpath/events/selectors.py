@@ -179,7 +179,7 @@ def rota_statuses(
     now = now or timezone.now()
     cfg = settings or RotaSettings.load()
     since = add_months(now, -cfg.commitment_months)
-    mentors = User.objects.filter(is_active=True, groups__name=Role.MENTOR.value)
+    mentors = User.objects.with_role(Role.MENTOR).filter(is_active=True)
     if mentor_ids is not None:
         mentors = mentors.filter(pk__in=mentor_ids)
     profile_since = MentorProfile.objects.filter(user_id=OuterRef("pk")).values("created_at")[:1]

@@ -124,7 +124,7 @@ def _mentee_qs(now: dt.datetime) -> QuerySet[User]:
     qs: QuerySet[User] = (
         User.objects.filter(is_active=True, account_type=AccountType.LISTENER, teen_from__lte=now)
         .not_suspended(now)
-        .exclude(groups__name=Role.MENTOR.value)
+        .exclude(pk__in=User.objects.with_role(Role.MENTOR).values("pk"))
         .exclude(mentorships_as_mentee__status__in=CURRENT_STATUSES)
         .exclude(mentee_profile__opted_out_at__isnull=False)
     )
@@ -133,9 +133,8 @@ def _mentee_qs(now: dt.datetime) -> QuerySet[User]:
 
 def _mentor_qs(now: dt.datetime) -> QuerySet[User]:
     qs: QuerySet[User] = (
-        User.objects.filter(
-            is_active=True, groups__name=Role.MENTOR.value, mentor_profile__isnull=False
-        )
+        User.objects.with_role(Role.MENTOR)
+        .filter(is_active=True, mentor_profile__isnull=False)
         .not_suspended(now)
         .filter(teen_from__lte=now)
     )

@@ -133,9 +133,8 @@ def mentors_visible_to(viewer: User, at: dt.datetime | None = None) -> QuerySet[
     (staff see all), never anyone either side blocked."""
     at = at or timezone.now()
     qs: UserQuerySet = (
-        User.objects.filter(
-            is_active=True, groups__name=Role.MENTOR.value, mentor_profile__isnull=False
-        )
+        User.objects.with_role(Role.MENTOR)
+        .filter(is_active=True, mentor_profile__isnull=False)
         .not_suspended(at)
         .exclude(pk=viewer.pk)
     )
@@ -567,7 +566,7 @@ def mentor_card_for_viewer(*, viewer: User, username: str) -> MentorCard:
     """A mentor's page, or Http404 exactly like a missing mentor when ``viewer`` may not
     see them (other age band, blocked, not a mentor)."""
     at = timezone.now()
-    user = _with_card_data(User.objects.filter(username__iexact=username)).first()
+    user = _with_card_data(User.objects.by_pseudonym(username, active=False)).first()
     if user is None or not hasattr(user, "mentor_profile"):
         raise Http404(policies.NOT_FOUND)
     if not policies.can_see_mentor(viewer, user, at):

@@ -107,5 +107,5 @@ def listener_by_pseudonym(pseudonym: str) -> User | None:
     name = pseudonym.strip()
     if not name or len(name) > PSEUDONYM_MAX_CHARS or "\x00" in name:
         return None
-    user: User | None = User.objects.filter(username__iexact=name, is_active=True).first()
+    user: User | None = User.objects.by_pseudonym(name, active=True).first()
     return user

@@ -52,7 +52,7 @@ class SpotlightsSummary:
 
 
 def _mentors(band: str) -> list[User]:
-    rows = User.objects.filter(groups__name=Role.MENTOR.value).order_by("pk")[:200]
+    rows = User.objects.with_role(Role.MENTOR).order_by("pk")[:200]
     return [u for u in rows if band_of(u) == band]
 
 

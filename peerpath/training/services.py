@@ -293,7 +293,7 @@ def save_mentor(*, user: User, mentor_username: Any, now: dt.datetime | None = N
     _usable(user, now)
     if not isinstance(mentor_username, str) or not mentor_username:
         raise NotFound(NO_SUCH_MENTOR)
-    mentor = User.objects.filter(username__iexact=mentor_username).first()
+    mentor = User.objects.by_pseudonym(mentor_username, active=False).first()
     if mentor is None or mentor.pk == user.pk:
         raise NotFound(NO_SUCH_MENTOR)
     if not mentorship_policies.can_see_mentor(user, mentor, now):
