@@ -115,6 +115,7 @@ MIDDLEWARE = [
     "peerpath.core.middleware.UserTimezoneMiddleware",
     "peerpath.core.middleware.InvalidFormStatusMiddleware",
     "peerpath.accounts.middleware.SuspensionMiddleware",
+    "peerpath.core.http.RefusalMiddleware",  # a Refused no view answered: 404 / refusal page
 ]
 
 ROOT_URLCONF = "config.urls"

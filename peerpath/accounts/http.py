@@ -12,8 +12,3 @@ def signed_in_user(request: HttpRequest) -> User:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
     return user
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    """Whether htmx sent the request (django-htmx's middleware sets ``request.htmx``)."""
-    return bool(getattr(request, "htmx", False))

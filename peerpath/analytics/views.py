@@ -18,14 +18,12 @@ from django.views.decorators.http import require_safe
 
 from peerpath.analytics import policies, selectors
 from peerpath.analytics.services import HORIZONS
+from peerpath.core.errors import Refused
+from peerpath.core.http import refusals
 from peerpath.events.selectors import coverage
 from peerpath.safety.policies import can_use_queue
 
 BANDS = {"": "all", "teen": "teen", "adult": "adult"}
-
-
-class BadFilter(Exception):
-    pass
 
 
 def _band(request: HttpRequest) -> str:
@@ -35,16 +33,16 @@ def _band(request: HttpRequest) -> str:
         raise PermissionDenied(decision.reason)
     raw = request.GET.get("band", "")
     if raw not in BANDS:
-        raise BadFilter("Age band must be “teen”, “adult” or left empty for everyone.")
+        raise Refused("Age band must be “teen”, “adult” or left empty for everyone.")
     allowed = policies.can_view_band(request.user, raw)
     if not allowed:
         raise PermissionDenied(allowed.reason)
     return policies.band_shown(request.user, raw)
 
 
-def _bad(request: HttpRequest, message: str) -> HttpResponse:
-    context = {"message": message, "back": request.path}
-    return TemplateResponse(request, "core/refused.html", context, status=400)
+def _same_page(request: HttpRequest) -> str:
+    """A bad filter's "Go back": the page without the filter."""
+    return request.path
 
 
 def _common(request: HttpRequest, band: str) -> dict[str, Any]:
@@ -58,11 +56,9 @@ def _common(request: HttpRequest, band: str) -> dict[str, Any]:
 
 @login_required
 @require_safe
+@refusals(back=_same_page)
 def overview(request: HttpRequest) -> HttpResponse:
-    try:
-        band = _band(request)
-    except BadFilter as exc:
-        return _bad(request, str(exc))
+    band = _band(request)
     cards = selectors.overview(band)
     triage = selectors.safety_triage(timezone.now())
     chart = {c.metric: {"weeks": c.weeks, "values": c.trend} for c in cards}
@@ -73,11 +69,9 @@ def overview(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
+@refusals(back=_same_page)
 def charts(request: HttpRequest) -> HttpResponse:
-    try:
-        band = _band(request)
-    except BadFilter as exc:
-        return _bad(request, str(exc))
+    band = _band(request)
     now = timezone.now()
     panels = selectors.panels(band)
     cells = panels.get("retention", {})

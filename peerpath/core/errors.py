@@ -23,6 +23,15 @@ class Refused(Exception):
             raise cls(decision.reason, status=status)
 
 
+class Invalid(Refused):
+    """Input that did not validate; ``fields``: the messages per field, for a caller that
+    shows them next to its fields (a page's script asking for JSON)."""
+
+    def __init__(self, message: str, *, fields: dict[str, list[str]] | None = None) -> None:
+        super().__init__(message)
+        self.fields = fields or {}
+
+
 class NotFound(Refused):
     """Missing, or not for this person's eyes: both look the same."""
 

@@ -15,17 +15,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotFound
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from peerpath.accounts.http import is_htmx, signed_in_user
+from peerpath.accounts.http import signed_in_user
 from peerpath.accounts.models import User
 from peerpath.accounts.policies import is_staff_member
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import is_htmx, refusals
 from peerpath.core.ids import parse_db_id
 from peerpath.events import ical, policies, selectors, services
 from peerpath.events.forms import AttendanceForm, EventFilterForm, EventForm
@@ -53,17 +54,14 @@ def _feed_user(token: str) -> User | None:
     return user
 
 
-def _refused(request: HttpRequest, exc: Refused, *, back: str) -> HttpResponse:
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message)  # a hidden event looks missing
-    context = {"message": exc.message, "back": back}
-    return TemplateResponse(request, "core/refused.html", context, status=exc.status)
+def _to_event(request: HttpRequest, event_id: int) -> str:
+    return reverse("events:detail", args=[event_id])
 
 
 def _event_or_404(user: User, event_id: int) -> Event:
     event = selectors.event_for(user, event_id)
     if event is None:
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     return event
 
 
@@ -215,83 +213,78 @@ def rota(request: HttpRequest) -> HttpResponse:
 
 
 def _act(request: HttpRequest, event_id: int, action: str) -> HttpResponse:
+    """An action on the event; its views answer refusals with ``refusals(back=_to_event)``."""
     user = signed_in_user(request)
-    back = reverse("events:detail", args=[event_id])
-    try:
-        if action == "rsvp":
-            row = services.rsvp(user=user, event_id=event_id)
-            if row.status == RSVPStatus.CONFIRMED:
-                message = "You have a place. See you there!"
-            else:
-                message = "The event is full: you are on the waitlist."
-        elif action == "cancel_rsvp":
-            services.cancel_rsvp(user=user, event_id=event_id)
-            message = "Your place is cancelled."
-        elif action == "cancel":
-            services.cancel_event(actor=user, event_id=event_id)
-            message = "The event is cancelled; everyone with a place has been told."
+    if action == "rsvp":
+        row = services.rsvp(user=user, event_id=event_id)
+        if row.status == RSVPStatus.CONFIRMED:
+            message = "You have a place. See you there!"
         else:
-            event = _event_or_404(user, event_id)
-            people = [(r.user_id, r.user.username) for r in selectors.attendees(event)]
-            form = AttendanceForm(request.POST, people=people)
-            if not form.is_valid():
-                return _refused(request, Refused("Tick people from the list."), back=back)
-            services.mark_held(
-                actor=user, event_id=event_id, attended_ids=form.cleaned_data["attended"]
-            )
-            message = "Marked as held. Thank you for hosting!"
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+            message = "The event is full: you are on the waitlist."
+    elif action == "cancel_rsvp":
+        services.cancel_rsvp(user=user, event_id=event_id)
+        message = "Your place is cancelled."
+    elif action == "cancel":
+        services.cancel_event(actor=user, event_id=event_id)
+        message = "The event is cancelled; everyone with a place has been told."
+    else:
+        event = _event_or_404(user, event_id)
+        people = [(r.user_id, r.user.username) for r in selectors.attendees(event)]
+        form = AttendanceForm(request.POST, people=people)
+        if not form.is_valid():
+            raise Refused("Tick people from the list.")
+        services.mark_held(
+            actor=user, event_id=event_id, attended_ids=form.cleaned_data["attended"]
+        )
+        message = "Marked as held. Thank you for hosting!"
     messages.success(request, message)
-    return redirect(back)
+    return redirect(_to_event(request, event_id))
 
 
 @login_required
 @require_POST
+@refusals(back=_to_event)
 def rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
     return _act(request, event_id, "rsvp")
 
 
 @login_required
 @require_POST
+@refusals(back=_to_event)
 def cancel_rsvp(request: HttpRequest, event_id: int) -> HttpResponse:
     return _act(request, event_id, "cancel_rsvp")
 
 
 @login_required
 @require_POST
+@refusals(back=_to_event)
 def cancel_event(request: HttpRequest, event_id: int) -> HttpResponse:
     return _act(request, event_id, "cancel")
 
 
 @login_required
 @require_POST
+@refusals(back=_to_event)
 def mark_held(request: HttpRequest, event_id: int) -> HttpResponse:
     return _act(request, event_id, "held")
 
 
 @login_required
 @require_POST
+@refusals(back="events:list")
 def volunteer(request: HttpRequest, slot_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    back = reverse("events:list")
-    try:
-        slot = services.volunteer(mentor=user, slot_id=slot_id)
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    slot = services.volunteer(mentor=user, slot_id=slot_id)
     messages.success(request, "Thank you! You are hosting this event.")
     return redirect(reverse("events:detail", args=[slot.event_id]))
 
 
 @login_required
 @require_POST
+@refusals(back="events:list")
 def release_slot(request: HttpRequest, slot_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    back = reverse("events:list")
-    try:
-        slot = services.release_slot(mentor=user, slot_id=slot_id)
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    slot = services.release_slot(mentor=user, slot_id=slot_id)
     messages.success(request, "You gave the host slot back.")
     return redirect(reverse("events:detail", args=[slot.event_id]))
 

@@ -11,33 +11,26 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from peerpath.accounts.http import signed_in_user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import refusals
 from peerpath.feedback import policies, selectors, services
 from peerpath.feedback.forms import FeedbackForm, HideForm
 from peerpath.feedback.models import Feedback, FeedbackSettings
 from peerpath.safety.web import show_help
 
 
-def _refused(request: HttpRequest, exc: Refused, *, back: str) -> HttpResponse:
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message)  # a hidden person looks missing
-    context = {"message": exc.message, "back": back}
-    return TemplateResponse(request, "core/refused.html", context, status=exc.status)
-
-
 def _person_or_404(viewer: User, username: str) -> User:
-    person: User | None = User.objects.filter(username__iexact=username, is_active=True).first()
+    person: User | None = User.objects.by_pseudonym(username).first()
     if person is None or not policies.can_see_listener(viewer, person):
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     return person
 
 
@@ -51,11 +44,11 @@ def my_feedback(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@refusals(back="home")
 def give(request: HttpRequest, username: str) -> HttpResponse:
     user = signed_in_user(request)
     now = timezone.now()
     listener = _person_or_404(user, username)
-    back = reverse("home")
     settings = FeedbackSettings.load()
     eligible = selectors.eligible_context(user, listener, now=now)
     decision = policies.can_give_feedback(
@@ -68,7 +61,7 @@ def give(request: HttpRequest, username: str) -> HttpResponse:
     )
     if not decision:
         status = 409 if policies.can_rate(user, listener, eligible) else 403
-        return _refused(request, Refused(decision.reason, status=status), back=back)
+        raise Refused(decision.reason, status=status)
     status, error = 200, ""
     if request.method == "POST":
         form = FeedbackForm(request.POST, auto_id="feedback_%s")
@@ -84,14 +77,14 @@ def give(request: HttpRequest, username: str) -> HttpResponse:
                 )
             except Refused as exc:
                 if exc.status != 400:
-                    return _refused(request, exc, back=back)
+                    raise
                 error = exc.message
             else:
                 messages.success(
                     request, f"Thank you! Your feedback for {listener.username} is saved."
                 )
                 show_help(request, given.screening)
-                return redirect(back)
+                return redirect("home")
     else:
         form = FeedbackForm(auto_id="feedback_%s")
     context: dict[str, Any] = {
@@ -108,9 +101,9 @@ def give(request: HttpRequest, username: str) -> HttpResponse:
 @require_safe
 def coach(request: HttpRequest, username: str) -> HttpResponse:
     user = signed_in_user(request)
-    mentee = User.objects.filter(username__iexact=username, is_active=True).first()
+    mentee = User.objects.by_pseudonym(username).first()
     if mentee is None or not policies.can_coach(user, mentee, selectors.mentor_id_of(mentee)):
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     context = {"aggregate": selectors.aggregate_for(mentee), "subject": mentee}
     return TemplateResponse(request, "feedback/mine.html", context)
 
@@ -128,22 +121,17 @@ def moderation(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals(back="feedback:moderation")
 def hide(request: HttpRequest, feedback_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    back = reverse("feedback:moderation")
     decision = policies.can_moderate(user)
     if not decision:
         raise PermissionDenied(decision.reason)
     if not Feedback.objects.filter(pk=feedback_id).exists():
-        raise Http404("No such feedback.")
+        raise NotFound("No such feedback.")
     form = HideForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise Refused("Please give a reason for hiding the comment.")
-        services.hide_feedback(
-            actor=user, feedback_id=feedback_id, reason=form.cleaned_data["reason"]
-        )
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    if not form.is_valid():
+        raise Refused("Please give a reason for hiding the comment.")
+    services.hide_feedback(actor=user, feedback_id=feedback_id, reason=form.cleaned_data["reason"])
     messages.success(request, "The comment is hidden. Its rating still counts.")
-    return redirect(back)
+    return redirect("feedback:moderation")

@@ -8,7 +8,7 @@ resend by client_id) are one and the same.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -31,9 +31,8 @@ def post_message(request: HttpRequest, pk: int) -> HttpResponse:
             body=request.POST.get("body", ""),
             client_id=request.POST.get("client_id", ""),
         )
-    except NotFound as exc:
-        # Missing and not-yours look the same: the standard 404 page.
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return render(
             request,

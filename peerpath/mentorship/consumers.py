@@ -115,7 +115,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return None
         try:
             m = selectors.mentorship_for_party(user, self.mentorship_id)
-        except Http404:
+        except (Http404, NotFound):  # NotFound once the selector raises it (issue 18)
             return None
         if not policies.can_chat(user, m):
             return None

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -24,6 +24,7 @@ from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.accounts.selectors import own_profile
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import refusals
 from peerpath.mentorship import policies, selectors, services, view_selectors
 from peerpath.mentorship.forms import (
     CheckInForm,
@@ -53,7 +54,7 @@ class HtmxHttpRequest(HttpRequest):
 def _check_username(username: str) -> str:
     """Names no account can have are simply missing (and never reach the database)."""
     if len(username) > MAX_USERNAME_CHARS or "\x00" in username:
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     return username
 
 
@@ -154,8 +155,8 @@ def request_mentor(request: HttpRequest, username: str) -> HttpResponse:
         sent = services.request_mentors(
             mentee=viewer, mentors=[card.user], goal=form.cleaned_data["goal"]
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return _mentor_page(request, card, form, error=exc.message, status=exc.status)
     show_help(request, sent.screening)
@@ -282,6 +283,12 @@ def _hub(
     return TemplateResponse(request, "mentorship/hub.html", context, status=status)
 
 
+# A refusal of a hub action (not a missing thing) is the hub again, with the reason.
+_hub_refusals = refusals(
+    page=lambda request, exc, **_: _hub(request, error=exc.message, status=exc.status)
+)
+
+
 @login_required
 @require_safe
 def hub(request: HttpRequest) -> HttpResponse:
@@ -290,26 +297,18 @@ def hub(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
+@_hub_refusals
 def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        services.withdraw_request(mentee=_user(request), request_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _hub(request, error=exc.message, status=exc.status)
+    services.withdraw_request(mentee=_user(request), request_id=pk)
     messages.success(request, "Your request is withdrawn.")
     return redirect("mentorship:hub")
 
 
 @login_required
 @require_POST
+@_hub_refusals
 def accept_request(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        m = services.respond_to_request(mentor=_user(request), target_id=pk, accept=True).obj
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _hub(request, error=exc.message, status=exc.status)
+    m = services.respond_to_request(mentor=_user(request), target_id=pk, accept=True).obj
     assert m is not None  # noqa: S101 - accepting returns the new mentorship
     messages.success(request, f"You're now mentoring {m.mentee.username}. Say hello!")
     return redirect("mentorship:space", pk=m.pk)
@@ -317,18 +316,14 @@ def accept_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@_hub_refusals
 def decline_request(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, auto_id=f"decline-request-{pk}_%s")
     if not form.is_valid():
         return _hub(request, status=400, failed_form=("request", pk, form))
-    try:
-        answered = services.respond_to_request(
-            mentor=_user(request), target_id=pk, accept=False, reason=form.cleaned_data["reason"]
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _hub(request, error=exc.message, status=exc.status)
+    answered = services.respond_to_request(
+        mentor=_user(request), target_id=pk, accept=False, reason=form.cleaned_data["reason"]
+    )
     show_help(request, answered.screening)
     messages.success(request, "You declined the request. The listener has been told kindly.")
     return redirect("mentorship:hub")
@@ -336,31 +331,23 @@ def decline_request(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@_hub_refusals
 def accept_proposal(request: HttpRequest, pk: int) -> HttpResponse:
-    try:
-        m = services.accept_proposal(mentor=_user(request), mentorship_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _hub(request, error=exc.message, status=exc.status)
+    m = services.accept_proposal(mentor=_user(request), mentorship_id=pk)
     messages.success(request, f"You're now mentoring {m.mentee.username}. Say hello!")
     return redirect("mentorship:space", pk=m.pk)
 
 
 @login_required
 @require_POST
+@_hub_refusals
 def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     form = ReasonForm(request.POST, auto_id=f"decline-proposal-{pk}_%s")
     if not form.is_valid():
         return _hub(request, status=400, failed_form=("proposal", pk, form))
-    try:
-        declined = services.decline_proposal(
-            mentor=_user(request), mentorship_id=pk, reason=form.cleaned_data["reason"]
-        )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _hub(request, error=exc.message, status=exc.status)
+    declined = services.decline_proposal(
+        mentor=_user(request), mentorship_id=pk, reason=form.cleaned_data["reason"]
+    )
     show_help(request, declined.screening)
     messages.success(request, "You declined the proposed match.")
     return redirect("mentorship:hub")
@@ -438,8 +425,8 @@ def log_conversation(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"],
             key=data["key"],
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return _space(request, pk, error=exc.message, status=exc.status, conversation_form=form)
     show_help(request, logged.screening)
@@ -461,8 +448,8 @@ def check_in(request: HttpRequest, pk: int) -> HttpResponse:
             note=form.cleaned_data["note"],
             key=form.cleaned_data["key"],
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return _space(request, pk, error=exc.message, status=exc.status, check_in_form=form)
     show_help(request, checked.screening)
@@ -486,8 +473,8 @@ def flag(request: HttpRequest, pk: int) -> HttpResponse:
             note=data["note"],
             key=data["key"],
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return _space(request, pk, error=exc.message, status=exc.status, flag_form=form)
     show_help(request, written.screening)
@@ -543,7 +530,7 @@ def cant_reach(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpResponse:
     if branch not in CANT_REACH_BRANCHES:
-        raise Http404("No such choice.")
+        raise NotFound("No such choice.")
     user = _user(request)
     m = selectors.mentorship_for_party(user, pk)  # 404 for anyone else, before anything runs
     form_name = {
@@ -601,8 +588,8 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
         show_help(request, ended.screening)
         messages.success(request, "This mentorship has ended, and you'll not be matched again.")
         return redirect("mentorship:space", pk=m.pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         bound = {form_name: form} if form_name and form is not None else {}
         return _cant_reach(request, pk, error=exc.message, status=exc.status, bound=bound)
@@ -626,13 +613,11 @@ def _matching_page(request: HttpRequest, *, error: str = "", status: int = 200) 
 
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
+@refusals(page=lambda request, exc: _matching_page(request, error=exc.message, status=exc.status))
 def matching(request: HttpRequest) -> HttpResponse:
     user = _staff(request)
     if request.method == "POST":
-        try:
-            run = services.run_matching(actor=user)
-        except Refused as exc:
-            return _matching_page(request, error=exc.message, status=exc.status)
+        run = services.run_matching(actor=user)
         messages.success(
             request, f"Matching run #{run.pk} is ready: check the proposals, then publish."
         )
@@ -641,12 +626,15 @@ def matching(request: HttpRequest) -> HttpResponse:
 
 
 def _run_page(request: HttpRequest, pk: int, *, error: str = "", status: int = 200) -> HttpResponse:
-    try:
-        run, page = view_selectors.run_with_proposals_page(pk, request.GET.get("page"))
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    run, page = view_selectors.run_with_proposals_page(pk, request.GET.get("page"))
     context = {"run": run, "page_obj": page, "proposals": page.object_list, "error": error}
     return TemplateResponse(request, "mentorship/matching_run.html", context, status=status)
+
+
+# A refusal of a run action (not a missing thing) is the run again, with the reason.
+_run_refusals = refusals(
+    page=lambda request, exc, pk: _run_page(request, pk, error=exc.message, status=exc.status)
+)
 
 
 @login_required
@@ -658,27 +646,19 @@ def matching_run(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@_run_refusals
 def matching_publish(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
-    try:
-        run = services.publish_run(actor=user, run_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _run_page(request, pk, error=exc.message, status=exc.status)
+    run = services.publish_run(actor=user, run_id=pk)
     messages.success(request, f"Run #{run.pk} is published.")
     return redirect("mentorship:matching_run", pk=run.pk)
 
 
 @login_required
 @require_POST
+@_run_refusals
 def matching_discard(request: HttpRequest, pk: int) -> HttpResponse:
     user = _staff(request)
-    try:
-        run = services.discard_run(actor=user, run_id=pk)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _run_page(request, pk, error=exc.message, status=exc.status)
+    run = services.discard_run(actor=user, run_id=pk)
     messages.success(request, f"Run #{run.pk} is discarded: nobody was matched by it.")
     return redirect("mentorship:matching")

@@ -7,15 +7,15 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from peerpath.accounts.http import is_htmx as _is_htmx
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.core.errors import Refused
+from peerpath.core.http import is_htmx as _is_htmx
 from peerpath.notifications import selectors, services
 from peerpath.notifications.forms import PreferencesForm
 from peerpath.notifications.services import Channels, QuietHours
@@ -38,10 +38,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
     """Mark one read; a plain post then follows the notification's link (or back to the
     list), htmx gets the updated item."""
-    try:
-        note = services.mark_read(user=_user(request), notification_id=notification_id)
-    except Refused as exc:
-        raise Http404(exc.message) from None
+    note = services.mark_read(user=_user(request), notification_id=notification_id)
     if _is_htmx(request):
         note.unread = False  # type: ignore[attr-defined]
         context = {"note": note, "oob": True, "unread": selectors.unread_count(_user(request))}

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from peerpath.core.errors import NotFound
 from peerpath.nudges import engine, policies, selectors
 from peerpath.nudges.models import NudgeRule
 from peerpath.nudges.triggers import TRIGGERS
@@ -37,7 +38,7 @@ def rule(request: HttpRequest, slug: str) -> HttpResponse:
     _staff(request)
     found = NudgeRule.objects.filter(slug=slug[:60]).prefetch_related("variants").first()
     if found is None:
-        raise Http404("No such nudge rule.")
+        raise NotFound("No such nudge rule.")
     now = timezone.now()
     dry = engine.evaluate(found, now, sample=SAMPLE) if found.trigger in TRIGGERS else None
     context = {

@@ -25,9 +25,10 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST, require_safe
 
 from peerpath.accounts.ageband import AgeBand
-from peerpath.accounts.http import is_htmx, signed_in_user
+from peerpath.accounts.http import signed_in_user
 from peerpath.analytics.policies import can_view_dashboard, visible_band
 from peerpath.core.errors import Refused
+from peerpath.core.http import is_htmx
 from peerpath.core.ids import parse_db_id
 from peerpath.core.text import strip_unsafe
 from peerpath.partners import selectors, services

@@ -13,7 +13,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils import timezone
@@ -148,14 +148,14 @@ def check_in(request: HttpRequest, pair_id: int) -> HttpResponse:
     user = _user(request)
     pair = buddy_services.pair_for_party(user, pair_id)
     if pair is None:
-        raise Http404(buddy_services.NOT_FOUND)
+        raise NotFound(buddy_services.NOT_FOUND)
     form = BuddyCheckInForm(request.POST, auto_id=f"checkin{pair_id}_%s")
     if not form.is_valid():
         return _buddies_page(request, status=400, bound=(pair_id, form))
     try:
         done = buddy_services.record_check_in(pair=pair, user=user, note=form.cleaned_data["note"])
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return _buddies_page(request, error=exc.message, status=exc.status, bound=(pair_id, form))
     messages.success(request, "Your check-in is recorded. Thank you!")

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -24,6 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import refusals
 from peerpath.progression import policies, selectors, services
 from peerpath.progression.forms import ApplicationForm, ReviewForm
 from peerpath.progression.models import Application, AwardLog
@@ -108,7 +109,7 @@ def _apply_page(
 def _item_or_404(user: User, slug: str) -> selectors.PathItem:
     item = selectors.path_for(user, only=[slug]).item(slug)
     if item is None:
-        raise Http404("No such role.")
+        raise NotFound("No such role.")
     return item
 
 
@@ -130,8 +131,8 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
             statement=form.cleaned_data["statement"],
             track=form.chosen_track,
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         # The state may have moved on (e.g. an application now pending): read it again.
         return _apply_page(
@@ -146,17 +147,13 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals(page=lambda request, exc, **_: _path_page(request, error=exc.message, status=exc.status))
 def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
     user = _user(request)
     application = selectors.application_for(application_id)
     if application is None:
-        raise Http404(policies.NOT_FOUND)
-    try:
-        services.withdraw_application(application=application, user=user)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _path_page(request, error=exc.message, status=exc.status)
+        raise NotFound(policies.NOT_FOUND)
+    services.withdraw_application(application=application, user=user)
     messages.success(request, "Your application is withdrawn. You can apply again at any time.")
     return redirect("progression-path")
 
@@ -224,13 +221,13 @@ def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
     _require_reviewer(reviewer)
     application = selectors.application_for(application_id)
     if application is None:
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     # Visibility before input: an application this reviewer may not see is missing, whatever
     # was posted.
     decision = policies.can_review(reviewer, application)
     if not decision:
         if decision.reason == policies.NOT_FOUND:
-            raise Http404(decision.reason)
+            raise NotFound(decision.reason)
         raise PermissionDenied(decision.reason)
     form = _review_form(application.pk, request.POST)
     if not form.is_valid():
@@ -242,8 +239,8 @@ def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
             approve=form.approve,
             note=form.cleaned_data["note"],
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return _reviews_page(
             request, error=exc.message, status=exc.status, failed=(application.pk, form)

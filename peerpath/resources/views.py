@@ -11,14 +11,15 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from peerpath.accounts.http import is_htmx, signed_in_user
+from peerpath.accounts.http import signed_in_user
 from peerpath.accounts.models import User
-from peerpath.core.errors import Refused
+from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import is_htmx
 from peerpath.resources import policies, selectors, services
 from peerpath.resources.forms import ResourceForm, ResourceSearchForm
 from peerpath.resources.models import Resource, ResourceTopic
@@ -68,7 +69,7 @@ def resource_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user = signed_in_user(request)
     resource = selectors.resource_for(user, slug)
     if resource is None:
-        raise Http404(NOT_FOUND)
+        raise NotFound(NOT_FOUND)
     context = {
         "resource": resource,
         "crisis_lines": _crisis_lines(user) if resource.is_crisis else [],

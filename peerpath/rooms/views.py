@@ -23,15 +23,15 @@ object answers exactly like a missing one. Services check everything again and r
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
 from django.forms import Form
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -41,11 +41,11 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_htmx.middleware import HtmxDetails
 
 from peerpath.accounts import policies as account_policies
-from peerpath.accounts.http import is_htmx as _is_htmx
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.core.decisions import Decision
-from peerpath.core.errors import NotFound, Refused
+from peerpath.core.errors import Invalid, NotFound, Refused
+from peerpath.core.http import Back, Page, View, is_htmx, refusals, wants_json
 from peerpath.rooms import locks, policies, selectors, services
 from peerpath.rooms.forms import (
     BAN_SCOPE_CHOICES,
@@ -67,7 +67,6 @@ from peerpath.rooms.models import (
     RoomCategory,
     RoomMessage,
     RoomSession,
-    Sanction,
 )
 from peerpath.rooms.policies import Lock, Standing, Viewer
 from peerpath.safety import services as safety_services
@@ -86,10 +85,6 @@ SANCTIONS_SHOWN = 50
 
 class HtmxHttpRequest(HttpRequest):
     htmx: HtmxDetails
-
-
-def _wants_json(request: HttpRequest) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _back(request: HttpRequest, fallback: str) -> str:
@@ -118,10 +113,10 @@ def _done(
     (JSON: a "crisis" key like the socket's ack; htmx: the help panel; a redirect: the next
     page shows it)."""
     found = screening.as_payload() if screening is not None else None
-    if _wants_json(request):
+    if wants_json(request):
         extra = {"crisis": found} if found else {}
         return JsonResponse({"ok": True, "message": message, **(data or {}), **extra})
-    if _is_htmx(request):
+    if is_htmx(request):
         context = {"ok": True, "message": message}
         if found:
             context["help_resources"] = found["resources"]
@@ -132,38 +127,40 @@ def _done(
     return redirect(back)
 
 
-def _refused(
-    request: HttpRequest,
-    message: str,
-    status: int,
-    *,
-    back: str,
-    fields: dict[str, list[str]] | None = None,
-) -> HttpResponse:
-    if _wants_json(request):
-        payload: dict[str, Any] = {"ok": False, "error": message}
-        if fields:
-            payload["fields"] = fields
-        return JsonResponse(payload, status=status)
-    if _is_htmx(request):
-        return TemplateResponse(
-            request, "rooms/_outcome.html", {"ok": False, "message": message}, status=status
-        )
-    if status == 404:
-        raise Http404(message)  # the site's standard page: a hidden object looks missing
-    context = {"message": message, "back": back}
-    return TemplateResponse(request, "core/refused.html", context, status=status)
-
-
 def _form_errors(form: Form) -> tuple[str, dict[str, list[str]]]:
     fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
     text = " ".join(e for errors in fields.values() for e in errors)
     return text or "Please check what you entered.", fields
 
 
-def _invalid(request: HttpRequest, form: Form, *, back: str) -> HttpResponse:
+def _invalid(form: Form) -> Invalid:
     text, fields = _form_errors(form)
-    return _refused(request, text, 400, back=back, fields=fields)
+    return Invalid(text, fields=fields)
+
+
+def _refusals(*, back: Back, page: Page | None = None) -> Callable[[View], View]:
+    """Refusals answered by ``core.http`` in the caller's form (JSON, the htmx outcome
+    partial, or a page: ``page``, else the refusal page going ``back``): see the module's
+    docstring."""
+    return refusals(back=back, partial="rooms/_outcome.html", json=True, page=page)
+
+
+def _to_room(request: HttpRequest, slug: str, **_: object) -> str:
+    return _back(request, reverse("rooms:room", args=[slug]))
+
+
+def _to_list(request: HttpRequest, **_: object) -> str:
+    return _back(request, reverse("rooms:list"))
+
+
+def _to_moderation(request: HttpRequest, **_: object) -> str:
+    return _back(request, reverse("rooms:moderation"))
+
+
+def _to_message_room(request: HttpRequest, message_id: int) -> str:
+    """The room of the message (the room list when it is gone)."""
+    slug = RoomMessage.objects.filter(pk=message_id).values_list("room__slug", flat=True).first()
+    return _back(request, reverse("rooms:room", args=[slug]) if slug else reverse("rooms:list"))
 
 
 # --- Lookups: the object, if this person may see it at all ------------------------------------
@@ -172,6 +169,25 @@ def _invalid(request: HttpRequest, form: Form, *, back: str) -> HttpResponse:
 def _viewer(request: HttpRequest, now: dt.datetime | None = None) -> tuple[User, Viewer]:
     user = _user(request)
     return user, selectors.viewer(user, now=now)
+
+
+def _acting_in(
+    request: HttpRequest,
+    slug: str,
+    may: Callable[[Viewer, Room], Decision],
+    now: dt.datetime | None = None,
+) -> tuple[User, Room]:
+    """The person and the room, when ``may`` lets them act there (else 403 with its reason)."""
+    user, v = _viewer(request, now)
+    room = _room(v, slug)
+    Refused.unless(may(v, room), status=403)
+    return user, room
+
+
+def _valid(form: Form) -> Form:
+    if not form.is_valid():
+        raise _invalid(form)
+    return form
 
 
 def _room(v: Viewer, slug: str) -> Room:
@@ -351,7 +367,7 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
     user, v = _viewer(request, now)
     room = selectors.room_for(v, slug)
     if room is None:
-        raise Http404(NO_SUCH_ROOM)
+        raise NotFound(NO_SUCH_ROOM)
     lock, standing, entry = _enter(user, v, room, now)
     if not entry:
         locked = (
@@ -413,90 +429,75 @@ ACTION_DONE = {
 
 @login_required
 @require_POST
+@_refusals(back=_to_room)
 def moderate(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     """Warn, mute, kick or ban the person named by ``target`` in this room."""
     form_class = MODERATION_FORMS.get(action)
     if form_class is None:
-        raise Http404("No such action.")
-    back = _back(request, reverse("rooms:room", args=[slug]))
+        raise NotFound("No such action.")
     now = timezone.now()
-    try:
-        user, v = _viewer(request, now)
-        room = _room(v, slug)
-        decision = (
-            policies.can_warn(v, room) if action == "warn" else policies.can_manage_room(v, room)
-        )
-        Refused.unless(decision, status=403)
-        form = form_class(request.POST)
-        if not form.is_valid():
-            return _invalid(request, form, back=back)
-        data = form.cleaned_data
-        target = _person_in_band(room, data["target"], now)
-        common: dict[str, Any] = {
-            "actor": user,
-            "room_id": room.pk,
-            "target_id": target.pk,
-            "reason": data["reason"],
-            "now": now,
-        }
-        if action == "warn":
-            sanction = services.warn(**common)
-        elif action == "mute":
-            sanction = services.mute(**common, minutes=data.get("minutes"))
-        elif action == "kick":
-            sanction = services.kick(**common)
-        else:
-            sanction = services.ban(**common, scope=data["scope"], days=data.get("days"))
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    may = policies.can_warn if action == "warn" else policies.can_manage_room
+    user, room = _acting_in(request, slug, may, now)
+    data = _valid(form_class(request.POST)).cleaned_data
+    target = _person_in_band(room, data["target"], now)
+    common: dict[str, Any] = {
+        "actor": user,
+        "room_id": room.pk,
+        "target_id": target.pk,
+        "reason": data["reason"],
+        "now": now,
+    }
+    if action == "warn":
+        sanction = services.warn(**common)
+    elif action == "mute":
+        sanction = services.mute(**common, minutes=data.get("minutes"))
+    elif action == "kick":
+        sanction = services.kick(**common)
+    else:
+        sanction = services.ban(**common, scope=data["scope"], days=data.get("days"))
     until = (
         timezone.localtime(sanction.expires_at).strftime("%d %b %H:%M")
         if sanction.expires_at
         else "it is lifted"
     )
     message = ACTION_DONE[action].format(name=target.username, until=until)
-    return _done(request, message, back=back, data={"sanction": sanction.pk, "target": target.pk})
+    data = {"sanction": sanction.pk, "target": target.pk}
+    return _done(request, message, back=_to_room(request, slug), data=data)
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_message_room)
 def delete_message(request: HttpRequest, message_id: int) -> HttpResponse:
-    back = _back(request, reverse("rooms:list"))
-    try:
-        user, v = _viewer(request)
-        m = _message(v, message_id)
-        back = _back(request, _room_url(m.room))
-        Refused.unless(policies.can_manage_room(v, m.room), status=403)
-        form = OptionalReasonForm(request.POST)
-        if not form.is_valid():
-            return _invalid(request, form, back=back)
-        services.delete_message(actor=user, message_id=m.pk, reason=form.cleaned_data["reason"])
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    user, v = _viewer(request)
+    m = _message(v, message_id)
+    back = _back(request, _room_url(m.room))
+    Refused.unless(policies.can_manage_room(v, m.room), status=403)
+    form = OptionalReasonForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    services.delete_message(actor=user, message_id=m.pk, reason=form.cleaned_data["reason"])
     return _done(request, "The message was removed for everyone.", back=back, data={"id": m.pk})
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_message_room)
 def report_message(request: HttpRequest, message_id: int) -> HttpResponse:
-    back = _back(request, reverse("rooms:list"))
-    try:
-        user, v = _viewer(request)
-        m = _message(v, message_id)
-        back = _back(request, _room_url(m.room))
-        Refused.unless(policies.can_report(v, m.room, m.sender_id), status=403)
-        form = ReportForm(request.POST)
-        if not form.is_valid():
-            return _invalid(request, form, back=back)
-        reported = services.report_message(
-            reporter=user,
-            message_id=m.pk,
-            reason=form.cleaned_data["reason"],
-            note=form.cleaned_data["note"],
-            key=form.cleaned_data["key"],
-        )
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    user, v = _viewer(request)
+    m = _message(v, message_id)
+    back = _back(request, _room_url(m.room))
+    Refused.unless(policies.can_report(v, m.room, m.sender_id), status=403)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    reported = services.report_message(
+        reporter=user,
+        message_id=m.pk,
+        reason=form.cleaned_data["reason"],
+        note=form.cleaned_data["note"],
+        key=form.cleaned_data["key"],
+    )
     return _done(
         request,
         "Thank you for telling us. A moderator will look at it soon.",
@@ -508,38 +509,33 @@ def report_message(request: HttpRequest, message_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@_refusals(back=_to_list)
 def block_person(request: HttpRequest, user_id: int) -> HttpResponse:
     """Block someone: they disappear from each other's rooms (and private spaces)."""
-    back = _back(request, reverse("rooms:list"))
-    try:
-        user = _user(request)
-        target: User | None = User.objects.filter(pk=user_id, is_active=True).first()
-        if target is None or not account_policies.can_view_profile(user, target):
-            raise NotFound(NO_SUCH_PERSON)
-        services.block(blocker=user, blocked_id=target.pk)
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    user = _user(request)
+    target: User | None = User.objects.filter(pk=user_id, is_active=True).first()
+    if target is None or not account_policies.can_view_profile(user, target):
+        raise NotFound(NO_SUCH_PERSON)
+    services.block(blocker=user, blocked_id=target.pk)
     return _done(
         request,
         f"You blocked {target.username}. You won't see each other's messages in rooms.",
-        back=back,
+        back=_to_list(request),
         data={"blocked": target.pk},
     )
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_moderation)
 def lift_sanction(request: HttpRequest, sanction_id: int) -> HttpResponse:
-    back = _back(request, reverse("rooms:moderation"))
-    try:
-        user = _user(request)
-        form = OptionalReasonForm(request.POST)
-        if not form.is_valid():
-            return _invalid(request, form, back=back)
-        s = services.lift(actor=user, sanction_id=sanction_id, reason=form.cleaned_data["reason"])
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
-    return _done(request, f"The {s.get_kind_display().lower()} was lifted.", back=back)
+    user = _user(request)
+    form = OptionalReasonForm(request.POST)
+    if not form.is_valid():
+        raise _invalid(form)
+    s = services.lift(actor=user, sanction_id=sanction_id, reason=form.cleaned_data["reason"])
+    message = f"The {s.get_kind_display().lower()} was lifted."
+    return _done(request, message, back=_to_moderation(request))
 
 
 # --- Room controls -------------------------------------------------------------------------------
@@ -547,73 +543,43 @@ def lift_sanction(request: HttpRequest, sanction_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@_refusals(back=_to_room)
 def slow_mode(request: HttpRequest, slug: str) -> HttpResponse:
-    back = _back(request, reverse("rooms:room", args=[slug]))
-    try:
-        user, v = _viewer(request)
-        room = _room(v, slug)
-        Refused.unless(policies.can_set_slow_mode(v, room), status=403)
-        form = SlowModeForm(request.POST)
-        if not form.is_valid():
-            return _invalid(request, form, back=back)
-        seconds: int = form.cleaned_data["seconds"]
-        services.set_slow_mode(actor=user, room_id=room.pk, seconds=seconds)
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    user, room = _acting_in(request, slug, policies.can_set_slow_mode)
+    seconds: int = _valid(SlowModeForm(request.POST)).cleaned_data["seconds"]
+    services.set_slow_mode(actor=user, room_id=room.pk, seconds=seconds)
     message = (
         f"Slow mode is on: one message every {seconds} seconds." if seconds else "Slow mode is off."
     )
-    return _done(request, message, back=back, data={"slow_mode": seconds})
+    return _done(request, message, back=_to_room(request, slug), data={"slow_mode": seconds})
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_room)
 def pause_room(request: HttpRequest, slug: str) -> HttpResponse:
-    back = _back(request, reverse("rooms:room", args=[slug]))
-    try:
-        user, v = _viewer(request)
-        room = _room(v, slug)
-        Refused.unless(policies.can_manage_room(v, room), status=403)
-        form = PauseForm(request.POST)
-        if not form.is_valid():
-            return _invalid(request, form, back=back)
-        services.lock_room(actor=user, room_id=room.pk, reason=form.cleaned_data["reason"])
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    user, room = _acting_in(request, slug, policies.can_manage_room)
+    reason = _valid(PauseForm(request.POST)).cleaned_data["reason"]
+    services.lock_room(actor=user, room_id=room.pk, reason=reason)
     return _done(
         request,
         "The room is paused: everyone can read, only moderators can write.",
-        back=back,
+        back=_to_room(request, slug),
         data={"paused": True},
     )
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_room)
 def unpause_room(request: HttpRequest, slug: str) -> HttpResponse:
-    back = _back(request, reverse("rooms:room", args=[slug]))
-    try:
-        user, v = _viewer(request)
-        room = _room(v, slug)
-        Refused.unless(policies.can_manage_room(v, room), status=403)
-        services.unlock_room(actor=user, room_id=room.pk)
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    user, room = _acting_in(request, slug, policies.can_manage_room)
+    services.unlock_room(actor=user, room_id=room.pk)
+    back = _to_room(request, slug)
     return _done(request, "The room is open again.", back=back, data={"paused": False})
 
 
 # --- The moderation queue ------------------------------------------------------------------------
-
-
-def _sanctions_in_force(v: Viewer, now: dt.datetime) -> list[Sanction]:
-    """Sanctions in force in rooms this person moderates (staff: every room, and bans that
-    apply everywhere), newest first."""
-    qs = Sanction.objects.in_force(now).select_related("user", "room", "community", "created_by")
-    if not v.is_staff:
-        rooms = selectors.moderated_rooms(v)
-        communities = rooms.values("community_id")
-        qs = qs.filter(Q(room__in=rooms) | Q(room__isnull=True, community_id__in=communities))
-    return list(qs.order_by("-created_at", "-id")[:SANCTIONS_SHOWN])
 
 
 def _queue_page(
@@ -631,7 +597,7 @@ def _queue_page(
         safety_services.record_read(actor=user, alert_id=item.alert.pk, now=now)
     context = {
         "queue": queue,
-        "sanctions": _sanctions_in_force(v, now),
+        "sanctions": selectors.moderated_sanctions(v, now, limit=SANCTIONS_SHOWN),
         "error": error,
         # (kind, object id, form) of a form that failed, to show its errors in place
         "failed": failed,
@@ -645,7 +611,7 @@ def _queue_page(
 def _moderator(request: HttpRequest) -> tuple[User, Viewer]:
     user, v = _viewer(request)
     if not policies.can_moderate_anywhere(v):
-        raise Http404("No such page.")
+        raise NotFound("No such page.")
     return user, v
 
 
@@ -656,60 +622,61 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     return _queue_page(request, v)
 
 
+def _queue_refused(request: HttpRequest, exc: Refused, **_: object) -> HttpResponse:
+    """A refused queue action, to a plain post: the queue again, with the reason."""
+    v = _viewer(request)[1]
+    return _queue_page(request, v, error=exc.message, status=exc.status)
+
+
+def _in_place(request: HttpRequest) -> bool:
+    """The caller shows the answer in place (the page's script, or htmx)."""
+    return wants_json(request) or is_htmx(request)
+
+
 @login_required
 @require_POST
+@_refusals(back="rooms:moderation", page=_queue_refused)
 def resolve_report(request: HttpRequest, report_id: int) -> HttpResponse:
-    back = reverse("rooms:moderation")
-    try:
-        user, v = _viewer(request)
-        report = _report(v, report_id)
-        form = ResolveReportForm(request.POST, auto_id=f"report-{report.pk}_%s")
-        if not form.is_valid():
-            if _wants_json(request) or _is_htmx(request):
-                return _invalid(request, form, back=back)
-            return _queue_page(request, v, status=400, failed=("report", report.pk, form))
-        services.resolve_report(
-            actor=user,
-            report_id=report.pk,
-            status=form.cleaned_data["status"],
-            outcome=form.cleaned_data["outcome"],
-        )
-    except Refused as exc:
-        if exc.status != 404 and not (_wants_json(request) or _is_htmx(request)):
-            return _queue_page(request, v, error=exc.message, status=exc.status)
-        return _refused(request, exc.message, exc.status, back=back)
-    return _done(request, "The report is resolved. Thank you.", back=back)
+    user, v = _viewer(request)
+    report = _report(v, report_id)
+    form = ResolveReportForm(request.POST, auto_id=f"report-{report.pk}_%s")
+    if not form.is_valid():
+        if _in_place(request):
+            raise _invalid(form)
+        return _queue_page(request, v, status=400, failed=("report", report.pk, form))
+    services.resolve_report(
+        actor=user,
+        report_id=report.pk,
+        status=form.cleaned_data["status"],
+        outcome=form.cleaned_data["outcome"],
+    )
+    return _done(request, "The report is resolved. Thank you.", back=reverse("rooms:moderation"))
 
 
 @login_required
 @require_POST
+@_refusals(back="rooms:moderation", page=_queue_refused)
 def handle_alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     """Follow up a safeguarding alert from a room one moderates: ``action=acknowledge``
     ("I'm on it": stops the escalation clock), else resolve it with an outcome and a note."""
     back = reverse("rooms:moderation")
-    try:
-        user, v = _viewer(request)
-        alert = _alert(v, alert_id)
-        if request.POST.get("action") == "acknowledge":
-            services.acknowledge_alert(actor=user, alert_id=alert.pk)
-            return _done(
-                request, "Thank you: the others know you are on it.", back=back + "#alerts"
-            )
-        form = AlertNoteForm(request.POST, auto_id=f"alert-{alert.pk}_%s")
-        if not form.is_valid():
-            if _wants_json(request) or _is_htmx(request):
-                return _invalid(request, form, back=back)
-            return _queue_page(request, v, status=400, failed=("alert", alert.pk, form))
-        services.handle_alert(
-            actor=user,
-            alert_id=alert.pk,
-            outcome=form.cleaned_data["outcome"],
-            note=form.cleaned_data["note"],
-        )
-    except Refused as exc:
-        if exc.status != 404 and not (_wants_json(request) or _is_htmx(request)):
-            return _queue_page(request, v, error=exc.message, status=exc.status)
-        return _refused(request, exc.message, exc.status, back=back)
+    user, v = _viewer(request)
+    alert = _alert(v, alert_id)
+    acknowledging = request.POST.get("action") == "acknowledge"
+    form = AlertNoteForm(request.POST, auto_id=f"alert-{alert.pk}_%s")
+    if not acknowledging and not form.is_valid():
+        if _in_place(request):
+            raise _invalid(form)
+        return _queue_page(request, v, status=400, failed=("alert", alert.pk, form))
+    if acknowledging:
+        services.acknowledge_alert(actor=user, alert_id=alert.pk)
+        return _done(request, "Thank you: the others know you are on it.", back=back + "#alerts")
+    services.handle_alert(
+        actor=user,
+        alert_id=alert.pk,
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
+    )
     return _done(request, "Thank you for following up.", back=back)
 
 
@@ -721,7 +688,7 @@ def _host_id(form: SessionForm, user: User, room: Room) -> int | None:
     name: str = form.cleaned_data.get("host") or ""
     if not name:
         return None
-    host: User | None = User.objects.filter(username__iexact=name.strip(), is_active=True).first()
+    host: User | None = User.objects.by_pseudonym(name).first()
     if host is None or not account_policies.can_view_profile(user, host):
         form.add_error("host", "There is no one with that username.")
         return None
@@ -735,7 +702,7 @@ def schedule_session(request: HttpRequest, slug: str) -> HttpResponse:
     user, v = _viewer(request, now)
     room = selectors.room_for(v, slug)
     if room is None:
-        raise Http404(NO_SUCH_ROOM)
+        raise NotFound(NO_SUCH_ROOM)
     decision = policies.can_schedule(v, room)
     if not decision:
         raise PermissionDenied(decision.reason)
@@ -762,7 +729,7 @@ def schedule_session(request: HttpRequest, slug: str) -> HttpResponse:
                 )
             except NotFound as exc:
                 if exc.message != NO_SUCH_PERSON:
-                    raise Http404(exc.message) from exc
+                    raise
                 form.add_error("host", "There is no one with that username.")
             except Refused as exc:
                 error, status = exc.message, exc.status
@@ -782,38 +749,38 @@ def schedule_session(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _session_action(request: HttpRequest, session_id: int, action: str) -> HttpResponse:
-    back = _back(request, reverse("rooms:list"))
-    try:
-        user = _user(request)
-        if action == "start":
-            s = services.start_session(actor=user, session_id=session_id)
-            message = f"“{s.title}” has started. Welcome everyone in!"
-        elif action == "end":
-            s = services.end_session(actor=user, session_id=session_id)
-            message = f"“{s.title}” has ended. Thank you for hosting."
-        else:
-            s = services.cancel_session(actor=user, session_id=session_id)
-            message = f"“{s.title}” is cancelled."
-    except Refused as exc:
-        return _refused(request, exc.message, exc.status, back=back)
+    """Start, end or cancel a session; its views answer refusals (back to the room list)."""
+    user = _user(request)
+    if action == "start":
+        s = services.start_session(actor=user, session_id=session_id)
+        message = f"“{s.title}” has started. Welcome everyone in!"
+    elif action == "end":
+        s = services.end_session(actor=user, session_id=session_id)
+        message = f"“{s.title}” has ended. Thank you for hosting."
+    else:
+        s = services.cancel_session(actor=user, session_id=session_id)
+        message = f"“{s.title}” is cancelled."
     back = _back(request, reverse("rooms:room", args=[s.room.slug]) + "#sessions")
     return _done(request, message, back=back, data={"session": s.pk})
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_list)
 def start_session(request: HttpRequest, session_id: int) -> HttpResponse:
     return _session_action(request, session_id, "start")
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_list)
 def end_session(request: HttpRequest, session_id: int) -> HttpResponse:
     return _session_action(request, session_id, "end")
 
 
 @login_required
 @require_POST
+@_refusals(back=_to_list)
 def cancel_session(request: HttpRequest, session_id: int) -> HttpResponse:
     return _session_action(request, session_id, "cancel")
 
@@ -843,6 +810,6 @@ def hosting(request: HttpRequest) -> HttpResponse:
         rows = selectors.hosting_by_month(host_ids=[user.pk], now=now)
         everyone = False
     else:
-        raise Http404("No such page.")
+        raise NotFound("No such page.")
     context = {"rows": rows, "everyone": everyone}
     return TemplateResponse(request, "rooms/hosting.html", context)

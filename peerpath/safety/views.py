@@ -27,7 +27,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -35,9 +35,10 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.views.decorators.http import require_POST, require_safe
 
-from peerpath.accounts.http import is_htmx, signed_in_user
+from peerpath.accounts.http import signed_in_user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import is_htmx, refusals
 from peerpath.safety import policies, selectors, services
 from peerpath.safety.forms import STATUS_LABELS, MineFilterForm, QueueFilterForm, ResolveForm
 from peerpath.safety.models import AccessKind, AlertAccess, Outcome, SafetyAlert, SafetySettings
@@ -97,12 +98,6 @@ def _rows(alerts: list[SafetyAlert], now: dt.datetime, escalate_after: int) -> l
     ]
 
 
-def _bad(request: HttpRequest, message: str, *, back: str, status: int = 400) -> HttpResponse:
-    return TemplateResponse(
-        request, "core/refused.html", {"message": message, "back": back}, status=status
-    )
-
-
 def _qs(status: str, page: int) -> str:
     return urlencode({"status": status, "page": str(page)})
 
@@ -143,11 +138,12 @@ def _audit_shown(viewer: User, alerts: list[SafetyAlert], now: dt.datetime) -> N
 
 @login_required
 @require_safe
+@refusals(back="safety:queue")
 def queue(request: HttpRequest) -> HttpResponse:
     viewer = _queue_viewer(request)
     form = QueueFilterForm(request.GET)
     if not form.is_valid():
-        return _bad(request, form.error_sentence(), back=reverse("safety:queue"))
+        raise Refused(form.error_sentence())
     status = form.chosen_status
     now = timezone.now()
     alerts = selectors.queue(status=status)
@@ -180,11 +176,12 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
+@refusals(back="safety:mine")
 def my_alerts(request: HttpRequest) -> HttpResponse:
     viewer = signed_in_user(request)
     form = MineFilterForm(request.GET)
     if not form.is_valid():
-        return _bad(request, form.error_sentence(), back=reverse("safety:mine"))
+        raise Refused(form.error_sentence())
     status = form.chosen_status
     now = timezone.now()
     alerts = selectors.for_responder(viewer, open_only=status == "open")
@@ -205,10 +202,7 @@ def my_alerts(request: HttpRequest) -> HttpResponse:
 def alert(request: HttpRequest, alert_id: int) -> HttpResponse:
     viewer = signed_in_user(request)
     now = timezone.now()
-    try:
-        found = services.record_read(actor=viewer, alert_id=alert_id, now=now)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    found = services.record_read(actor=viewer, alert_id=alert_id, now=now)
     staff = bool(policies.can_use_queue(viewer))
     row = _rows([found], now, SafetySettings.current().escalate_after_minutes)[0]
     context: dict[str, Any] = {
@@ -232,11 +226,11 @@ def _visible_alert(viewer: User, alert_id: int) -> SafetyAlert:
     if found is None or not policies.can_view_alert(
         viewer, found, responder=selectors.is_responder(viewer, found)
     ):
-        raise Http404(services.NO_SUCH_ALERT)
+        raise NotFound(services.NO_SUCH_ALERT)
     return found
 
 
-def _back(request: HttpRequest, found: SafetyAlert) -> str:
+def _back(request: HttpRequest, alert_id: int) -> str:
     """Where to go after an action: ``next`` when it is one of the safeguarding pages of
     this site, else the alert."""
     target = request.POST.get("next", "")
@@ -244,46 +238,34 @@ def _back(request: HttpRequest, found: SafetyAlert) -> str:
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return target
-    return reverse("safety:alert", kwargs={"alert_id": found.pk})
-
-
-def _refused(request: HttpRequest, exc: Refused, back: str) -> HttpResponse:
-    if exc.status == 404:
-        raise Http404(exc.message)
-    return _bad(request, exc.message, back=back, status=exc.status)
+    return reverse("safety:alert", kwargs={"alert_id": alert_id})
 
 
 @login_required
 @require_POST
+@refusals(back=_back)
 def acknowledge(request: HttpRequest, alert_id: int) -> HttpResponse:
     viewer = signed_in_user(request)
     found = _visible_alert(viewer, alert_id)
-    back = _back(request, found)
-    try:
-        services.acknowledge(actor=viewer, alert_id=found.pk)
-    except Refused as exc:
-        return _refused(request, exc, back)
+    services.acknowledge(actor=viewer, alert_id=found.pk)
     messages.success(request, f"Alert #{found.pk} acknowledged: you're on it.")
-    return redirect(back)
+    return redirect(_back(request, found.pk))
 
 
 @login_required
 @require_POST
+@refusals(back=_back)
 def resolve(request: HttpRequest, alert_id: int) -> HttpResponse:
     viewer = signed_in_user(request)
     found = _visible_alert(viewer, alert_id)
-    back = _back(request, found)
     form = ResolveForm(request.POST)
     if not form.is_valid():
-        return _bad(request, form.error_sentence(), back=back)
-    try:
-        services.resolve(
-            actor=viewer,
-            alert_id=found.pk,
-            outcome=form.cleaned_data["outcome"],
-            note=form.cleaned_data["note"],
-        )
-    except Refused as exc:
-        return _refused(request, exc, back)
+        raise Refused(form.error_sentence())
+    services.resolve(
+        actor=viewer,
+        alert_id=found.pk,
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
+    )
     messages.success(request, f"Alert #{found.pk} resolved.")
-    return redirect(back)
+    return redirect(_back(request, found.pk))

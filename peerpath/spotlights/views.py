@@ -11,9 +11,10 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -21,6 +22,7 @@ from peerpath.accounts.http import signed_in_user
 from peerpath.accounts.models import User
 from peerpath.accounts.policies import is_staff_member
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import refusals
 from peerpath.safety.web import show_help
 from peerpath.spotlights import policies, selectors, services
 from peerpath.spotlights.avatar import avatar_svg
@@ -31,15 +33,8 @@ from peerpath.spotlights.models import Spotlight
 def _spotlight_or_404(user: User, spotlight_id: int) -> Spotlight:
     spotlight = selectors.spotlight_for(user, spotlight_id)
     if spotlight is None:
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     return spotlight
-
-
-def _refused(request: HttpRequest, exc: Refused, *, back: str) -> HttpResponse:
-    if isinstance(exc, NotFound):
-        raise Http404(exc.message)
-    context = {"message": exc.message, "back": back}
-    return TemplateResponse(request, "core/refused.html", context, status=exc.status)
 
 
 @login_required
@@ -96,7 +91,7 @@ def _mentor_from(user: User, form: SpotlightForm) -> User:
     name = (form.cleaned_data.get("mentor") or "").strip()
     if not name:
         raise Refused("Name the mentor this spotlight is about.")
-    mentor: User | None = User.objects.filter(username__iexact=name).first()
+    mentor: User | None = User.objects.by_pseudonym(name, active=False).first()
     if mentor is None:
         raise Refused(f"There is nobody called {name}.")
     return mentor
@@ -158,8 +153,8 @@ def spotlight_edit(request: HttpRequest, spotlight_id: int) -> HttpResponse:
             intro=data["intro"],
             answers=form.answers(),
         )
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
+    except NotFound:
+        raise  # the site's 404 page (core.http)
     except Refused as exc:
         return _form_page(request, form, spotlight=spotlight, error=exc.message, status=exc.status)
     messages.success(request, "The spotlight is saved.")
@@ -169,12 +164,10 @@ def spotlight_edit(request: HttpRequest, spotlight_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
+@refusals(back=lambda request, spotlight_id: reverse("spotlights:detail", args=[spotlight_id]))
 def spotlight_publish(request: HttpRequest, spotlight_id: int) -> HttpResponse:
     user = signed_in_user(request)
     spotlight = _spotlight_or_404(user, spotlight_id)
-    try:
-        services.publish_spotlight(actor=user, spotlight_id=spotlight.pk)
-    except Refused as exc:
-        return _refused(request, exc, back=spotlight.get_absolute_url())
+    services.publish_spotlight(actor=user, spotlight_id=spotlight.pk)
     messages.success(request, "The spotlight is published and the mentor has been told.")
     return redirect(spotlight.get_absolute_url())

@@ -10,20 +10,22 @@ with ``HX-Retarget``); a plain post is redirected back with a flash message.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
-from peerpath.accounts.http import is_htmx, signed_in_user
+from peerpath.accounts.http import signed_in_user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.core.http import Back, View, is_htmx, refusals
 from peerpath.core.ids import parse_db_id
 from peerpath.training import policies, selectors, services
 from peerpath.training.models import (
@@ -40,32 +42,42 @@ NO_SUCH_PROGRAM = "No such program."
 NO_SUCH_DISCUSSION = "No such discussion."
 
 
-def _refused(request: HttpRequest, exc: Refused, *, back: str) -> HttpResponse:
-    if exc.status == 404:
-        raise Http404(exc.message)  # the site's standard page: hidden looks missing
-    if is_htmx(request):
-        response = TemplateResponse(
-            request, "training/_outcome.html", {"ok": False, "message": exc.message}
-        )
-        response.status_code = exc.status
-        response["HX-Retarget"] = "#training-notice"
-        response["HX-Reswap"] = "innerHTML"
-        return response
-    context = {"message": exc.message, "back": back}
-    return TemplateResponse(request, "core/refused.html", context, status=exc.status)
+def _refusals(*, back: Back) -> Callable[[View], View]:
+    """Refusals answered by ``core.http``; to htmx, the message in the page's notice area."""
+    return refusals(back=back, partial="training/_outcome.html", retarget="#training-notice")
+
+
+def _to_program(request: HttpRequest, program_slug: str, **_: object) -> str:
+    return reverse("training:program", kwargs={"program_slug": program_slug})
+
+
+def _to_discussion(request: HttpRequest, program_slug: str, position: int) -> str:
+    return reverse(
+        "training:discussion", kwargs={"program_slug": program_slug, "position": position}
+    )
+
+
+def _post_url(post: Post, *, cohort: bool = False) -> str:
+    """The discussion page of ``post`` (``cohort``: showing the post's cohort)."""
+    disc = post.discussion
+    url = reverse(
+        "training:discussion",
+        kwargs={"program_slug": disc.program.slug, "position": disc.position},
+    )
+    return f"{url}?cohort={post.cohort_id}" if cohort else url
 
 
 def _program(user: User, slug: str) -> Program:
     program = Program.objects.select_related("training").filter(slug=slug).first()
     if program is None or not policies.can_see_program(user, program):
-        raise Http404(NO_SUCH_PROGRAM)
+        raise NotFound(NO_SUCH_PROGRAM)
     return program
 
 
 def _discussion(program: Program, position: int) -> Discussion:
     discussion = program.discussions.filter(position=position).first()
     if discussion is None:
-        raise Http404(NO_SUCH_DISCUSSION)
+        raise NotFound(NO_SUCH_DISCUSSION)
     discussion.program = program
     return discussion
 
@@ -120,7 +132,7 @@ def _cohort_param(request: HttpRequest) -> int | None:
         return None
     cohort_id = parse_db_id(raw)
     if cohort_id is None:
-        raise Http404(policies.NO_SUCH_COHORT)
+        raise NotFound(policies.NO_SUCH_COHORT)
     return cohort_id
 
 
@@ -136,16 +148,16 @@ def _activity_context(
     if cohort_id is not None and not (enrollment and enrollment.cohort_id == cohort_id):
         cohort = Cohort.objects.filter(pk=cohort_id, program=prog).first()
         if cohort is None or not policies.can_see_cohort(user, cohort, now):
-            raise Http404(policies.NO_SUCH_COHORT)
+            raise NotFound(policies.NO_SUCH_COHORT)
         ids = selectors.facilitator_ids(cohort)
         if not policies.can_facilitate(user, cohort, facilitator_ids=ids, at=now):
-            raise Http404(policies.NO_SUCH_COHORT)  # another cohort's posts are invisible
+            raise NotFound(policies.NO_SUCH_COHORT)  # another cohort's posts are invisible
         facilitating = True
         enrollment = None
     elif enrollment is not None:
         cohort = enrollment.cohort
         if not policies.can_see_cohort(user, cohort, now):
-            raise Http404(policies.NO_SUCH_COHORT)
+            raise NotFound(policies.NO_SUCH_COHORT)
         ids = selectors.facilitator_ids(cohort)
         facilitating = bool(policies.can_facilitate(user, cohort, facilitator_ids=ids, at=now))
     states = selectors.progress(enrollment) if enrollment else []
@@ -175,15 +187,12 @@ def _activity_context(
 
 @require_safe
 @login_required
+@_refusals(back=_to_program)
 def discussion(request: HttpRequest, program_slug: str, position: int) -> HttpResponse:
     user = signed_in_user(request)
     prog = _program(user, program_slug)
     disc = _discussion(prog, position)
-    back = reverse("training:program", kwargs={"program_slug": prog.slug})
-    try:
-        context = _activity_context(user, prog, disc, _cohort_param(request))
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    context = _activity_context(user, prog, disc, _cohort_param(request))
     template = "training/_activity.html" if is_htmx(request) else "training/discussion.html"
     return TemplateResponse(request, template, context)
 
@@ -214,56 +223,43 @@ def _after_post(
 
 @require_POST
 @login_required
+@_refusals(back=_to_discussion)
 def answer(request: HttpRequest, program_slug: str, position: int) -> HttpResponse:
     user = signed_in_user(request)
     prog = _program(user, program_slug)
     disc = _discussion(prog, position)
-    back = reverse("training:discussion", kwargs={"program_slug": prog.slug, "position": position})
-    try:
-        posted = services.post_answer(author=user, discussion=disc, body=request.POST.get("body"))
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    posted = services.post_answer(author=user, discussion=disc, body=request.POST.get("body"))
     return _after_post(request, user, prog, disc, posted, "Your answer is posted.")
 
 
 def _post(post_id: int) -> Post:
     post = Post.objects.select_related("discussion__program", "cohort").filter(pk=post_id).first()
     if post is None:
-        raise Http404(policies.NO_SUCH_POST)
+        raise NotFound(policies.NO_SUCH_POST)
     return post
 
 
 @require_POST
 @login_required
+@_refusals(back=lambda request, post_id: _post_url(_post(post_id)))
 def reply(request: HttpRequest, post_id: int) -> HttpResponse:
     user = signed_in_user(request)
     parent = _post(post_id)
     prog, disc = parent.discussion.program, parent.discussion
-    back = reverse(
-        "training:discussion", kwargs={"program_slug": prog.slug, "position": disc.position}
-    )
-    try:
-        posted = services.reply_to_post(author=user, post_id=post_id, body=request.POST.get("body"))
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    posted = services.reply_to_post(author=user, post_id=post_id, body=request.POST.get("body"))
     notice = f"Your reply to {parent.author} is posted."
     return _after_post(request, user, prog, disc, posted, notice)
 
 
 @require_POST
 @login_required
+@_refusals(back=lambda request, post_id: _post_url(_post(post_id), cohort=True))
 def reject(request: HttpRequest, post_id: int) -> HttpResponse:
     user = signed_in_user(request)
     post = _post(post_id)
     prog, disc = post.discussion.program, post.discussion
-    url = reverse(
-        "training:discussion", kwargs={"program_slug": prog.slug, "position": disc.position}
-    )
-    url = f"{url}?cohort={post.cohort_id}"
-    try:
-        services.reject_post(actor=user, post_id=post_id, note=request.POST.get("note"))
-    except Refused as exc:
-        return _refused(request, exc, back=url)
+    url = _post_url(post, cohort=True)
+    services.reject_post(actor=user, post_id=post_id, note=request.POST.get("note"))
     notice = "The post is marked as not meeting the activity; its author has been told."
     if is_htmx(request):
         context = _activity_context(user, prog, disc, post.cohort_id)
@@ -275,13 +271,10 @@ def reject(request: HttpRequest, post_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
+@_refusals(back="training:index")
 def join(request: HttpRequest, cohort_id: int) -> HttpResponse:
     user = signed_in_user(request)
-    back = reverse("training:index")
-    try:
-        enrollment: Enrollment = services.join_cohort(user=user, cohort_id=cohort_id)
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    enrollment: Enrollment = services.join_cohort(user=user, cohort_id=cohort_id)
     messages.success(request, f"Welcome to {enrollment.cohort.name}!")
     return redirect("training:program", program_slug=enrollment.program.slug)
 
@@ -299,17 +292,12 @@ def mentors(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
+@_refusals(back="training:mentors")
 def save_mentor(request: HttpRequest, username: str) -> HttpResponse:
     user = signed_in_user(request)
-    back = reverse("training:mentors")
-    try:
-        saved = services.save_mentor(user=user, mentor_username=username)
-    except NotFound as exc:
-        raise Http404(exc.message) from exc
-    except Refused as exc:
-        return _refused(request, exc, back=back)
+    saved = services.save_mentor(user=user, mentor_username=username)
     notice = f"You saved {saved.mentor}."
     if is_htmx(request):
         return TemplateResponse(request, "training/_outcome.html", {"ok": True, "message": notice})
     messages.success(request, notice)
-    return redirect(back)
+    return redirect("training:mentors")
