@@ -11,9 +11,7 @@ the next run a full one.
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
-import os
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -40,6 +38,7 @@ from peerpath.progression.models import (
     AwardSource,
     Certificate,
     EvaluationRun,
+    certificate_ids,
 )
 
 ACTIONS: Final = (
@@ -385,15 +384,6 @@ def _write_log(
             "actor_id": [None] * len(users),
         },
     )
-
-
-def certificate_ids(n: int) -> list[str]:
-    """``n`` unguessable ids (128 random bits each, URL-safe base64, 22 characters)."""
-    raw = os.urandom(16 * n)
-    return [
-        base64.urlsafe_b64encode(raw[i : i + 16]).rstrip(b"=").decode()
-        for i in range(0, 16 * n, 16)
-    ]
 
 
 def _issue_certificates(writer: BulkInserter, achievement: Achievement, now: dt.datetime) -> None:

@@ -8,7 +8,6 @@ Every change to an award writes an ``AwardLog`` row with its reasons.
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,16 +36,12 @@ from peerpath.progression.models import (
     CriteriaChange,
     GrantMode,
     Training,
+    certificate_ids,
 )
 from peerpath.safety import services as safety
 from peerpath.safety.models import Channel
 
 TRAINING_REF = "progression.training"
-
-
-def new_certificate_id() -> str:
-    """22 URL-safe characters from 128 random bits: unguessable and unenumerable."""
-    return secrets.token_urlsafe(16)
 
 
 def _sync_group(award: Award) -> None:
@@ -112,7 +107,7 @@ def grant_award(
             issued_at=at, revoked_at=None, revoked_reason=""
         )
         if not updated:
-            Certificate.objects.create(id=new_certificate_id(), award=award, issued_at=at)
+            Certificate.objects.create(id=certificate_ids()[0], award=award, issued_at=at)
     _sync_group(award)
     return award
 

@@ -24,6 +24,7 @@ from peerpath.progression.models import (
     AwardSource,
     AwardState,
     Certificate,
+    certificate_ids,
 )
 from peerpath.progression.templatetags.progression_tags import profile_badges
 
@@ -155,6 +156,17 @@ def issued(world: Any) -> Certificate:
     """A valid Room Supporter certificate held by an adult with a display name."""
     set_display_name(world.adult_peer, "Robin Example")
     return cert_of(grant(world.adult_peer))
+
+
+# --- ids ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(False)
+def test_certificate_ids_are_distinct_22_url_safe_characters() -> None:
+    ids = certificate_ids(1000)
+    assert len(set(ids)) == 1000
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]{22}", i) for i in ids)
+    assert len(certificate_ids()) == 1
 
 
 # --- the verify page ------------------------------------------------------------------------
