@@ -91,7 +91,44 @@ NEGATIVES = [
 ]
 
 
-@pytest.mark.parametrize(("language", "text", "category"), POSITIVES)
+# Round 3: the merged independent set's families in new wordings (pills to not wake up and
+# saved for weeks, countdowns, a relapse with a hidden blade, photos held over a teen,
+# knowing when a person leaves + a knife, a kicked door + locked in, pets left in care).
+ROUND3_POSITIVES = [
+    ("de", "meine eltern sind am wochenende weg. dann mach ich es", None),
+    ("de", "er hämmert gegen die badtür, ich hab mich im bad eingeschlossen", "immediate_danger"),
+    ("de", "hab grade die ganze schachtel geschluckt", "immediate_danger"),
+    ("nl", "hoeveel van die pillen moet ik slikken om niet meer wakker te worden", "suicide"),
+    ("nl", "nog drie nachten en dan is het allemaal voorbij", "suicide"),
+    ("nl", "ik sla mezelf tot er blauwe plekken komen, het lucht op", "self_harm"),
+    ("pl", "od dwóch tygodni zbieram leki mamy, chyba już wystarczy", None),
+    ("pl", "wiem kiedy wraca z treningu, nóż mam w kurtce", "harm_to_others"),
+    ("pl", "zaopiekujcie się moim kotem. dziękuję za wszystko", "final_statements"),
+    ("tr", "annemin ilaçlarından kaç tane yutsam bir daha uyanmam", "suicide"),
+    ("tr", "babam kapıyı tekmeliyor, odama kilitlendim", "immediate_danger"),
+    ("tr", "ailem beni zorla evlendirecekmiş, 15 yaşındayım", "harmed_by_others"),
+    ("id", "berapa butir obat tidur biar nggak bangun lagi", "suicide"),
+    ("id", "aku tahu kapan dia pulang sendirian, parangnya udah siap", "harm_to_others"),
+    ("id", "tolong rawat kucingku ya, makasih buat semuanya", "final_statements"),
+]
+
+ROUND3_NEGATIVES = [
+    ("de", "im film springt die hauptfigur von der brücke, krasses ende"),
+    ("de", "rückfall gestern, wieder geraucht. versteck ich vor meinen eltern"),
+    ("nl", "nog 2 nachtjes slapen en dan is het eindelijk vakantie"),
+    ("nl", "iemand schrijft dat hij dood wil, hoe reageer ik als vrijwilliger?"),
+    ("pl", "ktoś mi pisze, że chce umrzeć, co mam odpisać?"),
+    ("pl", "kupiłam linę i uprząż, w niedzielę jedziemy się wspinać"),
+    ("pl", "chowam nożyczki przed młodszym bratem, żeby się nie skaleczył"),
+    ("tr", "bugün kendime zarar vermeden tam bir yıl oldu"),
+    ("tr", "biri ölmek istiyorum diye yazarsa ne demeliyim?"),
+    ("id", "hari ini genap 3 bulan aku nggak nyakitin diri sendiri"),
+    ("id", "di film itu tokohnya loncat dari gedung, serem banget"),
+    ("id", "lupa minum pil kb kemarin, hari ini minum dua ya"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "category"), POSITIVES + ROUND3_POSITIVES)
 def test_family_is_reported(language, text, category):
     hit = detect(text)
     assert hit is not None, (language, text)
@@ -99,7 +136,7 @@ def test_family_is_reported(language, text, category):
         assert hit.category == category, (text, hit)
 
 
-@pytest.mark.parametrize(("language", "text"), NEGATIVES)
+@pytest.mark.parametrize(("language", "text"), NEGATIVES + ROUND3_NEGATIVES)
 def test_everyday_talk_is_not_reported(language, text):
     assert detect(text) is None, (language, text, detect(text))
 

@@ -66,7 +66,44 @@ POSITIVES = [
 ]
 
 
-@pytest.mark.parametrize(("language", "text", "category"), POSITIVES)
+# Round 3: the merged independent set's families (parents away + a decision, pills to not
+# wake up, a relapse with a hidden blade, photos held over someone, knowing when a person
+# leaves + a knife packed, a kicked door + locked in, pets left in care), in new wordings.
+ROUND3_POSITIVES = [
+    ("es", "el finde mis padres se van a la playa y ya lo tengo decidido", None),
+    (
+        "es",
+        "una chica de discord tiene mis fotos y dice que las pasa a mi clase si no le pago",
+        None,
+    ),
+    ("es", "me encerré en mi habitación, mi padrastro le está dando patadas a la puerta", None),
+    ("es", "cuiden a mis gatos porfa, gracias por todo", "final_statements"),
+    ("pt", "cuantos desses comprimidos eu preciso pra não acordar nunca mais", "suicide"),
+    ("pt", "sei que horas ele volta da escola e a faca já tá na mochila", "harm_to_others"),
+    ("pt", "ela tá chutando a porta do quarto, me tranquei no banheiro", None),
+    ("fr", "encore deux nuits et j'arrête tout", "suicide"),
+    ("fr", "un type sur snap a mes nudes et menace de les publier si je paie pas", None),
+    ("fr", "il défonce la porte, je suis enfermée dans ma chambre", "immediate_danger"),
+    ("it", "ricaduta stanotte, la lametta la tengo nascosta nel portafoglio", "self_harm"),
+    ("it", "so quando torna dalla palestra e ho il coltello nello zaino", "harm_to_others"),
+    ("it", "mi vogliono far sposare con uno di 30 anni, ho 14 anni", "harmed_by_others"),
+]
+
+ROUND3_NEGATIVES = [
+    ("es", "me tomo dos pastillas hoy porque se me olvidó la de anoche, está bien?"),
+    ("es", "en la peli el protagonista se tira del puente y sobrevive, qué trama"),
+    ("es", "mis papás se van el sábado y ya lo tengo decidido: pijamada en casa"),
+    ("pt", "faz seis meses que eu não me corto, tô orgulhosa de mim"),
+    ("pt", "alguém que diz que quer morrer, como eu respondo? sou voluntária"),
+    ("pt", "comprei uma corda nova pra escalada, sábado vamos pra trilha"),
+    ("fr", "plus que 3 jours et j'arrête tout : la clope, le café, les écrans"),
+    ("fr", "oublié ma pilule hier, j'en prends deux aujourd'hui ?"),
+    ("it", "mio fratello mi tocca ancora la switch, giuro che lo ammazzo"),
+    ("it", "ricaduta dopo due mesi, ho ripreso a fumare e lo tengo nascosto a mia madre"),
+]
+
+
+@pytest.mark.parametrize(("language", "text", "category"), POSITIVES + ROUND3_POSITIVES)
 def test_indirect_danger_is_reported(language, text, category):
     hit = detect(text)
     assert hit is not None, text
@@ -104,7 +141,7 @@ NEGATIVES = [
 ]
 
 
-@pytest.mark.parametrize(("language", "text"), NEGATIVES)
+@pytest.mark.parametrize(("language", "text"), NEGATIVES + ROUND3_NEGATIVES)
 def test_ordinary_talk_like_it_is_not_reported(language, text):
     assert detect(text) is None, (text, detect(text))
 
