@@ -14,31 +14,30 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from peerpath.accounts.models import User
-from peerpath.core.errors import NotFound, Refused
+from peerpath.core.errors import Refused
+from peerpath.core.http import refusals
 from peerpath.mentorship import services
 from peerpath.safety.web import show_help
 
 
+def _chat_error(request: HttpRequest, exc: Refused, pk: int) -> HttpResponse:
+    """A refused message: why, with the way back to the chat (a missing or not-yours
+    mentorship is the site's 404 page instead: ``core.http``)."""
+    context = {"message": exc.message, "mentorship_id": pk}
+    return render(request, "mentorship/chat_error.html", context, status=exc.status)
+
+
 @login_required
 @require_POST
+@refusals(page=_chat_error)
 def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    try:
-        posted = services.post_message(
-            sender=user,
-            mentorship_id=pk,
-            body=request.POST.get("body", ""),
-            client_id=request.POST.get("client_id", ""),
-        )
-    except NotFound:
-        raise  # the site's 404 page (core.http)
-    except Refused as exc:
-        return render(
-            request,
-            "mentorship/chat_error.html",
-            {"message": exc.message, "mentorship_id": pk},
-            status=exc.status,
-        )
+    posted = services.post_message(
+        sender=user,
+        mentorship_id=pk,
+        body=request.POST.get("body", ""),
+        client_id=request.POST.get("client_id", ""),
+    )
     show_help(request, posted.screening)  # the chat page shows the help lines once
     return redirect(reverse("mentorship:space", args=[pk]) + "#chat")
