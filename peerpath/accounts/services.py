@@ -221,12 +221,17 @@ def update_profile(
     return ProfileSaved(profile, screening)
 
 
+def check_suspension_end(until: dt.datetime) -> None:
+    """A suspension ends in the future (forms call it before saving; ``suspend_user`` too)."""
+    if until <= timezone.now():
+        raise ValidationError({"suspended_until": "A suspension must end in the future."})
+
+
 @transaction.atomic
 def suspend_user(*, actor: User, user: User, until: dt.datetime, reason: str) -> User:
     if not policies.is_staff_member(actor):
         raise PermissionError("Only staff can suspend accounts.")
-    if until <= timezone.now():
-        raise ValidationError({"until": "A suspension must end in the future."})
+    check_suspension_end(until)
     user.suspended_until = until
     user.suspension_reason = reason.strip()[:500]
     user.save(update_fields=["suspended_until", "suspension_reason"])

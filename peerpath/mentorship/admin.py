@@ -8,7 +8,6 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import Case, IntegerField, QuerySet, Value, When
 from django.http import HttpRequest
-from django.utils import timezone
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
@@ -332,7 +331,9 @@ class StaffTicketAdmin(admin.ModelAdmin[StaffTicket]):
 
     def save_model(self, request: HttpRequest, obj: StaffTicket, form: Any, change: bool) -> None:
         if obj.status == TicketStatus.CLOSED and obj.closed_at is None:
-            obj.closed_at = timezone.now()
-        elif obj.status == TicketStatus.OPEN:
-            obj.closed_at = None
+            # Closing one ticket is the bulk action's write (the service owns who may close).
+            services.close_tickets(actor=_actor(request), ticket_ids=[obj.pk])
+            return
+        if obj.status == TicketStatus.OPEN:
+            obj.closed_at = None  # reopening: no service, nothing else follows from it
         super().save_model(request, obj, form, change)

@@ -68,16 +68,15 @@ class AchievementAdmin(admin.ModelAdmin[Achievement]):
     search_fields = ["name", "slug", "series"]
 
     def save_model(self, request: HttpRequest, obj: Achievement, form: Any, change: bool) -> None:
-        before = None
-        if change and obj.pk:
-            before = ladder.snapshot(Achievement.objects.get(pk=obj.pk))
-        super().save_model(request, obj, form, change)
-        after = ladder.snapshot(obj)
-        if after != before:
-            user = request.user if isinstance(request.user, User) else None
-            CriteriaChange.objects.create(
-                achievement=obj, changed_by=user, source="admin", before=before, after=after
-            )
+        # Through the service that owns the rules: the ladder validated whole, the change
+        # recorded (CriteriaChange). An edit applies the form's changed fields to the stored row.
+        user = request.user if isinstance(request.user, User) else None
+        if change:
+            stored = Achievement.objects.get(pk=obj.pk)
+            edits = {name: form.cleaned_data[name] for name in form.changed_data}
+            services.update_achievement(achievement=stored, changes=edits, actor=user)
+        else:
+            services.update_achievement(achievement=obj, changes={}, actor=user)
 
 
 class ReadOnly(admin.ModelAdmin[Any]):

@@ -251,8 +251,9 @@ def update_achievement(
     *, achievement: Achievement, changes: dict[str, Any], actor: User | None
 ) -> Achievement:
     """Apply a staff edit after validating the whole ladder with it (unknown kinds, negative
-    counts, cycles in prerequisites are refused with the reason); record the change."""
-    before = ladder.snapshot(achievement)
+    counts, cycles in prerequisites are refused with the reason); record the change. An
+    unsaved ``achievement`` is a new one (recorded with no "before")."""
+    before = ladder.snapshot(achievement) if achievement.pk else None
     for field, value in changes.items():
         setattr(achievement, field, value)
     entries = [

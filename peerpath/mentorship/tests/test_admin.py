@@ -125,6 +125,19 @@ def test_tickets_list_open_first_and_close_in_bulk(staff_client, pair):
     assert StaffTicket.objects.filter(status=TicketStatus.OPEN).count() == 1
 
 
+def test_closing_one_ticket_on_its_page_goes_through_the_service(staff_client, pair):
+    client, _ = staff_client
+    ticket = services.open_staff_ticket(user=pair.mentee, body="One", mentorship_id=pair.pk).obj
+    url = reverse("admin:mentorship_staffticket_change", args=[ticket.pk])
+    assert client.post(url, {"status": TicketStatus.CLOSED}).status_code == 302
+    ticket.refresh_from_db()
+    assert ticket.status == TicketStatus.CLOSED
+    assert ticket.closed_at is not None
+    assert client.post(url, {"status": TicketStatus.OPEN}).status_code == 302
+    ticket.refresh_from_db()
+    assert (ticket.status, ticket.closed_at) == (TicketStatus.OPEN, None)
+
+
 def test_match_runs_show_their_proposals_read_only(staff_client, pair):
     client, _ = staff_client
     run = MatchRun.objects.create(n_proposals=1)
