@@ -124,13 +124,6 @@ def can_edit_profile(editor: Any, subject: Any) -> Decision:
     return Decision.allow()
 
 
-def can_use_mfa(user: Any) -> Decision:
-    """Two-factor authentication is offered to everyone and expected of staff."""
-    if not is_signed_in(user):
-        return Decision.deny("Please log in.")
-    return Decision.allow()
-
-
 def is_reserved_username(username: str, *, debug: bool | None = None) -> bool:
     """Names nobody may register: system words, and the demo logins outside development."""
     debug = settings.DEBUG if debug is None else debug

@@ -47,7 +47,3 @@ def activity_counts(
     for user_id, kind, n in qs.values_list("user_id", "kind").annotate(n=Count("id")):
         result[user_id][kind] = n
     return dict(result)
-
-
-def recent_activity(user: User, *, limit: int = 10) -> list[ActivityEvent]:
-    return list(ActivityEvent.objects.filter(user=user).order_by("-occurred_at", "-id")[:limit])

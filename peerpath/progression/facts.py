@@ -47,10 +47,6 @@ def epoch_sql(column: str) -> str:
     return f"ROUND((julianday({column}) - 2440587.5) * 86400.0, 3)"
 
 
-def param() -> str:
-    return "%s"
-
-
 def to_epoch(when: dt.datetime) -> float:
     return when.timestamp()
 

@@ -98,14 +98,6 @@ def can_manage_awards(user: Any) -> Decision:
     return Decision.allow()
 
 
-def can_view_path(viewer: Any, subject: Any) -> Decision:
-    if not is_signed_in(viewer):
-        return Decision.deny("Please log in.")
-    if viewer.pk == subject.pk or is_staff_member(viewer):
-        return Decision.allow()
-    return Decision.deny("Paths are private.")
-
-
 def can_be_buddies(newcomer: Any, buddy: Any) -> Decision:
     """A buddy pair is a private space: same age band only (and never oneself)."""
     return can_contact_privately(newcomer, buddy)

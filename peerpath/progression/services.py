@@ -290,13 +290,6 @@ def record_training_completed(
     )
 
 
-def training_by_slug(slug: str) -> Training:
-    try:
-        return Training.objects.get(slug=slug)
-    except Training.DoesNotExist as exc:
-        raise NotFound("No such training.") from exc
-
-
 def automatic(achievement: Achievement) -> bool:
     return achievement.grant_mode == GrantMode.AUTOMATIC
 
