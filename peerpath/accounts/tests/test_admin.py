@@ -70,7 +70,7 @@ def test_switching_a_member_to_listener_starts_the_listener_tenure(staff: Client
     response = staff.post(change_url(member), form_data(member, account_type="listener"))
     # then
     assert response.status_code == 302, response.content.decode()[:2000]
-    member.refresh_from_db()
+    member = User.objects.get(pk=member.pk)
     assert member.account_type == AccountType.LISTENER
     assert member.listener_since is not None
     assert member.listener_since >= before
