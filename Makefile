@@ -64,6 +64,10 @@ test: install $(CHROMIUM)
 bench: install
 	@set -e; for f in bench/*.py; do case $$f in */_*) continue;; esac; echo "== $$f"; $(BIN)/python $$f; done
 
+# bench/http.py would shadow the standard library's http package for every bench script.
+bench-http: install
+	$(BIN)/python bench/http_load.py
+
 bench-%: install
 	$(BIN)/python bench/$*.py
 

@@ -1,4 +1,4 @@
-"""The ASGI application for granian in ``bench/http.py``'s server comparison: peerpath's, with
+"""The ASGI application for granian in ``bench/http_load.py``'s server comparison: peerpath's, with
 granian's proxy-header wrapper trusting 127.0.0.1 (uvicorn's ``--forwarded-allow-ips``)."""
 
 from __future__ import annotations

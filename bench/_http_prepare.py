@@ -1,4 +1,4 @@
-"""The HTTP benchmark's database step (``bench/http.py``), run in a subprocess configured
+"""The HTTP benchmark's database step (``bench/http_load.py``), run in a subprocess configured
 exactly like ``make serve`` (DEBUG off, the bench database and Redis, from the environment).
 
 ``python bench/_http_prepare.py OUT.json SESSIONS [--seed]``:
@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def main(out: str, count: int, seed: bool) -> None:
-    # bench/http.py must not shadow the standard library's http package.
+    # The bench folder first on the path would shadow packages of the standard library.
     sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
     sys.path.insert(0, str(ROOT))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")

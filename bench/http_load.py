@@ -20,8 +20,8 @@ Per page: requests/s, p50, p99, errors (non-2xx answers, time-outs at
 ``BENCH_HTTP_TIMEOUT`` (10) s, socket errors). Targets: every page's p99 <= 1 s, 0 errors,
 and requests/s >= 0.25 x ``/healthz``'s.
 
-    .venv/bin/python bench/http.py                           # or: make bench-http
-    BENCH_HTTP_SECONDS=10 .venv/bin/python bench/http.py     # quick
+    .venv/bin/python bench/http_load.py                           # or: make bench-http
+    BENCH_HTTP_SECONDS=10 .venv/bin/python bench/http_load.py     # quick
     BENCH_HTTP_REUSE=1 ...     # keep an already seeded bench database (skip ~50 s of seeding)
     BENCH_HTTP_PAGES=/,/rooms/ ...                           # a subset
     BENCH_HTTP_COMPARE=1 ...   # also: the same load on /healthz and BENCH_HTTP_COMPARE_PAGE
