@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: install demo serve test lint typecheck migrations-check pytest-sqlite pytest-services pytest-both e2e \
-        bench bench-% clean format
+        bench bench-http bench-% clean format
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
