@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from django.db.models import Prefetch, Q
-from django.http import Http404
 
 from peerpath.accounts import policies
 from peerpath.accounts.models import Block, Profile, User
+from peerpath.core.errors import NotFound
 
 
 def profile_for_viewer(*, viewer: User, username: str) -> Profile:
-    """The profile ``viewer`` may see, or Http404: a forbidden profile and a missing one
+    """The profile ``viewer`` may see, or NotFound: a forbidden profile and a missing one
     answer the same way."""
     subject = (
         User.objects.by_pseudonym(username, active=False)
@@ -19,7 +19,7 @@ def profile_for_viewer(*, viewer: User, username: str) -> Profile:
         .first()
     )
     if subject is None or not policies.can_view_profile(viewer, subject):
-        raise Http404("No such person.")
+        raise NotFound("No such person.")
     profile: Profile = subject.profile
     return profile
 

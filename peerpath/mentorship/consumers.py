@@ -36,7 +36,6 @@ import logging
 from typing import Any
 
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.http import Http404
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
@@ -115,7 +114,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return None
         try:
             m = selectors.mentorship_for_party(user, self.mentorship_id)
-        except (Http404, NotFound):  # NotFound once the selector raises it (issue 18)
+        except NotFound:
             return None
         if not policies.can_chat(user, m):
             return None

@@ -26,7 +26,6 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import Coalesce
-from django.http import Http404
 from django.utils import timezone
 
 from peerpath.accounts import policies as account_policies
@@ -34,6 +33,7 @@ from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.models import Block, Language, Profile, Topic, User, UserQuerySet
 from peerpath.accounts.roles import Role
 from peerpath.accounts.selectors import is_blocked_between
+from peerpath.core.errors import NotFound
 from peerpath.mentorship import policies
 from peerpath.mentorship.availability import overlap_hours, utc_mask
 from peerpath.mentorship.models import (
@@ -563,16 +563,16 @@ def mentor_cards(*, viewer: User, ids: list[int]) -> list[MentorCard]:
 
 
 def mentor_card_for_viewer(*, viewer: User, username: str) -> MentorCard:
-    """A mentor's page, or Http404 exactly like a missing mentor when ``viewer`` may not
+    """A mentor's page, or NotFound exactly like a missing mentor when ``viewer`` may not
     see them (other age band, blocked, not a mentor)."""
     at = timezone.now()
     user = _with_card_data(User.objects.by_pseudonym(username, active=False)).first()
     if user is None or not hasattr(user, "mentor_profile"):
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     if not policies.can_see_mentor(viewer, user, at):
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     if not account_policies.is_staff_member(viewer) and is_blocked_between(viewer.pk, user.pk):
-        raise Http404(policies.NOT_FOUND)
+        raise NotFound(policies.NOT_FOUND)
     mask = _viewer_mask(viewer, at)
     return _card(user, mask, at)
 
@@ -651,14 +651,14 @@ def unread_counts(user: User, mentorships: list[Mentorship]) -> dict[int, int]:
 
 
 def mentorship_for_party(user: User, mentorship_id: int) -> Mentorship:
-    """The mentorship if ``user`` is one of the two people in it; otherwise Http404."""
+    """The mentorship if ``user`` is one of the two people in it; otherwise NotFound."""
     m = (
         Mentorship.objects.select_related("mentor", "mentee", "mentor__profile", "mentee__profile")
         .filter(pk=mentorship_id)
         .first()
     )
     if m is None or not policies.can_view_mentorship(user, m):
-        raise Http404("No such mentorship.")
+        raise NotFound("No such mentorship.")
     return m
 
 
