@@ -21,7 +21,9 @@ weapon") and are vetoed by cues of ordinary life ("see you tomorrow", "with my f
 
 * suicide: ``resolve`` (a decision taken: "already decided", "not scared anymore") with
   ``alone``, ``finality``, ``means``, ``method``, ``plan``, ``hint``, ``giveaway``,
-  ``farewell``, ``goodbye``, ``place`` or ``height``; ``method`` ("painless ways", "lethal
+  ``farewell``, ``goodbye``, ``place`` or ``height``, or with a ``time`` only within
+  :data:`NEAR` characters and with no ``future``/``trivial`` veto in its language (see
+  "Decisions" below); ``method`` ("painless ways", "lethal
   dose") with ``research`` ("googling"), ``means``, ``height``, ``ready``, ``hint``, ``time``,
   ``place`` or ``plan``; ``hint`` (a veiled purpose: "not for shaving", "you know why") with
   ``means``, ``height``, ``plan`` or ``place``; ``plan`` + ``place``;
@@ -38,8 +40,34 @@ weapon") and are vetoed by cues of ordinary life ("see you tomorrow", "with my f
 * final statements: ``bequest`` ("she can have my guitar") with ``giveaway``, ``finality``,
   ``farewell`` or ``goodbye``; ``giveaway`` with ``farewell`` or ``plan``.
 
-A veto (``future``, ``joke``, ``game``, ``trivial``) inside a longer cue of another kind is
-ignored ("shaving" in "not for shaving", "pics" in "asking me for pics").
+How cues combine (round 3):
+
+* a rule's cues are all of one language and each at a place of its own: two cues that
+  start at the same word (a pattern listed under two kinds, "i m 13" inside "i m 13 and
+  alone") are one signal and never combine with each other;
+* every cue kind that matches at a place is reported: patterns of one language that start
+  with the same word do not hide each other (nor do other languages' cues, scanned apart);
+* a veto (``future``, ``joke``, ``game``, ``trivial``, and a phrase's ``unless``) cancels
+  only rules and phrases of its own language (Turkish "maç" is not German "mach"), never
+  matches a single letter (the Portuguese laughter "kkkk" is read as "kkk", not as the
+  Spanish "k" for "que"), and is ignored inside a longer cue of another kind ("shaving" in
+  "not for shaving", "pics" in "asking me for pics");
+* a combination that would report immediate danger reports harm to others when a violent
+  verb names a person right after it ("the knife is ready, i ll stab him").
+
+Decisions (``resolve``), the convention for every lexicon: a resolve cue is a decision
+taken *about dying or about the state of the writer*, said without an ordinary object:
+"decision made", "my mind is made up", "it s decided", "no going back now", "not a cry
+for help", "made peace with it", "not scared anymore". A form that usually takes an
+object ("i decided", "j ai décidé", "ich habe entschieden") is a resolve cue only if the
+lexicon also lists the ordinary things people decide as ``future`` vetoes (therapy, a
+course, telling the parents, an appointment, a new job), because with a time it reports.
+A decision reports with ``alone``, ``means``, ``method``, ``place``, ``height``,
+``finality``, ``plan``, ``hint``, ``giveaway``, ``farewell`` or ``goodbye`` anywhere in
+:data:`WINDOW`; with a ``time`` only within :data:`NEAR` characters ("decided. sunday
+night") and never with an everyday-plan veto of its language. A decision is neither a
+``plan`` nor an ``act``: do not list the same pattern under those kinds too (the lexicon
+test fails on a pattern listed under two kinds, see :func:`read_lexicon`).
 
 A **negation** cue right before a phrase, in the phrase's language, drops it
 ("i would never kill myself", "no quiero morir"), but a negated phrase next to a means, a
@@ -95,10 +123,17 @@ strong kinds (:data:`STRONG_KINDS`, one of which every rule needs) in one expres
 only when a phrase or a strong cue was found (most messages have neither), every cue again
 in two expressions per language (short common kinds such as targets and times apart), so
 that no cue hides another language's cue, or a common one a specific one, that starts at
-the same place (Polish "im" and English "i m alone"), and the weak kinds are found. A
-typical 100-character message takes ~50 us on every lexicon, a message with crisis cues a
-few hundred (``python -m peerpath.safety.evaluate`` prints it); the lexicons compile in a
-few seconds once per process (:func:`preload` at server start).
+the same place (Polish "im" and English "i m alone"), and the weak kinds are found. In
+those expressions the rests that hang below one first word are each tried in a lookahead
+of their own (an empty group marks each one's end), so patterns of one language that
+start with the same word report together. A typical 100-character message takes ~60 us
+on every lexicon, a message with crisis cues a few hundred (``python -m
+peerpath.safety.evaluate`` prints it); the lexicons compile in ~5-6 seconds once per
+process (:func:`preload` at server start), nearly all of it the ``re`` module parsing
+~1.4 MB of expressions (a pattern's rest is copied after each of its first words). The
+expressions use plain word classes unless they hold Indic letters (a class with the
+Indic range costs far more to compile), and a bounded trie checks the word end once
+after all its patterns rather than after each.
 """
 
 from __future__ import annotations
@@ -107,6 +142,7 @@ import itertools
 import re
 import tomllib
 import unicodedata
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
@@ -179,6 +215,7 @@ CUE_KINDS: Final = (
     "bequest",  # handing on: "she can have my", "goes to my cousin", "i want you to have my"
 )
 WINDOW: Final = 200  # characters: the cues of a combination must lie this close together
+NEAR: Final = 30  # characters: a closer window for rules whose cues are common alone
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,10 +227,17 @@ class Rule:
     category: str
     severity: str
     unless: frozenset[str] = frozenset()
+    window: int = WINDOW  # characters: how close together the cues must lie
 
 
-def _rule(kinds: str, category: str, severity: str, unless: str = "future joke game") -> Rule:
-    return Rule(frozenset(kinds.split()), category, severity, frozenset(unless.split()))
+def _rule(
+    kinds: str,
+    category: str,
+    severity: str,
+    unless: str = "future joke game",
+    window: int = WINDOW,
+) -> Rule:
+    return Rule(frozenset(kinds.split()), category, severity, frozenset(unless.split()), window)
 
 
 # Universal (every language's cues combine); the most severe rule that applies wins.
@@ -255,6 +299,9 @@ RULES: Final = (
     _rule("resolve goodbye", "final_statements", "high"),
     _rule("resolve place", "immediate_danger", "high"),
     _rule("resolve height", "immediate_danger", "high"),
+    # A decision with a time only when the time is near it and no everyday plan is in the
+    # message ("decided. sunday night" but not "decided tonight to tell my parents, see you").
+    _rule("resolve time", "suicide", "high", "future joke game trivial", window=NEAR),
     _rule("method research", "suicide", "high"),
     _rule("method plan", "suicide", "high"),
     _rule("method means", "suicide", "high"),
@@ -404,7 +451,10 @@ _LEET_GATE: Final = re.compile(r"[a-z][0-9@$|+]|[0-9@$!|+][a-z]")
 _LEET_TOKEN: Final = re.compile(r"(?<![a-z0-9@$!|+])(?=[a-z0-9@$!|+]*[0-9@$!|+])[a-z0-9@$!|+]+")
 _LEET_MAIN: Final = str.maketrans("013457@$!|+", "oieastasilt")
 _LEET_ALT: Final = str.maketrans("013457@$!|+", "oleastaslit")  # 1 and ! as l, | as i
-_REPEAT: Final = re.compile(r"(.)\1+", re.DOTALL)
+# Repeated letters read once, but Portuguese laughter "kkkk" stays "kkk" (a lone "k" is
+# Spanish "que"): _REPEAT_AS keeps the first group three times, the others once.
+_REPEAT: Final = re.compile(r"(k)k{2,}|([^k])\2+|(k)k", re.DOTALL)
+_REPEAT_AS: Final = r"\1\1\1\2\3"
 # Text-speak, read as the words it stands for (patterns are read the same way, so "wanna"
 # in a pattern and "want to" in a message meet). Only forms that are not ordinary words in
 # a lexicon language; "2" and "4" between words are read both ways (see _variants).
@@ -575,7 +625,7 @@ def _variants(prepared: str) -> list[str]:
             out.append(_deleet(base, _LEET_ALT))
         else:
             out.append(base)
-    return list(dict.fromkeys(_REPEAT.sub(r"\1", v) for v in out))
+    return list(dict.fromkeys(_REPEAT.sub(_REPEAT_AS, v) for v in out))
 
 
 def normalise(text: str) -> str:
@@ -610,10 +660,11 @@ MAX_FIRST_WORDS: Final = 400  # guard: the first word of a pattern is expanded i
 class Alternatives:
     """``(a|b|)`` in a pattern: each option is a sequence of items."""
 
-    __slots__ = ("options",)
+    __slots__ = ("options", "regex")
 
     def __init__(self, options: list[list[Item]]) -> None:
         self.options = options
+        self.regex: dict[bool, str] = {}  # by accents: the group's regex, built once
 
 
 Item: TypeAlias = "str | Alternatives"  # a character or syntax marker, or alternatives
@@ -682,9 +733,10 @@ def _split(items: list[Item]) -> Iterator[tuple[str, list[Item]]]:
             yield head + word, tail
 
 
+@lru_cache(maxsize=65536)
 def _canonical(run: str, *, strip: bool) -> str:
     """Pattern text normalised like a message (without joining spaced letters)."""
-    return _REPEAT.sub(r"\1", _deleet(_textspeak(_prepare(run, strip=strip)), _LEET_MAIN))
+    return _REPEAT.sub(_REPEAT_AS, _deleet(_textspeak(_prepare(run, strip=strip)), _LEET_MAIN))
 
 
 def _accent_class(ch: str) -> str:
@@ -704,6 +756,11 @@ def _accent_class(ch: str) -> str:
 
 def _tokens(text: str, *, accents: bool) -> list[str]:
     """Regex tokens for normalised literal text: one per character, spaces as gaps."""
+    return list(_tokens_of(text, accents))
+
+
+@lru_cache(maxsize=65536)
+def _tokens_of(text: str, accents: bool) -> tuple[str, ...]:
     out: list[str] = []
     for ch in text:
         if ch.isspace() or ch in "-_":
@@ -713,7 +770,7 @@ def _tokens(text: str, *, accents: bool) -> list[str]:
             out.append(_accent_class(ch))
         else:
             out.append(re.escape(ch))
-    return out
+    return tuple(out)
 
 
 def _fuse(tokens: list[str]) -> list[str]:
@@ -754,7 +811,14 @@ def _regex(
             run.clear()
 
     for item in items:
-        if isinstance(item, Alternatives):
+        if isinstance(item, Alternatives) and names is None:
+            # A group follows many first words (a pattern's start is expanded): built once.
+            flush()
+            if (group := item.regex.get(accents)) is None:
+                options = [_regex(o, accents=accents) for o in item.options]
+                group = item.regex[accents] = "(?:" + "|".join(options) + ")"
+            parts.append(group)
+        elif isinstance(item, Alternatives):
             flush()
             options = [_regex(o, accents=accents, names=names) for o in item.options]
             if names is not None:
@@ -821,6 +885,8 @@ class Lexicon:
     phrases: tuple[Phrase, ...]
     safe: tuple[list[Item], ...]
     cues: tuple[Cue, ...] = ()
+    # The same pattern in two places ("cue resolve" and "cue plan"): see read_lexicon.
+    clashes: tuple[str, ...] = ()
 
 
 _MACRO: Final = re.compile(r"\{(\w+)\}")
@@ -877,6 +943,9 @@ def read_lexicon(path: Path) -> Lexicon:
         _parse_checked(lead + _substitute(str(raw), macros), path.name)
         for raw in data.get("safe", {}).get("patterns", [])
     )
+    clashes = _clashes(phrases, cues)
+    if clashes:
+        warnings.warn(f"{path.name}: {'; '.join(clashes)}", LexiconWarning, stacklevel=2)
     return Lexicon(
         language=code,
         name=str(data.get("name", code)),
@@ -885,6 +954,31 @@ def read_lexicon(path: Path) -> Lexicon:
         phrases=tuple(phrases),
         safe=safe,
         cues=tuple(cues),
+        clashes=clashes,
+    )
+
+
+class LexiconWarning(UserWarning):
+    """A lexicon that loads but says one thing twice (see :func:`read_lexicon`)."""
+
+
+def _clashes(phrases: list[Phrase], cues: list[Cue]) -> tuple[str, ...]:
+    """Patterns written the same in two places of one lexicon: under two cue kinds, or in
+    two phrase groups (a phrase may also be a cue: they are scanned apart). A cue is
+    reported under every kind it is listed under, but a rule needs its cues at places of
+    their own, so such a pattern never combines with itself (no "resolve plan" from one
+    "karar verdim"); of two phrase groups only the first counts. Say it once, under the
+    kind that fits."""
+    places: dict[str, set[str]] = {}
+    for phrase in phrases:
+        key = "phrase " + " ".join(phrase.pattern.split())
+        places.setdefault(key, set()).add(f"phrase {phrase.category}/{phrase.severity}")
+    for cue in cues:
+        places.setdefault("cue " + " ".join(cue.pattern.split()), set()).add(f"cue {cue.kind}")
+    return tuple(
+        f"{pattern.partition(' ')[2]!r} under {' and '.join(sorted(where))}"
+        for pattern, where in places.items()
+        if len(where) > 1
     )
 
 
@@ -934,6 +1028,28 @@ def _compiled(regex: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+_INDIC_CLASS: Final = f"[{_WORD_EXTRA}]"
+_INDIC: Final = re.compile(_INDIC_CLASS)
+
+
+def _plain_words(regex: str) -> str:
+    """The expression with plain word classes when it holds no Indic letter: the Indic
+    vowel signs (not ``\\w``) matter only next to Indic letters, and a range in a class
+    costs much more to compile (most of the lexicons' compile time)."""
+    plain = regex.replace(_WORD_CHAR, "[^\\W_]").replace(f"[\\w{_WORD_EXTRA}]", "\\w")
+    return regex if _INDIC.search(plain) else plain
+
+
+def _rest_letters(items: list[Item]) -> Iterator[str]:
+    """The letters of pattern items, every option included."""
+    for item in items:
+        if isinstance(item, Alternatives):
+            for option in item.options:
+                yield from _rest_letters(option)
+        elif item.isalpha():
+            yield item
+
+
 def _is_large(items: list[Item], *, accents: bool) -> bool:
     size = 0
     for _start, rest in _split(items):
@@ -953,7 +1069,12 @@ def _explainer(leaf: _Leaf) -> tuple[re.Pattern[str], dict[tuple[int, int], str]
 
 
 def _start_tokens(start: str, *, accents: bool) -> list[str]:
-    return _fuse(_tokens(_canonical(start, strip=not accents), accents=accents))
+    return list(_start_tokens_of(start, accents))
+
+
+@lru_cache(maxsize=65536)
+def _start_tokens_of(start: str, accents: bool) -> tuple[str, ...]:
+    return tuple(_fuse(_tokens(_canonical(start, strip=not accents), accents=accents)))
 
 
 # Each script gets its own expression, scanned only when a message contains that script.
@@ -1012,13 +1133,23 @@ class _Head:
 HEAD_MIN_SIZE: Final = 3000  # characters: first words x the rest's regular expression
 
 
+# A compiled trie: its expression, the leaf behind each group number, and for a group of
+# an ``every`` trie the groups of every pattern tried at the same place (see _Trie._emit).
+_Expr: TypeAlias = (
+    "tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...], dict[int, tuple[int, ...]]]"
+)
+
+
 class _Trie:
     """First words of patterns in character tries (one per script and boundary kind); the
     rest of each pattern hangs below its first word as a tail (or, for a large pattern,
-    is matched after it: :class:`_Head`)."""
+    is matched after it: :class:`_Head`). ``every``: the rests that hang below one first
+    word are all tried (lookaheads), so that no pattern hides another that starts with the
+    same word (cue kinds of one language); otherwise the first that matches wins."""
 
-    def __init__(self, *, accents: bool) -> None:
+    def __init__(self, *, accents: bool, every: bool = False) -> None:
         self.accents = accents
+        self.every = every
         self.roots: dict[tuple[str, bool], _Node] = {}
         self.leaves: list[_Leaf | _Head | None] = []
 
@@ -1027,8 +1158,7 @@ class _Trie:
         trie of heads holds nothing else, so heads never hide each other); the rest of
         the start and of the pattern is compiled once and matched after the word."""
         for start, rest in _split(items):
-            letter = _canonical(start, strip=not self.accents)[:1]
-            node = self.roots.setdefault((_script(letter) if letter else "latin", bounded), _Node())
+            node = self._root(start, rest, bounded)
             first = _start_tokens(start, accents=self.accents)
             gap = _MARKER_RE[_GAP]
             word = first[: first.index(gap)] if gap in first else first
@@ -1047,14 +1177,26 @@ class _Trie:
             head.entries.append(
                 (
                     _Leaf(phrase, start, rest, self.accents),
-                    _compiled(tail + (_STOP if bounded else "")),
+                    _compiled(_plain_words(tail + (_STOP if bounded else ""))),
                 )
             )
 
+    def _root(self, start: str, rest: list[Item], bounded: bool) -> _Node:
+        """The root for a pattern's start: the script of its first letter. A start without
+        a letter ("## tablets", "10 ...") goes with the script of the letters after it when
+        they are of one other script (a message that matches holds letters of that script),
+        else with Latin, whose expression is scanned for every message with a digit."""
+        letter = _canonical(start, strip=not self.accents)[:1]
+        script = _script(letter) if letter else "latin"
+        if script == "latin" and not letter.isalpha():
+            others = {_script(ch) for ch in _rest_letters(rest)} - {"latin"}
+            if len(others) == 1:
+                script = others.pop()
+        return self.roots.setdefault((script, bounded), _Node())
+
     def add(self, items: list[Item], *, bounded: bool, phrase: Phrase | Cue | None) -> None:
         for start, rest in _split(items):
-            letter = _canonical(start, strip=not self.accents)[:1]
-            node = self.roots.setdefault((_script(letter) if letter else "latin", bounded), _Node())
+            node = self._root(start, rest, bounded)
             first = _start_tokens(start, accents=self.accents)
             for token in first:
                 node = node.children.setdefault(token, _Node())
@@ -1069,17 +1211,38 @@ class _Trie:
                     if (phrase.kind, phrase.language) not in known:
                         leaf.more.append(phrase)
 
-    def _emit(self, node: _Node, stop: str, order: list[int] | None) -> str:
+    def _emit(
+        self, node: _Node, stop: str, order: list[int] | None, siblings: dict[int, tuple[int, ...]]
+    ) -> str:
         # Children first (longer first words), then the tails, longest first; the first
         # words of large patterns (behind a word-end token) last, as they match at once.
         children = sorted(node.children.items(), key=lambda kv: kv[0] == _STOP)
-        alternatives = [t + self._emit(child, stop, order) for t, child in children if t != _STOP]
-        for tail, leaf in sorted(node.tails.items(), key=lambda kv: -len(kv[0])):
+        alternatives = [
+            t + self._emit(child, stop, order, siblings) for t, child in children if t != _STOP
+        ]
+        tails = sorted(node.tails.items(), key=lambda kv: -len(kv[0]))
+        if self.every and order is not None and len(tails) > 1:
+            # Every tail in a lookahead of its own that may fail, its group set when it
+            # matches; then at least one group must be set. The match ends after the first
+            # word; each pattern's end is its group's position.
+            groups: list[int] = []
+            block = []
+            for tail, leaf in tails:
+                order.append(leaf)
+                groups.append(len(order))
+                block.append(f"(?:(?={tail}(){stop})|)")
+            block.append("(?:" + "|".join(f"(?({g})|(?!))" for g in groups) + ")")
+            siblings.update(dict.fromkeys(groups, tuple(groups)))
+            alternatives.append("".join(block))
+            tails = []
+        for tail, leaf in tails:
             end = "" if isinstance(self.leaves[leaf], _Head) else stop
             alternatives.append(tail + ("()" if order is not None else "") + end)
             if order is not None:
                 order.append(leaf)
-        alternatives += [t + self._emit(child, stop, order) for t, child in children if t == _STOP]
+        alternatives += [
+            t + self._emit(child, stop, order, siblings) for t, child in children if t == _STOP
+        ]
         if len(alternatives) == 1:
             return alternatives[0]
         return "(?:" + "|".join(alternatives) + ")"
@@ -1087,21 +1250,28 @@ class _Trie:
     def scripts(self) -> list[str]:
         return list(dict.fromkeys(script for script, _ in self.roots))
 
-    def compile(
-        self, script: str | None, *, groups: bool
-    ) -> tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]] | None:
+    def compile(self, script: str | None, *, groups: bool) -> _Expr | None:
         """One expression for the patterns that start in ``script`` (every script: None),
-        and the leaf behind each group number (each leaf is an empty group)."""
+        the leaf behind each group number (each leaf is an empty group) and the siblings
+        of each group tried at the same place (``every``)."""
         order: list[int] | None = [] if groups else None
+        siblings: dict[int, tuple[int, ...]] = {}
         parts = []
         for (root_script, bounded), root in self.roots.items():
             if script is None or root_script == script:
-                body = self._emit(root, _STOP if bounded else "", order)
-                parts.append((_START if bounded else "") + "(?:" + body + ")")
+                # Every pattern of a bounded root ends at a word end: one check after the
+                # root instead of one per pattern (the same matches: regex alternatives
+                # distribute over what follows them); not in an ``every`` trie, where
+                # patterns end inside lookaheads.
+                factor = bounded and not self.every
+                body = self._emit(root, _STOP if bounded and not factor else "", order, siblings)
+                parts.append(
+                    (_START if bounded else "") + "(?:" + body + ")" + (_STOP if factor else "")
+                )
         if not parts:
             return None
         leaves = (None, *(self.leaves[i] for i in order or ()))
-        return re.compile("|".join(parts)), leaves
+        return _compiled(_plain_words("|".join(parts))), leaves, siblings
 
 
 @dataclass(frozen=True, slots=True)
@@ -1118,11 +1288,11 @@ class _Signal:
 
 @dataclass(frozen=True, slots=True)
 class _Scanner:
-    expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
-    heads: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # by script
-    strong: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]  # cues, by script
+    expressions: dict[str, _Expr]  # by script
+    heads: dict[str, _Expr]  # by script
+    strong: dict[str, _Expr]  # cues, by script
     # Every cue, one expression per language and script ("latin:en").
-    weak: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]
+    weak: dict[str, _Expr]
     safe: re.Pattern[str] | None
 
     def _is_safe(self, text: str, start: int, end: int) -> bool:
@@ -1158,7 +1328,7 @@ class _Scanner:
         overlaps, no negation precedes and no ``unless`` cue vetoes, or a combination of
         cues (:data:`RULES`)."""
         found: list[tuple[_Leaf, int, int]] = []
-        for script, (pattern, leaves) in itertools.chain(
+        for script, (pattern, leaves, _) in itertools.chain(
             self.expressions.items(), self.heads.items()
         ):
             if script not in scripts:
@@ -1197,7 +1367,9 @@ class _Scanner:
         best: CrisisHit | None = None
         best_rank = 0
         for leaf, phrase, start, end in hits:
-            if _RANK[phrase.severity] > best_rank and not (phrase.unless & kinds):
+            if _RANK[phrase.severity] > best_rank and not _vetoed(
+                phrase.unless, phrase.language, signals
+            ):
                 term = leaf.term(text, start, end)
                 best = CrisisHit(phrase.category, term, phrase.language, phrase.severity)
                 best_rank = _RANK[phrase.severity]
@@ -1221,24 +1393,35 @@ if not all(rule.kinds & STRONG_KINDS for rule in RULES):  # pragma: no cover
 
 
 def _cues(
-    expressions: dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]],
+    expressions: dict[str, _Expr],
     text: str,
     scripts: frozenset[str],
 ) -> list[_Signal]:
     signals: list[_Signal] = []
-    for key, (pattern, leaves) in expressions.items():
+    for key, (pattern, leaves, siblings) in expressions.items():
         if key.partition(":")[0] not in scripts:  # "latin", or "latin:en" (one language)
             continue
         pos = 0
         while (m := pattern.search(text, pos)) is not None:
-            start, end = m.span()
+            start = m.start()
             pos = start + 1  # cues may overlap: every word start is tried
-            leaf = leaves[m.lastindex or 0]
-            if isinstance(leaf, _Leaf) and isinstance(cue := leaf.phrase, Cue):
-                signals.append(_Signal(cue.kind, start, end, text[start:end], cue.language))
-                for other in leaf.more:
-                    signals.append(_Signal(other.kind, start, end, text[start:end], other.language))
+            group = m.lastindex or 0
+            # Every pattern that matched here (siblings: the rests tried after one word).
+            for g in siblings.get(group, (group,)):
+                end = m.start(g)
+                leaf = leaves[g]
+                if end < 0 or not isinstance(leaf, _Leaf) or not isinstance(leaf.phrase, Cue):
+                    continue
+                for cue in (leaf.phrase, *leaf.more):
+                    signals.append(_Signal(cue.kind, start, end, text[start:end], cue.language))
+    if any(s.kind in _VETOES and _one_letter(s.text) for s in signals):
+        # A veto of one letter is no ordinary life: Portuguese "kkk" read as "k" ("que").
+        signals = [s for s in signals if s.kind not in _VETOES or not _one_letter(s.text)]
     return signals
+
+
+def _one_letter(text: str) -> bool:
+    return len(text) == 1 and text.isalpha()
 
 
 _Hits: TypeAlias = "list[tuple[_Leaf, Phrase, int, int]]"
@@ -1291,15 +1474,23 @@ def _negated(text: str, start: int, language: str, signals: list[_Signal]) -> bo
     return False
 
 
+def _vetoed(unless: frozenset[str], language: str, signals: list[_Signal]) -> bool:
+    """Whether a veto cue of one of the ``unless`` kinds and of ``language`` is in the
+    message: a veto is ordinary life in its own language only (Turkish "maç" is no German
+    "mach", Portuguese laughter "kkk" no Spanish "k")."""
+    return bool(unless) and any(s.kind in unless and s.language == language for s in signals)
+
+
 def _combine(signals: list[_Signal], kinds: set[str], floor: int) -> CrisisHit | None:
-    """The most severe rule whose cue kinds all occur within :data:`WINDOW` characters,
-    with none of its ``unless`` kinds in the message; None when none beats ``floor``."""
+    """The most severe rule whose cue kinds all occur, in one language, within the rule's
+    window, with none of its ``unless`` kinds in that language; None when none beats
+    ``floor``."""
     best: CrisisHit | None = None
     for rule in RULES:
         rank = _RANK[rule.severity]
-        if rank <= floor or not rule.kinds <= kinds or rule.unless & kinds:
+        if rank <= floor or not rule.kinds <= kinds:
             continue
-        chosen = _within_window(signals, rule.kinds)
+        chosen = _within_window(signals, rule)
         if chosen is None:
             continue
         chosen.sort(key=lambda s: s.start)
@@ -1307,6 +1498,8 @@ def _combine(signals: list[_Signal], kinds: set[str], floor: int) -> CrisisHit |
         if category == "negated":  # a negated phrase with a danger signal: its own category
             negated = next(s.phrase for s in chosen if s.phrase is not None)
             category = negated.category
+        elif category == "immediate_danger" and _attack(signals, chosen[0].language):
+            category = "harm_to_others"  # "the knife is ready, i ll stab him": a person is named
         term = " + ".join(" ".join(s.text.split()) for s in chosen)
         best, floor = CrisisHit(category, term[:100], chosen[0].language, rule.severity), rank
         if floor == _RANK["high"]:
@@ -1314,20 +1507,45 @@ def _combine(signals: list[_Signal], kinds: set[str], floor: int) -> CrisisHit |
     return best
 
 
-def _within_window(signals: list[_Signal], kinds: frozenset[str]) -> list[_Signal] | None:
-    """One signal of each kind, all of one language (Portuguese "to" is not English "to")
-    and within :data:`WINDOW` characters, or None."""
+_ATTACK_GAP: Final = 40  # characters from a violent verb to the person it names
+
+
+def _attack(signals: list[_Signal], language: str) -> bool:
+    """Whether a violent verb is followed closely by a person, in ``language`` and with no
+    joke, game or trivial reason: "stab him", "hurt my stepdad" (not "my dad will hurt me")."""
+    if _vetoed(_ATTACK_VETOES, language, signals):
+        return False
+    targets = [s for s in signals if s.kind == "target" and s.language == language]
+    return any(
+        v.kind == "violence"
+        and v.language == language
+        and any(v.start < t.start <= v.end + _ATTACK_GAP for t in targets)
+        for v in signals
+    )
+
+
+_ATTACK_VETOES: Final = frozenset({"joke", "game", "trivial"})
+
+
+def _within_window(signals: list[_Signal], rule: Rule) -> list[_Signal] | None:
+    """One signal of each of the rule's kinds, all of one language (Portuguese "to" is not
+    English "to") with none of the rule's vetoes, within the rule's window; or None."""
+    kinds = rule.kinds
     for anchor in signals:
-        if anchor.kind not in kinds:
+        if anchor.kind not in kinds or _vetoed(rule.unless, anchor.language, signals):
             continue
         chosen = [anchor]
         for kind in kinds - {anchor.kind}:
+            # Each cue at a place of its own: a pattern listed under two kinds, or two
+            # patterns that start at the same word, are one signal, not a combination.
+            taken = {c.start for c in chosen}
             near = [
                 s
                 for s in signals
                 if s.kind == kind
                 and s.language == anchor.language
-                and abs(s.start - anchor.start) <= WINDOW
+                and abs(s.start - anchor.start) <= rule.window
+                and s.start not in taken
             ]
             if not near:
                 break
@@ -1337,7 +1555,7 @@ def _within_window(signals: list[_Signal], kinds: frozenset[str]) -> list[_Signa
     return None
 
 
-def _by_script(trie: _Trie) -> dict[str, tuple[re.Pattern[str], tuple[_Leaf | _Head | None, ...]]]:
+def _by_script(trie: _Trie) -> dict[str, _Expr]:
     expressions = {}
     for script in trie.scripts():
         compiled = trie.compile(script, groups=True)
@@ -1364,7 +1582,7 @@ def _scanner(selected: list[Lexicon], *, accents: bool) -> _Scanner | None:
             if cue.kind in STRONG_KINDS:
                 strong.add(cue.items, bounded=lex.boundaries, phrase=cue)
             group = "common" if cue.kind in _COMMON_KINDS else "specific"
-            trie = weak.setdefault(f"{lex.language}:{group}", _Trie(accents=accents))
+            trie = weak.setdefault(f"{lex.language}:{group}", _Trie(accents=accents, every=True))
             trie.add(cue.items, bounded=lex.boundaries, phrase=cue)
         for items in lex.safe:
             safe.add(items, bounded=lex.boundaries, phrase=None)

@@ -402,7 +402,7 @@ def test_the_compiled_expressions_stay_small():
     for scanner in (detector.plain, detector.accented):
         assert scanner is not None
         for group in (scanner.expressions, scanner.heads, scanner.strong, scanner.weak):
-            size += sum(len(pattern.pattern) for pattern, _ in group.values())
+            size += sum(len(expr[0].pattern) for expr in group.values())
     assert size < 1_500_000
 
 
@@ -621,3 +621,175 @@ def test_evaluate_rejects_an_unknown_category(tmp_path):
     path.write_text("language\tlabel\tcategory\ttext\nen\t1\thello\n", encoding="utf-8")
     with pytest.raises(ValueError, match="columns"):
         evaluate.read_rows(path)
+
+
+# --- Round 3: the engine's conventions ------------------------------------------------------
+
+
+def _lexicon(tmp_path, code: str, body: str) -> crisis.Lexicon:
+    path = tmp_path / f"{code}.toml"
+    path.write_text(f'language = "{code}"\nname = "{code}"\n{body}', encoding="utf-8")
+    return crisis.read_lexicon(path)
+
+
+def _scan(lexicons: list[crisis.Lexicon], text: str) -> CrisisHit | None:
+    scanner = crisis._scanner(lexicons, accents=False)
+    assert scanner is not None
+    return scanner.scan(normalise(text), frozenset({"latin"}))
+
+
+_BASE = """
+[[phrases]]
+category = "suicide"
+severity = "high"
+patterns = ["kill myself"]
+
+[[cues]]
+kind = "means"
+patterns = ["the pills"]
+
+[[cues]]
+kind = "ready"
+patterns = ["are ready"]
+"""
+
+
+def test_a_veto_cancels_only_rules_of_its_own_language(tmp_path):
+    """Turkish "maç" (a match) is no German "mach": another lexicon's veto cancels nothing."""
+    xa = _lexicon(tmp_path, "xa", _BASE)
+    xb = _lexicon(tmp_path, "xb", '[[cues]]\nkind = "game"\npatterns = ["mach"]\n')
+    assert _scan([xa, xb], "the pills are ready mach") is not None
+    xc = _lexicon(tmp_path, "xc", _BASE + '[[cues]]\nkind = "game"\npatterns = ["mach"]\n')
+    assert _scan([xc], "the pills are ready mach") is None
+
+
+def test_a_phrase_is_vetoed_only_in_its_own_language(tmp_path):
+    phrase = 'patterns = ["kill myself"]'
+    body = _BASE.replace(phrase, phrase + '\nunless = ["joke"]')
+    xa = _lexicon(tmp_path, "xa", body)
+    xb = _lexicon(tmp_path, "xb", '[[cues]]\nkind = "joke"\npatterns = ["dan"]\n')
+    assert _scan([xa, xb], "i will kill myself dan") is not None
+    xc = _lexicon(tmp_path, "xc", body + '[[cues]]\nkind = "joke"\npatterns = ["dan"]\n')
+    assert _scan([xc], "i will kill myself dan") is None
+
+
+def test_a_veto_never_matches_a_single_letter(tmp_path):
+    xa = _lexicon(tmp_path, "xa", _BASE + '[[cues]]\nkind = "joke"\npatterns = ["(q|kkk)"]\n')
+    assert _scan([xa], "the pills are ready q") is not None
+    assert _scan([xa], "the pills are ready kkkkk") is None  # laughter, read as "kkk"
+    assert normalise("kkkkkk") == "kkk"
+    assert normalise("kk") == "k"
+
+
+def test_real_lexicons_keep_their_vetoes_at_home():
+    """Portuguese laughter vetoes a Portuguese joke; it is no Spanish "k" (que)."""
+    assert detect("vou matar meu irmão se ele comer meu lanche de novo kkkkk") is None
+    assert crisis.normalise("kkkk") == "kkk"
+
+
+_SAME_WORD = """
+[[cues]]
+kind = "minor"
+patterns = ["i m #"]
+
+[[cues]]
+kind = "alone"
+patterns = ["i m # and home alone"]
+
+[[cues]]
+kind = "secret"
+patterns = ["dont tell"]
+"""
+
+
+def test_cues_that_start_at_the_same_word_do_not_hide_each_other(tmp_path):
+    """Before round 3 the longer "i m 13 and home alone" hid "i m 13": no grooming rule."""
+    xa = _lexicon(tmp_path, "xa", _BASE + _SAME_WORD)
+    hit = _scan([xa], "i m 13 and home alone, he said dont tell")
+    assert hit is not None
+    assert hit.category == "harmed_by_others"
+    scanner = crisis._scanner([xa], accents=False)
+    assert scanner is not None
+    signals = crisis._cues(scanner.weak, normalise("i m 13 and home alone"), frozenset({"latin"}))
+    assert {(s.kind, s.text) for s in signals} == {
+        ("minor", "i m 13"),
+        ("alone", "i m 13 and home alone"),
+    }
+
+
+def test_one_place_never_combines_with_itself(tmp_path):
+    """Two cues that start at the same word are one signal: "i m 13 and home alone" is a
+    minor and alone, but no rule takes both from the same words."""
+    body = _SAME_WORD.replace('kind = "alone"', 'kind = "secret"')
+    xa = _lexicon(tmp_path, "xa", _BASE + body)
+    assert _scan([xa], "i m 13 and home alone") is None
+    assert _scan([xa], "i m 13 and he said dont tell") is not None
+
+
+def test_a_pattern_under_two_kinds_is_a_lexicon_warning(tmp_path):
+    body = '[[cues]]\nkind = "plan"\npatterns = ["karar verdim"]\n'
+    body += '[[cues]]\nkind = "resolve"\npatterns = ["karar  verdim"]\n'
+    with pytest.warns(crisis.LexiconWarning, match="under cue plan and cue resolve"):
+        lexicon = _lexicon(tmp_path, "xa", body)
+    assert lexicon.clashes
+    # A phrase may also be a cue (they are scanned apart): no clash.
+    body = '[[phrases]]\ncategory = "suicide"\nseverity = "medium"\npatterns = ["x y"]\n'
+    body += '[[cues]]\nkind = "act"\npatterns = ["x y"]\n'
+    assert not _lexicon(tmp_path, "xb", body).clashes
+
+
+def test_no_lexicon_lists_a_pattern_twice():
+    assert {code: lex.clashes for code, lex in crisis.lexicons().items() if lex.clashes} == {}
+
+
+_DECISION = """
+[[cues]]
+kind = "resolve"
+patterns = ["(i ve decided|decision made)"]
+
+[[cues]]
+kind = "time"
+patterns = ["(sunday|monday|tonight)"]
+
+[[cues]]
+kind = "future"
+patterns = ["therapy"]
+"""
+
+
+@pytest.mark.parametrize(
+    ("text", "reported"),
+    [
+        ("decision made. sunday night", True),
+        ("i ve decided, tonight", True),
+        ("i ve decided to finally book the therapy, first session monday", False),  # a veto
+        ("i ve decided i m moving out of my parents house and back to uni by sunday", False),
+    ],
+)
+def test_a_decision_with_a_time_reports_only_close_and_without_an_everyday_plan(
+    tmp_path, text, reported
+):
+    xa = _lexicon(tmp_path, "xa", _BASE + _DECISION)
+    assert (_scan([xa], text) is not None) is reported
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("the knife is ready, i m going to stab him", "harm_to_others"),
+        ("i'm gonna hurt that kid tomorrow, i have a plan", "harm_to_others"),
+        ("the pills are ready and i m alone", "immediate_danger"),
+    ],
+)
+def test_violence_against_a_person_is_harm_to_others(text, category):
+    assert _category(text) == category
+
+
+def test_digit_led_patterns_are_scanned_with_the_script_of_their_letters():
+    """ "10 गोलियां" lives in the Indic expression (a message that matches holds Indic
+    letters), so the Latin ones need no Indic word classes and compile fast."""
+    detector = crisis._detector(crisis._all_codes())
+    assert detector.plain is not None
+    latin = detector.plain.expressions["latin"][0].pattern
+    assert "\u0900" not in latin
+    assert crisis._plain_words(crisis._MARKER_RE[crisis._STAR]) == "[^\\W_]*"
