@@ -343,6 +343,8 @@ RULES: Final = (
     _rule("revenge violence", "harm_to_others", "high", "joke game trivial"),
     _rule("stalk weapon", "harm_to_others", "high", "joke game trivial"),
     _rule("stalk violence", "harm_to_others", "high", "joke game trivial"),
+    # Watching a target with a decision taken ("i know his schedule. nothing left to lose").
+    _rule("stalk resolve", "harm_to_others", "high", "joke game trivial"),
     _rule("weapon target time", "harm_to_others", "high", "joke game trivial"),
     # Final statements: handing things on.
     _rule("bequest giveaway", "final_statements", "high"),

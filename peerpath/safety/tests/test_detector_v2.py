@@ -793,3 +793,46 @@ def test_digit_led_patterns_are_scanned_with_the_script_of_their_letters():
     latin = detector.plain.expressions["latin"][0].pattern
     assert "\u0900" not in latin
     assert crisis._plain_words(crisis._MARKER_RE[crisis._STAR]) == "[^\\W_]*"
+
+
+# --- Round 3: English families of the merged independent set --------------------------------
+
+ROUND3_EN = [
+    ("gonna let the waves take me tonight", "suicide"),
+    ("the voices keep telling me to end my life", "suicide"),
+    ("googled how many floors is enough, the car park near me has 8 floors", "suicide"),
+    ("does the multistorey have cameras on the top level? looked it up but cant tell", "suicide"),
+    ("i keep telling people the scratches are from the cat, my arms are all cut up", "self_harm"),
+    ("the cuts are getting deeper and i barely feel them anymore", "self_harm"),
+    ("my parents are sending me abroad in july to get married", "harmed_by_others"),
+    ("im not allowed to leave the house unless he says so", "harmed_by_others"),
+    ("thinking about putting rat poison in my stepdad's coffee", "harm_to_others"),
+    ("i know his schedule and i have nothing left to lose", "harm_to_others"),
+    ("took the whole packet 10 min ago and now i feel sick", "immediate_danger"),
+    ("if you're reading this i'm probably already gone", "final_statements"),
+    ("deleted all my socials, tell them it wasnt their fault", "final_statements"),
+]
+
+ROUND3_EN_ORDINARY = [
+    "took the whole box of chocolates to the party",
+    "imagine shaking her hand after that match lol",
+    "how do i respond if a student tells me they want to die? safeguarding training q",
+    "i used to think about ending it every day, now im doing so much better",
+    "got hit by a hockey ball at practice, huge bruise",
+    "we made a list of names for the wedding and grandma is first on it",
+    "if you're reading this, congrats you made it to the end of my essay",
+    "i'm so done with this homework, goodbye forever maths",
+    "decided tonight im going to tell my parents im gay",
+    "in the last level you have to jump off the tower to reach the secret area",
+    "she said its our secret that we're planning his surprise party",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), ROUND3_EN)
+def test_round_three_english_families_are_reported(text, category):
+    assert _category(text) == category
+
+
+@pytest.mark.parametrize("text", ROUND3_EN_ORDINARY)
+def test_round_three_english_ordinary_talk_is_not_reported(text):
+    assert detect(text) is None
