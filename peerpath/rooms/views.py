@@ -593,8 +593,8 @@ def _queue_page(
     now = timezone.now()
     queue = selectors.moderation_queue(v)
     user = _user(request)
-    for item in queue.alerts:  # the excerpts shown are audited (who read which alert, when)
-        safety_services.record_read(actor=user, alert_id=item.alert.pk, now=now)
+    # The excerpts shown are audited (who read which alert, when).
+    safety_services.record_reads(actor=user, alerts=[item.alert for item in queue.alerts], now=now)
     context = {
         "queue": queue,
         "sanctions": selectors.moderated_sanctions(v, now, limit=SANCTIONS_SHOWN),

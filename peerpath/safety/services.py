@@ -66,6 +66,7 @@ HELP_MESSAGE = (
 )
 DETECTOR_ERROR = "detector_error"
 NO_SUCH_ALERT = "No such alert."
+REREAD_AFTER = dt.timedelta(minutes=1)  # a shown excerpt is audited again after this
 REPEAT_WINDOW = dt.timedelta(hours=24)  # the same words by the same person: one open alert
 
 
@@ -299,11 +300,31 @@ def record_read(*, actor: User, alert_id: Any, now: dt.datetime | None = None) -
 def record_reads(
     *, actor: User, alerts: Sequence[SafetyAlert], now: dt.datetime | None = None
 ) -> None:
-    """Audit that ``actor`` was shown the excerpts of ``alerts`` (a queue page)."""
+    """Audit that ``actor`` was shown the excerpts of ``alerts`` (a queue page: staff, or
+    the responders of those alerts). A list that refreshes itself would write a row per
+    alert every few seconds: an excerpt is recorded again for the same person only after
+    ``REREAD_AFTER``, so the record still says who saw which alert, to the minute."""
     now = now or timezone.now()
-    Forbidden.unless(policies.can_use_queue(actor))
+    if not alerts:
+        return
+    ids = [a.pk for a in alerts]
+    if not policies.can_use_queue(actor):
+        theirs = set(
+            SafetyAlert.objects.filter(pk__in=ids, responders=actor).values_list("pk", flat=True)
+        )
+        if theirs != set(ids):
+            raise Forbidden("These alerts are for the people who look after those spaces.")
+    recent = set(
+        AlertAccess.objects.filter(
+            actor=actor, kind=AccessKind.READ, at__gt=now - REREAD_AFTER, alert_id__in=ids
+        ).values_list("alert_id", flat=True)
+    )
     AlertAccess.objects.bulk_create(
-        [AlertAccess(alert=a, actor=actor, kind=AccessKind.READ, at=now) for a in alerts]
+        [
+            AlertAccess(alert=a, actor=actor, kind=AccessKind.READ, at=now)
+            for a in alerts
+            if a.pk not in recent
+        ]
     )
 
 

@@ -6,9 +6,8 @@ Thin: parse, check the policy, call ``safety.selectors`` / ``safety.services``.
 * The queue is for staff (``policies.can_use_queue``; others 403, visitors the login page).
   Every excerpt it shows is audited through ``services.record_reads``. The open list
   refreshes itself every 15 s over htmx; so that a screen left open does not write an audit
-  row per alert every 15 s, an excerpt is audited again for the same viewer only after
-  ``REREAD_AFTER`` (one minute): the record still says who saw which alert, and when, to the
-  minute.
+  row per alert every 15 s, the service records an excerpt again for the same viewer only
+  after ``services.REREAD_AFTER`` (one minute).
 * One alert is for staff and the alert's responders; to anyone else it is exactly a missing
   alert (404). Opening it is audited (``services.record_read``). A responder's list shows no
   excerpt (opening one is the audited read).
@@ -41,12 +40,11 @@ from peerpath.core.errors import NotFound, Refused
 from peerpath.core.http import is_htmx, refusals
 from peerpath.safety import policies, selectors, services
 from peerpath.safety.forms import STATUS_LABELS, MineFilterForm, QueueFilterForm, ResolveForm
-from peerpath.safety.models import AccessKind, AlertAccess, Outcome, SafetyAlert, SafetySettings
+from peerpath.safety.models import Outcome, SafetyAlert, SafetySettings
 
 QUEUE_PAGE_SIZE = 25
 MINE_PAGE_SIZE = 25
 REFRESH_SECONDS = 15
-REREAD_AFTER = dt.timedelta(minutes=1)
 # The queue as staff read it: the newest alert nobody has acknowledged on top.
 REFRESHING = ("open", "new")
 BACK_PREFIXES = ("/staff/safety/", "/safety/alerts/")
@@ -118,24 +116,6 @@ def _queue_viewer(request: HttpRequest) -> User:
     return user
 
 
-def _audit_shown(viewer: User, alerts: list[SafetyAlert], now: dt.datetime) -> None:
-    """Audit the excerpts shown, skipping those this viewer read less than a minute ago
-    (the list refreshes itself every 15 s)."""
-    if not alerts:
-        return
-    recent = set(
-        AlertAccess.objects.filter(
-            actor=viewer,
-            kind=AccessKind.READ,
-            at__gt=now - REREAD_AFTER,
-            alert_id__in=[a.pk for a in alerts],
-        ).values_list("alert_id", flat=True)
-    )
-    fresh = [a for a in alerts if a.pk not in recent]
-    if fresh:
-        services.record_reads(actor=viewer, alerts=fresh, now=now)
-
-
 @login_required
 @require_safe
 @refusals(back="safety:queue")
@@ -149,7 +129,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     alerts = selectors.queue(status=status)
     page = _page(alerts, QUEUE_PAGE_SIZE, form.chosen_page)
     shown = list(page.object_list)
-    _audit_shown(viewer, shown, now)
+    services.record_reads(actor=viewer, alerts=shown, now=now)
     settings_row = SafetySettings.current()
     context: dict[str, Any] = {
         "status": status,
