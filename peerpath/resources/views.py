@@ -24,6 +24,7 @@ from peerpath.resources import policies, selectors, services
 from peerpath.resources.forms import ResourceForm, ResourceSearchForm
 from peerpath.resources.models import Resource, ResourceTopic
 from peerpath.safety import resources as crisis_resources
+from peerpath.safety import services as safety
 
 NOT_FOUND = "There is no such resource."
 
@@ -56,11 +57,7 @@ def _crisis_lines(user: User) -> list[crisis_resources.Resource]:
     if profile is not None:
         first = profile.languages.order_by("code").first()
         language = first.code if first is not None else None
-    return crisis_resources.resources_for(
-        country=crisis_resources.country_for_timezone(str(user.timezone or "")),
-        language=language,
-        teen=bool(user.is_teen),
-    )
+    return safety.help_for(user, language=language)
 
 
 @login_required

@@ -122,10 +122,8 @@ def help_for(
 ) -> list[help_lines.Resource]:
     """Help lines for this person: their country (from their time zone) and age band."""
     band = writer.age_band_at(at or timezone.now())
-    return help_lines.resources_for(
-        country=help_lines.country_for_timezone(str(writer.timezone or "")),
-        language=language,
-        teen=band is not AgeBand.ADULT,
+    return help_lines.resources_for_timezone(
+        tz_name=str(writer.timezone or ""), language=language, teen=band is not AgeBand.ADULT
     )
 
 
