@@ -24,12 +24,15 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class MonthField(forms.CharField):
-    """``YYYY-MM`` (an ``<input type="month">``) → the first day of that month."""
+    """``YYYY-MM`` (an ``<input type="month">``) → the first day of that month.
+
+    The text is cleaned as text (sanitized, ``max_length`` checked on the string) and parsed
+    last: parsing in ``to_python`` handed the date to the length validator (a 500)."""
 
     widget = forms.TextInput(attrs={"type": "month", "placeholder": "2025-05"})
 
-    def to_python(self, value: Any) -> dt.date | None:  # type: ignore[override]
-        text = super().to_python(value)
+    def clean(self, value: Any) -> dt.date | None:
+        text = super().clean(value)
         if not text:
             return None
         match = _MONTH.fullmatch(text)

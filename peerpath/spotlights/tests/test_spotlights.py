@@ -230,3 +230,50 @@ def test_the_avatar_is_an_inline_svg_with_initials():
     assert avatar_svg("demo-mentor") == svg
     assert initials("sam") == "SA"
     assert "&lt;" in avatar_svg("<b>")
+
+
+def test_a_mentor_of_the_month_is_created_and_edited_through_the_form(client, world):
+    # issue 19: the month field ran a max-length validator on the parsed date (500)
+    client.force_login(world.staff)
+    form = _form(mentor=world.mentor.username, kind="mentor_of_month", month="2030-05")
+    response = client.post("/spotlights/new/", form)
+    assert response.status_code == 302
+    s = Spotlight.objects.get()
+    assert (s.kind, s.month) == ("mentor_of_month", dt.date(2030, 5, 1))
+    edit = reverse("spotlights:edit", args=[s.pk])
+    page = client.get(edit)
+    assert page.status_code == 200
+    assert b'value="2030-05"' in page.content
+    assert client.post(edit, {**form, "month": "2030-06"}).status_code == 302
+    s.refresh_from_db()
+    assert s.month == dt.date(2030, 6, 1)
+    assert client.post(edit, {**form, "month": "2030-06-01"}).status_code == 400
+
+
+def test_the_admin_edits_a_mentor_of_the_month(client, world):
+    s = _draft(world.staff, world.mentor, kind="mentor_of_month", month=dt.date(2030, 5, 1))
+    client.force_login(world.staff)
+    url = f"/admin/spotlights/spotlight/{s.pk}/change/"
+    assert client.get(url).status_code == 200
+    answer = s.answers.get()
+    response = client.post(
+        url,
+        {
+            "kind": "mentor_of_month",
+            "month": "2030-07-01",
+            "title": "Fixed in the admin",
+            "intro": "",
+            "answers-TOTAL_FORMS": "1",
+            "answers-INITIAL_FORMS": "1",
+            "answers-MIN_NUM_FORMS": "0",
+            "answers-MAX_NUM_FORMS": "1000",
+            "answers-0-id": str(answer.pk),
+            "answers-0-spotlight": str(s.pk),
+            "answers-0-position": "1",
+            "answers-0-question": answer.question,
+            "answers-0-answer": answer.answer,
+        },
+    )
+    assert response.status_code == 302, response.content[:2000]
+    s.refresh_from_db()
+    assert (s.title, s.month) == ("Fixed in the admin", dt.date(2030, 7, 1))
