@@ -25,7 +25,7 @@ def _band_q(band: str, field: str, at: dt.datetime) -> Q:
 
 def naive_overview(now: dt.datetime, band: str = "all") -> dict[str, list[Any]]:
     from peerpath.accounts.models import User
-    from peerpath.analytics.services import ROLE_SLUGS, week_points
+    from peerpath.analytics.rollup.common import ROLE_SLUGS, week_points
     from peerpath.mentorship.models import Flag, MentorProfile, Mentorship
     from peerpath.nudges.models import NudgeSend
     from peerpath.progression.models import Award
@@ -94,7 +94,7 @@ def naive_overview(now: dt.datetime, band: str = "all") -> dict[str, list[Any]]:
 def naive_charts(now: dt.datetime, band: str = "all") -> dict[str, Any]:
     from peerpath.accounts.models import User
     from peerpath.activity.models import ActivityEvent
-    from peerpath.analytics.services import HORIZONS, ROLE_SLUGS, WINDOW_DAYS, week_points
+    from peerpath.analytics.rollup.common import HORIZONS, ROLE_SLUGS, WINDOW_DAYS, week_points
     from peerpath.events.selectors import coverage
     from peerpath.mentorship.models import CheckIn, Flag, MentorProfile, Mentorship
     from peerpath.progression.models import Award

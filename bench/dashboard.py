@@ -163,7 +163,7 @@ def measure() -> dict[str, Any]:
 
     from peerpath.accounts.models import User
     from peerpath.activity.models import ActivityEvent
-    from peerpath.analytics import services
+    from peerpath.analytics.rollup import refresh
     from peerpath.partners import naive, rollup
 
     events = ActivityEvent.objects.count()
@@ -178,7 +178,7 @@ def measure() -> dict[str, Any]:
 
     log("full rebuild of the rollups (analytics + partners' pair stats)...")
     t = time.perf_counter()
-    services.rebuild(now=now - dt.timedelta(days=1))
+    refresh.rebuild(now=now - dt.timedelta(days=1))
     analytics_full = time.perf_counter() - t
     t = time.perf_counter()
     rollup.rebuild_pair_stats(now=now - dt.timedelta(days=1))
@@ -187,7 +187,7 @@ def measure() -> dict[str, Any]:
 
     log("one-day refresh (yesterday's events and today)...")
     t = time.perf_counter()
-    services.refresh(now=now)
+    refresh.refresh(now=now)
     analytics_day = time.perf_counter() - t
     t = time.perf_counter()
     rollup.refresh_pair_stats(now=now)

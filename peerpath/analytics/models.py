@@ -1,4 +1,4 @@
-"""Rollup tables behind the partner dashboard. Written only by ``analytics.services`` (set-based:
+"""Rollup tables behind the partner dashboard. Written only by ``analytics.rollup`` (set-based:
 INSERT ... SELECT and aggregate queries), read by ``analytics.selectors``; every figure on the
 pages comes from these small tables, never from the raw logs at request time."""
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from peerpath.analytics.models import DailyActivity, OverviewPoint, Panel, RollupState
-from peerpath.analytics.services import ACTIVITY_DAYS, HORIZONS
+from peerpath.analytics.rollup.common import ACTIVITY_DAYS, HORIZONS
 from peerpath.nudges.stats import wilson
 from peerpath.safety import selectors as safety_selectors
 from peerpath.safety.models import Channel

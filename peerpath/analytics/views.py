@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from peerpath.analytics import policies, selectors
-from peerpath.analytics.services import HORIZONS
+from peerpath.analytics.rollup.common import HORIZONS
 from peerpath.core.errors import Refused
 from peerpath.core.http import refusals
 from peerpath.events.selectors import coverage

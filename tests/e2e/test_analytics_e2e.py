@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests import factories
-from peerpath.analytics import services
+from peerpath.analytics.rollup import refresh
 from peerpath.mentorship.models import Mentorship
 from peerpath.mentorship.tests.factories import make_mentor
 from tests.e2e.test_rooms_e2e import log_in
@@ -42,7 +42,7 @@ def test_staff_read_the_overview_and_the_charts(
                 started_at=now - dt.timedelta(days=20),
             )
     staff = factories.UserFactory.create(username="sue-staff", roles=[Role.STAFF])
-    services.rebuild(now=timezone.now())
+    refresh.rebuild(now=timezone.now())
 
     log_in(page, staff)
     page.goto("/staff/")

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,7 +19,7 @@ from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityEvent
-from peerpath.analytics import selectors, services
+from peerpath.analytics import selectors, tasks
 from peerpath.analytics.models import (
     DailyActivity,
     ListenerFact,
@@ -24,6 +27,7 @@ from peerpath.analytics.models import (
     Panel,
     PeopleDay,
 )
+from peerpath.analytics.rollup import common, panels, refresh
 from peerpath.mentorship.models import (
     CheckIn,
     Conversation,
@@ -144,7 +148,7 @@ def current(band: str = "all") -> dict[str, float | None]:
 
 
 def test_overview_figures_match_hand_computed_values(community: Community) -> None:
-    services.rebuild(now=community.now)
+    refresh.rebuild(now=community.now)
     figures = current()
     assert figures["members"] == 1
     assert figures["listeners"] == 4
@@ -170,8 +174,8 @@ def test_overview_figures_match_hand_computed_values(community: Community) -> No
 
 
 def test_weekly_trend_points_follow_the_history(community: Community) -> None:
-    services.rebuild(now=community.now)
-    points = services.week_points(community.now)
+    refresh.rebuild(now=community.now)
+    points = common.week_points(community.now)
     got = dict(
         OverviewPoint.objects.filter(
             band="all", metric="active_mentorships", is_current=False
@@ -192,7 +196,7 @@ def test_weekly_trend_points_follow_the_history(community: Community) -> None:
 
 
 def test_retention_with_and_without_a_mentor(community: Community) -> None:
-    services.rebuild(now=community.now)
+    refresh.rebuild(now=community.now)
     facts = {f.user_id: f for f in ListenerFact.objects.all()}
     l1 = facts[community.l1.pk]
     assert (l1.active_30, l1.active_60, l1.active_90) == (True, False, True)
@@ -229,9 +233,9 @@ def test_retention_with_and_without_a_mentor(community: Community) -> None:
 
 
 def test_funnel_load_flags_checkins_activity(community: Community) -> None:
-    services.rebuild(now=community.now)
-    panels = selectors.panels("all")
-    steps = {s["slug"]: s for s in panels["funnel"]["steps"]}
+    refresh.rebuild(now=community.now)
+    by_key = selectors.panels("all")
+    steps = {s["slug"]: s for s in by_key["funnel"]["steps"]}
     assert steps["listener"]["reached"] == 4
     assert steps["room-supporter"]["reached"] == 1
     assert steps["room-supporter"]["conversion"] == 0.25
@@ -239,11 +243,11 @@ def test_funnel_load_flags_checkins_activity(community: Community) -> None:
     assert steps["chatroom-moderator"]["median_days"] == 60.0
     assert steps["chatroom-moderator"]["conversion"] == 1.0
     assert steps["group-support-mentor"]["reached"] == 0
-    assert panels["mentor_load"]["mentors"][:3] == [0, 1, 0]
-    flags = panels["flag_topics"]
+    assert by_key["mentor_load"]["mentors"][:3] == [0, 1, 0]
+    flags = by_key["flag_topics"]
     assert sum(flags["series"]["wellbeing"]) == 1
     assert sum(flags["series"]["no_contact"]) == 1
-    checkins = panels["checkins"]
+    checkins = by_key["checkins"]
     assert sum(checkins["count"]) == 2
     assert [m for m in checkins["mean"] if m is not None] == [3.0]
     activity = selectors.daily_activity("all", community.now)
@@ -275,9 +279,7 @@ def _snapshot() -> dict[str, Any]:
         ),
         # The nightly panels are the rebuild's alone (checked on their own below).
         "panels": sorted(
-            Panel.objects.exclude(key__in=services.NIGHTLY_PANELS).values_list(
-                "key", "band", "data"
-            )
+            Panel.objects.exclude(key__in=panels.NIGHTLY_PANELS).values_list("key", "band", "data")
         ),
         "people": sorted(PeopleDay.objects.values_list("day", "metric", "n")),
     }
@@ -288,41 +290,37 @@ def test_incremental_refresh_equals_a_full_rebuild(community: Community, gap_day
     later = community.now
     earlier = later - gap_days * DAY - dt.timedelta(hours=3)
     # The first refresh (a rebuild) at an earlier time, then new activity, then a refresh.
-    services.refresh(now=earlier)
+    refresh.refresh(now=earlier)
     for i in range(3):
         _event(community.l3, "group_chat", later - dt.timedelta(hours=1 + i))
     _event(community.l1, "forum_post", earlier - dt.timedelta(hours=1))  # late-recorded event
-    services.refresh(now=later)
+    refresh.refresh(now=later)
     incremental = _snapshot()
     nightly = dict(
-        Panel.objects.filter(key__in=services.NIGHTLY_PANELS)
+        Panel.objects.filter(key__in=panels.NIGHTLY_PANELS)
         .values_list("key", "computed_at")
         .distinct()
     )
-    assert nightly == dict.fromkeys(services.NIGHTLY_PANELS, earlier)  # kept from the rebuild
-    services.rebuild(now=later)
+    assert nightly == dict.fromkeys(panels.NIGHTLY_PANELS, earlier)  # kept from the rebuild
+    refresh.rebuild(now=later)
     assert _snapshot() == incremental
     nightly = dict(
-        Panel.objects.filter(key__in=services.NIGHTLY_PANELS)
+        Panel.objects.filter(key__in=panels.NIGHTLY_PANELS)
         .values_list("key", "computed_at")
         .distinct()
     )
-    assert nightly == dict.fromkeys(services.NIGHTLY_PANELS, later)
+    assert nightly == dict.fromkeys(panels.NIGHTLY_PANELS, later)
 
 
 def test_refresh_is_idempotent(community: Community) -> None:
-    services.rebuild(now=community.now)
-    services.refresh(now=community.now)
+    refresh.rebuild(now=community.now)
+    refresh.refresh(now=community.now)
     first = _snapshot()
-    services.refresh(now=community.now)
+    refresh.refresh(now=community.now)
     assert _snapshot() == first
 
 
 def test_management_command_and_tasks_run(community: Community) -> None:
-    from django.core.management import call_command
-
-    from peerpath.analytics import tasks
-
     call_command("refresh_analytics", "--full")
     call_command("refresh_analytics")
     tasks.refresh_rollups.call_local()
@@ -339,7 +337,7 @@ def _client(user: User) -> Client:
 
 
 def test_overview_page_shows_the_figures(community: Community) -> None:
-    services.rebuild(now=community.now)
+    refresh.rebuild(now=community.now)
     response = _client(community.staff).get(reverse("analytics:overview"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -354,7 +352,7 @@ def test_overview_page_shows_the_figures(community: Community) -> None:
 
 
 def test_charts_page_has_tables_and_the_caution(community: Community) -> None:
-    services.rebuild(now=community.now)
+    refresh.rebuild(now=community.now)
     response = _client(community.staff).get(reverse("analytics:charts"))
     assert response.status_code == 200
     body = response.content.decode()
@@ -397,7 +395,7 @@ def test_permissions(community: Community) -> None:
 def test_query_counts_do_not_grow_with_data(
     community: Community, django_assert_max_num_queries: Any
 ) -> None:
-    services.rebuild(now=community.now)
+    refresh.rebuild(now=community.now)
     client = _client(community.staff)
     # Each page includes the safeguarding triage (safety.selectors.triage): 5 queries more.
     with django_assert_max_num_queries(17):
@@ -409,7 +407,7 @@ def test_query_counts_do_not_grow_with_data(
         user = _listener(f"extra-{i}", community.now - (i + 1) * 7 * DAY)
         for j in range(5):
             _event(user, "group_chat", community.now - (i + j) * DAY)
-    services.rebuild(now=community.now)
+    refresh.rebuild(now=community.now)
     with django_assert_max_num_queries(17):
         assert client.get(reverse("analytics:overview")).status_code == 200
     with django_assert_max_num_queries(19):
@@ -419,10 +417,7 @@ def test_query_counts_do_not_grow_with_data(
 def test_rollups_run_with_queries_logged(community: Community) -> None:
     """DEBUG (and query capture) formats each raw statement with its parameters: a stray %
     in the SQL would crash the demo's refresh."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as captured:
-        services.rebuild(now=community.now)
-        services.refresh(now=community.now + DAY)
+        refresh.rebuild(now=community.now)
+        refresh.refresh(now=community.now + DAY)
     assert any("strftime" in q["sql"] or "to_char" in q["sql"] for q in captured.captured_queries)

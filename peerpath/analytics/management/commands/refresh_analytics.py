@@ -6,7 +6,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from peerpath.analytics import services
+from peerpath.analytics.rollup import refresh
 
 
 class Command(BaseCommand):
@@ -17,8 +17,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["full"]:
-            state = services.rebuild()
+            state = refresh.rebuild()
             self.stdout.write(f"analytics: rebuilt in {state.rebuild_seconds:.2f} s")
         else:
-            state = services.refresh()
+            state = refresh.refresh()
             self.stdout.write(f"analytics: refreshed in {state.refresh_seconds:.2f} s")
