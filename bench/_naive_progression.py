@@ -1,7 +1,7 @@
 """The benchmark's baseline: the ladder evaluated one person at a time with the ORM, the way
 one would write it without thinking about scale (one query per criterion and per award).
 
-It shares the pure rules (``rules.evaluate_ladder`` on one-person facts), so the comparison
+It shares the pure rules (``awarding.evaluate_ladder`` on one-person facts), so the comparison
 measures how facts are gathered, and the decisions must match the batch's exactly.
 """
 
@@ -14,7 +14,7 @@ import numpy as np
 
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityEvent, ActivityKind
-from peerpath.progression import rules
+from peerpath.progression import awarding, rules
 from peerpath.progression.facts import CODE_STATES, STATE_CODES, TRAINING_REF
 from peerpath.progression.models import Award, Training
 
@@ -44,11 +44,11 @@ def naive_decisions(
             joined=np.array([_epoch(user.date_joined)]),
             listener_since=np.array([_epoch(user.listener_since)]),
         )
-        standings: dict[str, rules.Standing] = {}
+        standings: dict[str, awarding.Standing] = {}
         for rule in ordered:
             award = Award.objects.filter(user=user, achievement__slug=rule.slug).first()
             if award is not None:
-                standings[rule.slug] = rules.Standing(
+                standings[rule.slug] = awarding.Standing(
                     np.array([STATE_CODES[award.state]], np.int8),
                     np.array([_epoch(award.granted_at)]),
                     np.array([_epoch(award.below_since)]),
@@ -72,9 +72,9 @@ def naive_decisions(
                 f.trainings[rule.obligation] = np.array(
                     [_trained(user, trainings, rule.obligation, now)]
                 )
-        for d in rules.evaluate_ladder(ordered, f, standings):
+        for d in awarding.evaluate_ladder(ordered, f, standings):
             state = int(d.after.state[0])
-            if state == rules.NONE:
+            if state == awarding.NONE:
                 continue
             out[(user.pk, d.slug)] = (
                 CODE_STATES[state],

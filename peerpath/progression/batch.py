@@ -28,8 +28,8 @@ from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityEvent
 from peerpath.core.bulk import BulkInserter, datetime_strings
 from peerpath.notifications.services import notify
+from peerpath.progression import awarding, ladder, rules
 from peerpath.progression import facts as facts_mod
-from peerpath.progression import ladder, rules
 from peerpath.progression.models import (
     Achievement,
     Award,
@@ -94,7 +94,7 @@ def run(
     facts, standings = facts_mod.load(rule_set, now=now, user_ids=user_ids)
     timings["facts"] = time.perf_counter() - t
     t = time.perf_counter()
-    decisions = rules.evaluate_ladder(rule_set, facts, standings)
+    decisions = awarding.evaluate_ladder(rule_set, facts, standings)
     timings["evaluate"] = time.perf_counter() - t
     t = time.perf_counter()
     with transaction.atomic():
@@ -249,7 +249,7 @@ def _leaf_label(node: rules.Leaf, vocab: rules.Vocabulary) -> str:
 
 
 def write(
-    decisions: Iterable[rules.Decisions],
+    decisions: Iterable[awarding.Decisions],
     rule_set: Sequence[rules.Rule],
     facts: rules.Facts,
     *,
@@ -274,8 +274,8 @@ def write(
             continue
         rows = np.nonzero(changed)[0]
         changed_total += len(rows)
-        new = rows[d.before.state[rows] == rules.NONE]
-        old = rows[d.before.state[rows] != rules.NONE]
+        new = rows[d.before.state[rows] == awarding.NONE]
+        old = rows[d.before.state[rows] != awarding.NONE]
         a = d.after
         if len(new):
             writer.insert(
@@ -323,7 +323,7 @@ def write(
     return changed_total
 
 
-def _tell(achievement: Achievement, d: rules.Decisions, facts: rules.Facts) -> None:
+def _tell(achievement: Achievement, d: awarding.Decisions, facts: rules.Facts) -> None:
     """Notices for the changes people must hear about: a role paused for a missed training,
     and its return. (Badges and milestones show on /path/; nobody is e-mailed a badge.)"""
     training = achievement.obligation_training
@@ -348,7 +348,7 @@ def _tell(achievement: Achievement, d: rules.Decisions, facts: rules.Facts) -> N
 
 def _write_log(
     writer: BulkInserter,
-    d: rules.Decisions,
+    d: awarding.Decisions,
     rule: rules.Rule,
     facts: rules.Facts,
     vocab: rules.Vocabulary,
@@ -407,9 +407,9 @@ def _issue_certificates(writer: BulkInserter, achievement: Achievement, now: dt.
     )
 
 
-def _sync_groups(achievement: Achievement, d: rules.Decisions, facts: rules.Facts) -> None:
-    now_held = (d.after.state == rules.ACTIVE) & (d.before.state != rules.ACTIVE)
-    lost = (d.after.state != rules.ACTIVE) & (d.before.state == rules.ACTIVE)
+def _sync_groups(achievement: Achievement, d: awarding.Decisions, facts: rules.Facts) -> None:
+    now_held = (d.after.state == awarding.ACTIVE) & (d.before.state != awarding.ACTIVE)
+    lost = (d.after.state != awarding.ACTIVE) & (d.before.state == awarding.ACTIVE)
     account_services.set_role_members(
         role=achievement.group_name,
         add=facts.user_ids[now_held].tolist(),

@@ -21,15 +21,15 @@ from django.utils import timezone
 
 from peerpath.accounts.models import AccountType, User
 from peerpath.activity.models import ActivityEvent, ActivityKind
-from peerpath.progression import rules
+from peerpath.progression import awarding, rules
 from peerpath.progression.models import Achievement, Award, AwardState, Training
 
 TRAINING_REF: Final = "progression.training"
 STATE_CODES: Final = {
-    AwardState.ACTIVE.value: rules.ACTIVE,
-    AwardState.PENDING_TRAINING.value: rules.PENDING_TRAINING,
-    AwardState.LAPSED.value: rules.LAPSED,
-    AwardState.REVOKED.value: rules.REVOKED,
+    AwardState.ACTIVE.value: awarding.ACTIVE,
+    AwardState.PENDING_TRAINING.value: awarding.PENDING_TRAINING,
+    AwardState.LAPSED.value: awarding.LAPSED,
+    AwardState.REVOKED.value: awarding.REVOKED,
 }
 CODE_STATES: Final = {code: state for state, code in STATE_CODES.items()}
 IN_LIST_MAX: Final = 900  # beyond this, selected ids go through a temporary table
@@ -103,7 +103,7 @@ def load(
     user_ids: Sequence[int] | None = None,
     achievement_slugs: Mapping[int, str] | None = None,
     training_ids: Mapping[str, int] | None = None,
-) -> tuple[rules.Facts, dict[str, rules.Standing]]:
+) -> tuple[rules.Facts, dict[str, awarding.Standing]]:
     """Facts and current standings for active people (all of them, or ``user_ids``).
     ``achievement_slugs`` (every achievement's slug by id) and ``training_ids`` (every
     training's id by slug) save a query each when the caller has them (``ladder.Ladder``)."""
@@ -245,7 +245,7 @@ def _standings(
     where: str,
     params: list[Any],
     slugs: Mapping[int, str] | None = None,
-) -> dict[str, rules.Standing]:
+) -> dict[str, awarding.Standing]:
     if slugs is None:
         slugs = dict(Achievement.objects.values_list("pk", "slug"))
     rows = _fetch(
@@ -254,7 +254,7 @@ def _standings(
         f"WHERE {where}",
         params,
     )
-    out: dict[str, rules.Standing] = {}
+    out: dict[str, awarding.Standing] = {}
     if not rows:
         return out
     uid = np.fromiter((r[0] for r in rows), np.int64, len(rows))
@@ -270,7 +270,7 @@ def _standings(
         if slug is None:
             continue
         sel = ok & (aid == achievement_id)
-        st = rules.Standing.empty(n)
+        st = awarding.Standing.empty(n)
         p = pos[sel]
         st.state[p] = state[sel]
         st.granted_at[p] = times[sel, 0]
@@ -279,6 +279,6 @@ def _standings(
         out[slug] = st
         # What people hold before this run: read by criteria of achievements the batch
         # does not decide (roles by application).
-        facts.held[slug] = st.state == rules.ACTIVE
-        facts.held_since[slug] = np.where(st.state == rules.ACTIVE, st.granted_at, np.nan)
+        facts.held[slug] = st.state == awarding.ACTIVE
+        facts.held_since[slug] = np.where(st.state == awarding.ACTIVE, st.granted_at, np.nan)
     return out

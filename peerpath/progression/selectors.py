@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityEvent, ActivityKind
+from peerpath.progression import awarding, ladder, rules
 from peerpath.progression import facts as facts_mod
-from peerpath.progression import ladder, rules
 from peerpath.progression.models import (
     Achievement,
     AchievementKind,
@@ -161,7 +161,7 @@ def paths_for(
         paths[held.user_id].awards.append(held)
     if facts.n == 0:
         return paths
-    decisions = {d.slug: d for d in rules.evaluate_ladder(rule_set, facts, standings)}
+    decisions = {d.slug: d for d in awarding.evaluate_ladder(rule_set, facts, standings)}
     by_slug = {r.slug: r for r in rule_set}
     wanted = None if only is None else frozenset(only)
     achievements = [a for a in read.achievements if wanted is None or a.slug in wanted]

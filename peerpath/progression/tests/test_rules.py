@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peerpath.progression import rules
+from peerpath.progression import awarding, rules
 
 DAY = rules.DAY
 NOW = 1_800_000_000.0
@@ -275,8 +275,8 @@ def test_vectorized_evaluation_equals_one_at_a_time() -> None:
 
 def standing(
     state: int, granted: float = np.nan, below: float = np.nan, due: float = np.nan
-) -> rules.Standing:
-    return rules.Standing(
+) -> awarding.Standing:
+    return awarding.Standing(
         np.array([state], np.int8), np.array([granted]), np.array([below]), np.array([due])
     )
 
@@ -291,45 +291,45 @@ WINDOWED = rules.Rule(
 
 
 def run_one(
-    rule: rules.Rule, chats: int, before: rules.Standing, now: float = NOW
-) -> rules.Decisions:
+    rule: rules.Rule, chats: int, before: awarding.Standing, now: float = NOW
+) -> awarding.Decisions:
     f = facts(counts={("group_chat", 30): [chats]})
     f.now = now
-    return rules.evaluate_ladder([rule], f, {rule.slug: before})[0]
+    return awarding.evaluate_ladder([rule], f, {rule.slug: before})[0]
 
 
 def test_hysteresis_keeps_at_the_low_water_mark_and_starts_grace_below_it() -> None:
-    held = standing(rules.ACTIVE, granted=NOW - 50 * DAY)
+    held = standing(awarding.ACTIVE, granted=NOW - 50 * DAY)
     keep = run_one(WINDOWED, 9, held)  # 9 >= ceil(10 * 0.9)
-    assert keep.after.state[0] == rules.ACTIVE
+    assert keep.after.state[0] == awarding.ACTIVE
     assert not keep.below[0]
     fall = run_one(WINDOWED, 8, held)
     assert fall.below[0]
-    assert fall.after.state[0] == rules.ACTIVE
+    assert fall.after.state[0] == awarding.ACTIVE
     assert fall.after.below_since[0] == NOW
 
 
 @pytest.mark.parametrize(("days_below", "lapsed"), [(13.9, False), (14, True)])
 def test_grace_period_before_lapsing(days_below: float, lapsed: bool) -> None:
-    held = standing(rules.ACTIVE, granted=NOW - 90 * DAY, below=NOW - days_below * DAY)
+    held = standing(awarding.ACTIVE, granted=NOW - 90 * DAY, below=NOW - days_below * DAY)
     d = run_one(WINDOWED, 8, held)
     assert bool(d.lapsed[0]) is lapsed
-    assert d.after.state[0] == (rules.LAPSED if lapsed else rules.ACTIVE)
+    assert d.after.state[0] == (awarding.LAPSED if lapsed else awarding.ACTIVE)
 
 
 def test_recovery_during_grace_clears_the_clock() -> None:
-    held = standing(rules.ACTIVE, granted=NOW - 90 * DAY, below=NOW - 10 * DAY)
+    held = standing(awarding.ACTIVE, granted=NOW - 90 * DAY, below=NOW - 10 * DAY)
     d = run_one(WINDOWED, 9, held)
     assert d.recovered[0]
     assert np.isnan(d.after.below_since[0])
 
 
 def test_grant_needs_the_full_bar_and_lapsed_awards_come_back() -> None:
-    assert not run_one(WINDOWED, 9, standing(rules.NONE)).granted[0]
-    again = run_one(WINDOWED, 10, standing(rules.LAPSED, granted=NOW - 200 * DAY))
+    assert not run_one(WINDOWED, 9, standing(awarding.NONE)).granted[0]
+    again = run_one(WINDOWED, 10, standing(awarding.LAPSED, granted=NOW - 200 * DAY))
     assert again.granted[0]
     assert again.after.granted_at[0] == NOW
-    assert not run_one(WINDOWED, 50, standing(rules.REVOKED)).granted[0]
+    assert not run_one(WINDOWED, 50, standing(awarding.REVOKED)).granted[0]
 
 
 OBLIGED = rules.Rule(
@@ -343,25 +343,25 @@ OBLIGED = rules.Rule(
 
 @pytest.mark.parametrize(
     ("day", "state"),
-    [(13, rules.ACTIVE), (14, rules.PENDING_TRAINING), (15, rules.PENDING_TRAINING)],
+    [(13, awarding.ACTIVE), (14, awarding.PENDING_TRAINING), (15, awarding.PENDING_TRAINING)],
 )
 def test_obligation_deadline(day: int, state: int) -> None:
     granted = NOW - day * DAY
     f = facts(counts={"group_chat": [5]}, trainings={"global-mod": [False]})
-    d = rules.evaluate_ladder(
-        [OBLIGED], f, {"gsm": standing(rules.ACTIVE, granted, due=granted + 14 * DAY)}
+    d = awarding.evaluate_ladder(
+        [OBLIGED], f, {"gsm": standing(awarding.ACTIVE, granted, due=granted + 14 * DAY)}
     )[0]
     assert d.after.state[0] == state
-    assert f.held["gsm"][0] == (state == rules.ACTIVE)
+    assert f.held["gsm"][0] == (state == awarding.ACTIVE)
 
 
 def test_training_restores_a_paused_role_and_clears_the_deadline() -> None:
     granted = NOW - 20 * DAY
     f = facts(trainings={"global-mod": [True]})
-    before = standing(rules.PENDING_TRAINING, granted, due=granted + 14 * DAY)
-    d = rules.evaluate_ladder([OBLIGED], f, {"gsm": before})[0]
+    before = standing(awarding.PENDING_TRAINING, granted, due=granted + 14 * DAY)
+    d = awarding.evaluate_ladder([OBLIGED], f, {"gsm": before})[0]
     assert d.restored[0]
-    assert d.after.state[0] == rules.ACTIVE
+    assert d.after.state[0] == awarding.ACTIVE
     assert np.isnan(d.after.obligation_due[0])
     assert d.after.granted_at[0] == granted  # the tenure continues
 
@@ -370,6 +370,6 @@ def test_a_badge_earned_now_counts_for_roles_in_the_same_run() -> None:
     badge = rules.Rule("newbie", rules.parse({"count": "group_chat", "min": 1}, VOCAB), True)
     role = rules.Rule("room-supporter", rules.parse({"held": "newbie"}, VOCAB), True)
     f = facts(counts={"group_chat": [1]})
-    out = {d.slug: d for d in rules.evaluate_ladder([role, badge], f, {})}
+    out = {d.slug: d for d in awarding.evaluate_ladder([role, badge], f, {})}
     assert out["newbie"].granted[0]
     assert out["room-supporter"].granted[0]
