@@ -3,15 +3,15 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from peerpath.accounts import views as account_views
 from peerpath.api.api import api
 from peerpath.core import views as core_views
+from peerpath.home import views as home_views
 
 admin.site.site_header = "peerpath staff"
 admin.site.site_title = "peerpath staff"
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
+    path("", home_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
     path("accounts/", include("peerpath.accounts.urls")),
     path("accounts/", include("allauth.urls")),

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "peerpath.events",
     "peerpath.analytics",
     "peerpath.partners",
+    "peerpath.home",
     "peerpath.api",
     "peerpath.demo",
 ]

@@ -6,39 +6,12 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from peerpath.accounts import policies, selectors, services
+from peerpath.accounts import selectors, services
 from peerpath.accounts.forms import ProfileForm
 from peerpath.accounts.http import signed_in_user as _user
-from peerpath.activity.selectors import activity_counts_for_user
-from peerpath.mentorship.view_selectors import dashboard_mentoring
-from peerpath.nudges import selectors as nudge_selectors
 from peerpath.safety.web import show_help
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    """The landing page for visitors; the dashboard for signed-in people."""
-    if not request.user.is_authenticated:
-        return TemplateResponse(request, "core/landing.html")
-    user = _user(request)
-    counts = activity_counts_for_user(user)
-    access = policies.can_use_community(user)
-    context = {
-        "profile": selectors.own_profile(user),
-        "roles": sorted(user.role_names),
-        "activity": [(kind.label, n) for kind, n in counts.items() if n],
-        "suspended_reason": None if access else access.reason,
-        "mentoring": (mentoring := dashboard_mentoring(user) if access else None),
-        "suggestion": (
-            nudge_selectors.dashboard_suggestion(user, timezone.now())
-            if mentoring and mentoring.can_be_mentored and not mentoring.has_mentor
-            else None
-        ),
-    }
-    return TemplateResponse(request, "accounts/dashboard.html", context)
 
 
 @login_required
