@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from peerpath.safety import crisis, evaluate, resources
 from peerpath.safety.crisis import CrisisHit, detect, normalise
+from peerpath.safety.crisis.patterns import END, GAP, NUM, STAR, TILDE
 from peerpath.safety.resources import (
     Resource,
     country_for_timezone,
@@ -197,13 +198,13 @@ def test_every_lexicon_loads_and_covers_suicide():
 
 def _sample(items, rng):
     """One concrete message for a pattern: a random option in every group."""
-    marker_text = {crisis._GAP: " ", crisis._STAR: "", crisis._TILDE: "", crisis._NUM: "12"}
+    marker_text = {GAP: " ", STAR: "", TILDE: "", NUM: "12"}
     out = []
     for item in items:
         if isinstance(item, crisis.Alternatives):
             out.append(_sample(rng.choice(item.options), rng))
         else:
-            out.append(marker_text.get(item, item) if item != crisis._END else "")
+            out.append(marker_text.get(item, item) if item != END else "")
     return "".join(out)
 
 
