@@ -33,8 +33,8 @@ def main() -> None:
     from django.db import transaction
 
     from peerpath.accounts.tests.factories import PASSWORD
-    from peerpath.core.authz import ROLES
     from tests import test_authz_matrix
+    from tests.authz import ROLES
     from tests.test_authz_matrix import CASES, PLACEHOLDERS, Cell, Placeholder, build_matrix_world
 
     # The matrix walk rolls each cell back, so its placeholders may create a fresh object per

@@ -6,7 +6,7 @@ one expected outcome per role. Every later issue adds its routes to the table; t
 tests below fail when the URLconf or the WebSocket router has a route the table lacks, or
 when the table names a route that no longer exists.
 
-Outcomes (see peerpath.core.authz.OUTCOMES and docs/authz_matrix.md):
+Outcomes (see tests/authz.py OUTCOMES and docs/authz_matrix.md):
 
     ok            2xx; for a token route requested with an invalid token, the friendly
                   "bad link" page. WebSocket: the connection is accepted.
@@ -55,7 +55,8 @@ from django.urls import resolve, reverse
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory, World, WorldBuilder
-from peerpath.core.authz import (
+from peerpath.core.tests import ws
+from tests.authz import (
     ROLES,
     Coverage,
     MatrixRow,
@@ -68,7 +69,6 @@ from peerpath.core.authz import (
     outcome_matches,
     row_for,
 )
-from peerpath.core.tests import ws
 
 # Marked so that running this file alone still sets up the test database (pytest-django only
 # creates it for sessions with a test that asks for it; without it the module's world would be

@@ -32,9 +32,9 @@ import config.urls  # noqa: F401 - loads every view, form and admin of the proje
 from peerpath.accounts.models import Language, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.core.authz import ROLES, MatrixRow
 from peerpath.core.forms import CleanInputMixin, Form
 from peerpath.core.ids import MAX_DB_ID
+from tests.authz import ROLES, MatrixRow
 from tests.test_authz_matrix import MATRIX, Cell, build_matrix_world, fill
 
 pytestmark = pytest.mark.django_db

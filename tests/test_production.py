@@ -41,7 +41,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from peerpath.core.authz import classify_http, outcome_matches
+from tests.authz import classify_http, outcome_matches
 from tests.rooms_servers import free_port
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -5,9 +5,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from peerpath.core.authz import mask_csrf
 from peerpath.events.models import RSVP, Event, RotaSlot, RSVPStatus
 from peerpath.events.tests.helpers import make_event
+from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
 

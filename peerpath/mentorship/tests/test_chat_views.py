@@ -14,7 +14,6 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.core.authz import mask_csrf
 from peerpath.mentorship import selectors, services
 from peerpath.mentorship.models import (
     MESSAGE_MAX_CHARS,
@@ -24,6 +23,7 @@ from peerpath.mentorship.models import (
     MentorshipSource,
     Message,
 )
+from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
 

@@ -10,11 +10,11 @@ from django.test import Client
 from django.urls import reverse
 
 from peerpath.accounts.models import User
-from peerpath.core.authz import mask_csrf
 from peerpath.core.errors import Refused
 from peerpath.notifications import services
 from peerpath.notifications.models import Notification, NotificationSettings, Preference
 from peerpath.notifications.tests.factories import person
+from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
 

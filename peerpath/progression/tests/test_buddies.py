@@ -19,11 +19,11 @@ from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory, years_ago
-from peerpath.core.authz import mask_csrf
 from peerpath.core.errors import Conflict, NotFound, Refused
 from peerpath.progression import buddies, buddy_tasks
 from peerpath.progression.models import Achievement, AwardSource, AwardState, BuddyPair
 from peerpath.progression.services import grant_award, revoke_award
+from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from peerpath.core.authz import mask_csrf
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 from peerpath.resources import selectors
 from peerpath.resources.models import Resource, ResourceAudience
+from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
 

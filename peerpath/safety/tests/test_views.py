@@ -17,7 +17,6 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.core.authz import mask_csrf
 from peerpath.safety import services
 from peerpath.safety.models import (
     AccessKind,
@@ -28,6 +27,7 @@ from peerpath.safety.models import (
     SafetySettings,
 )
 from peerpath.safety.views import QUEUE_PAGE_SIZE, age_text
+from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
 

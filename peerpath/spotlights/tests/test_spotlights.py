@@ -6,13 +6,13 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from peerpath.core.authz import mask_csrf
 from peerpath.core.errors import Conflict, Forbidden
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 from peerpath.notifications.models import Notification
 from peerpath.spotlights import services
 from peerpath.spotlights.avatar import avatar_svg, initials
 from peerpath.spotlights.models import Spotlight, SpotlightStatus
+from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
 

@@ -32,7 +32,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from django.urls import URLPattern, URLResolver, get_resolver
 
-MATRIX_PATH: Final = Path(__file__).resolve().parent.parent.parent / "docs" / "authz_matrix.csv"
+MATRIX_PATH: Final = Path(__file__).resolve().parent.parent / "docs" / "authz_matrix.csv"
 
 ROLES: Final[tuple[str, ...]] = (
     "anonymous",

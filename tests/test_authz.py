@@ -1,4 +1,4 @@
-"""Unit tests of the authorization-matrix loader and route walker (peerpath.core.authz).
+"""Unit tests of the authorization-matrix loader and route walker (tests/authz.py).
 
 They prove the coverage check can fail: an extra URL pattern, an extra WebSocket route or a
 row naming nothing is reported.
@@ -14,8 +14,8 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 
 import config.routing
 import config.urls
-from peerpath.core import authz
-from peerpath.core.authz import (
+from tests import authz
+from tests.authz import (
     MATRIX_PATH,
     OUTCOMES,
     ROLES,
