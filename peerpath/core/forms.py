@@ -14,6 +14,9 @@ sign-up) harden their fields when a form is built (``harden_field``):
   refuses NUL (PostgreSQL would fail the query).
 - an ``IntegerField`` without bounds gets the database's 64-bit bounds.
 
+Fields more than one app's forms use live here too: ``LocalDateTimeField`` (a date and
+time typed in the person's own zone).
+
 The admin's forms get the same (``CoreConfig.ready`` makes ``ModelForm`` the admin's default
 form class). ``tests/test_input_hygiene.py`` checks that every form class of the project
 uses this base.
@@ -150,3 +153,25 @@ class Form(CleanInputMixin, forms.Form):
 
 class ModelForm(CleanInputMixin, forms.ModelForm[_M]):
     """``django.forms.ModelForm`` with the project's input rules."""
+
+
+#: What a ``datetime-local`` input sends, and what a person may type where it is missing.
+LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the person's own zone (the active zone when validating);
+    times that do not exist or happen twice there (DST changes) are refused."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            input_formats=LOCAL_INPUT_FORMATS,
+            widget=forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMATS[0]
+            ),
+            error_messages={
+                "invalid": "Enter a date and time, like 2030-05-17 18:30.",
+                "required": "Please enter a date and time.",
+            },
+            **kwargs,
+        )

@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from peerpath.core.forms import Form
+from peerpath.core.forms import Form, LocalDateTimeField
 from peerpath.events.models import (
     DESCRIPTION_MAX_CHARS,
     MAX_CAPACITY,
@@ -19,7 +19,6 @@ from peerpath.events.models import (
     EventBand,
     EventKind,
 )
-from peerpath.rooms.forms import LocalDateTimeField
 from peerpath.rooms.models import Room
 
 

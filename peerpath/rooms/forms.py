@@ -14,7 +14,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from peerpath.core.forms import Form
+from peerpath.core.forms import Form, LocalDateTimeField
 from peerpath.core.idempotency import IdempotencyKeyField
 from peerpath.core.ids import MAX_DB_ID
 from peerpath.rooms.models import (
@@ -49,7 +49,6 @@ MAX_BAN_DAYS = 3650
 MAX_SESSION = dt.timedelta(hours=4)
 MAX_SCHEDULE_AHEAD = dt.timedelta(days=366)
 PAST_GRACE = dt.timedelta(minutes=5)
-LOCAL_INPUT_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 def _reason(label: str, *, required: bool = True, textarea: bool = False) -> forms.CharField:
@@ -301,24 +300,6 @@ class AlertNoteForm(Form):
 
 
 # --- Sessions --------------------------------------------------------------------------------
-
-
-class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed in the person's own zone (the active zone when validating);
-    times that do not exist or happen twice there (DST changes) are refused."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(
-            input_formats=LOCAL_INPUT_FORMATS,
-            widget=forms.DateTimeInput(
-                attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMATS[0]
-            ),
-            error_messages={
-                "invalid": "Enter a date and time, like 2030-05-17 18:30.",
-                "required": "Please enter a date and time.",
-            },
-            **kwargs,
-        )
 
 
 class SessionForm(Form):
