@@ -110,8 +110,9 @@ def measure(backend: str) -> dict[str, Any]:
 
     from peerpath.activity.models import ActivityEvent, ActivityKind
     from peerpath.core.bulk import BulkInserter, Epoch
-    from peerpath.progression import batch, ladder
+    from peerpath.progression import ladder
     from peerpath.progression.models import Award
+    from peerpath.progression.services import batch
 
     reset()
     now = timezone.now().replace(microsecond=0)

@@ -287,7 +287,7 @@ def _application_of(cell: Cell) -> str:
 def _certificate_of(cell: Cell) -> str:
     """A Room Supporter certificate: own = the actor's; same/other band = a listener's."""
     from peerpath.progression.models import Achievement, AwardSource
-    from peerpath.progression.services import grant_award
+    from peerpath.progression.services.awards import grant_award
 
     user = _actor(cell) if cell.relation == "own" else _fresh_listener(_by_band(cell, True, False))
     award = grant_award(

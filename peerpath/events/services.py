@@ -112,7 +112,7 @@ def create_event(
     """Staff (either band) and Mentor Leaders (their own band) create an event, with
     ``host_slots`` open places for mentors to volunteer for. Its texts are screened."""
     now = now or timezone.now()
-    from peerpath.progression.selectors import held_slugs
+    from peerpath.progression.selectors.awards import held_slugs
 
     if band not in EventBand.values:
         raise Refused("Choose who the event is for: teens or adults.")

@@ -73,7 +73,7 @@ def _organiser_bands(user: User) -> list[str]:
 
 
 def _held(user: User) -> frozenset[str]:
-    from peerpath.progression.selectors import held_slugs
+    from peerpath.progression.selectors.awards import held_slugs
 
     return held_slugs(user)
 

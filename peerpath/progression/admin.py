@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
 from peerpath.core.forms import ModelForm
-from peerpath.progression import ladder, services
+from peerpath.progression import ladder
 from peerpath.progression.models import (
     Achievement,
     Application,
@@ -29,6 +29,8 @@ from peerpath.progression.models import (
     MockChatAssessment,
     Training,
 )
+from peerpath.progression.services.achievements import update_achievement
+from peerpath.progression.services.awards import revoke_award
 
 
 class AchievementForm(ModelForm[Achievement]):
@@ -74,9 +76,9 @@ class AchievementAdmin(admin.ModelAdmin[Achievement]):
         if change:
             stored = Achievement.objects.get(pk=obj.pk)
             edits = {name: form.cleaned_data[name] for name in form.changed_data}
-            services.update_achievement(achievement=stored, changes=edits, actor=user)
+            update_achievement(achievement=stored, changes=edits, actor=user)
         else:
-            services.update_achievement(achievement=obj, changes={}, actor=user)
+            update_achievement(achievement=obj, changes={}, actor=user)
 
 
 class ReadOnly(admin.ModelAdmin[Any]):
@@ -120,7 +122,7 @@ def revoke(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Award]) -> 
     done = 0
     for award in queryset:
         try:
-            services.revoke_award(award=award, actor=actor, reason="Revoked by staff")
+            revoke_award(award=award, actor=actor, reason="Revoked by staff")
             done += 1
         except Refused as exc:
             messages.warning(request, f"{award}: {exc.message}")

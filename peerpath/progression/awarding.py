@@ -14,16 +14,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from peerpath.progression.rules import (
-    DAY,
-    Bools,
-    Facts,
-    Floats,
-    Rule,
-    evaluate,
-    in_audience,
-    order,
-)
+from peerpath.progression.rules import DAY, Bools, Facts, Floats, Rule, evaluate, in_audience, order
 
 # Award states as small integers in the batch arrays.
 NONE: Final = 0

@@ -9,6 +9,10 @@ from typing import Any, Final
 from django import forms
 
 from peerpath.core.forms import Form
+from peerpath.progression import policies
+from peerpath.progression.policies import NOTES_MAX_CHARS
+from peerpath.progression.selectors.mock_chats import PSEUDONYM_MAX_CHARS, listener_by_pseudonym
+from peerpath.progression.services.buddies import NOTE_MAX_CHARS as CHECK_IN_NOTE_MAX_CHARS
 
 STATEMENT_MAX_CHARS: Final = 1500
 NOTE_MAX_CHARS: Final = 1500
@@ -80,3 +84,63 @@ class ReviewForm(Form):
     @property
     def approve(self) -> bool:
         return bool(self.cleaned_data.get("decision") == "approve")
+
+
+# --- Buddies and mock chats ----------------------------------------------------------------
+
+
+class BuddyCheckInForm(Form):
+    note = forms.CharField(
+        label="How are the first weeks going?",
+        max_length=CHECK_IN_NOTE_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": CHECK_IN_NOTE_MAX_CHARS}),
+        error_messages={"required": "Write a few words about how the first weeks went."},
+    )
+
+
+RESULT_CHOICES = [("yes", "Passed"), ("no", "Not yet: more practice needed")]
+
+
+class MockChatForm(Form):
+    listener = forms.CharField(
+        label="Listener's pseudonym",
+        max_length=PSEUDONYM_MAX_CHARS,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+        error_messages={"required": "Enter the listener's pseudonym."},
+    )
+    held_on = forms.DateField(
+        label="Date of the mock chat",
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={
+            "required": "Enter the date of the mock chat.",
+            "invalid": "Enter the date as YYYY-MM-DD.",
+        },
+    )
+    passed = forms.TypedChoiceField(
+        label="Result",
+        choices=RESULT_CHOICES,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose whether the mock chat was passed."},
+    )
+    notes = forms.CharField(
+        label="Notes (required when not passed: say what to practise)",
+        required=False,
+        max_length=NOTES_MAX_CHARS,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": NOTES_MAX_CHARS}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "mock_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        name = data.get("listener")
+        if name:
+            listener = listener_by_pseudonym(name)
+            if listener is None:
+                self.add_error("listener", policies.NO_LISTENER)
+            else:
+                data["listener_user"] = listener
+        return data

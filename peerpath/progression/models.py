@@ -3,7 +3,7 @@ criteria, the awards people hold, the audit log of every change, applications, c
 buddies and mock chat assessments.
 
 Criteria are JSON trees read by the pure evaluator in ``progression/rules.py``; the seed file
-``progression/ladders/ladder.toml`` is versioned and loaded by ``services.load_ladder``. Staff
+``progression/ladders/ladder.toml`` is versioned and loaded by ``ladder.load_ladder``. Staff
 edit achievements in the admin; every edit of a rule is validated first and recorded in
 ``CriteriaChange``.
 """

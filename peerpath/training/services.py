@@ -25,7 +25,7 @@ from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
 from peerpath.core.text import clean_text
 from peerpath.mentorship import policies as mentorship_policies
 from peerpath.notifications.services import notify
-from peerpath.progression.services import record_training_completed
+from peerpath.progression.services.awards import record_training_completed
 from peerpath.safety import services as safety
 from peerpath.safety.models import Channel
 from peerpath.training import policies, selectors

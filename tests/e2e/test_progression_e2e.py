@@ -18,7 +18,6 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests import factories
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.activity.services import record_activities_bulk
-from peerpath.progression import services
 from peerpath.progression.models import (
     Achievement,
     Application,
@@ -27,6 +26,7 @@ from peerpath.progression.models import (
     AwardSource,
     AwardState,
 )
+from peerpath.progression.services.awards import grant_award
 from tests.e2e.test_accessibility_e2e import axe_violations
 
 if TYPE_CHECKING:
@@ -48,7 +48,7 @@ def log_in(page: Page, user: User) -> None:
 def make_moderator_eligible(user: User) -> User:
     """Room Supporter for 40 days, 20 group chats and 3 positive reviews."""
     now = timezone.now()
-    services.grant_award(
+    grant_award(
         user=user,
         achievement=Achievement.objects.get(slug="room-supporter"),
         source=AwardSource.STAFF,

@@ -13,12 +13,14 @@ from peerpath.accounts.models import User
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.activity.services import record_activities_bulk
-from peerpath.progression import buddies, services
 from peerpath.progression.models import Achievement, AwardSource
+from peerpath.progression.services.applications import apply_for_role
+from peerpath.progression.services.awards import grant_award
+from peerpath.progression.services.buddies import pair_new_leaders, record_check_in
 
 
 def _grant(user: User, slug: str, *, days_ago: float) -> None:
-    services.grant_award(
+    grant_award(
         user=user,
         achievement=Achievement.objects.get(slug=slug),
         source=AwardSource.STAFF,
@@ -38,7 +40,7 @@ def apply(text: str) -> Model:
         for kind, n in ((ActivityKind.GROUP_CHAT, 20), (ActivityKind.REVIEW_POSITIVE, 3))
         for i in range(n)
     )
-    applied = services.apply_for_role(
+    applied = apply_for_role(
         user=user, achievement=Achievement.objects.get(slug="chatroom-moderator"), statement=text
     )
     return applied.application
@@ -50,8 +52,8 @@ def check_in(text: str) -> Model:
     _grant(buddy, "chatroom-moderator", days_ago=100)
     newcomer: User = UserFactory.create(listener=True, teen=True)
     _grant(newcomer, "room-supporter", days_ago=2)
-    [pair] = buddies.pair_new_leaders()
-    return buddies.record_check_in(pair=pair, user=newcomer, note=text).pair
+    [pair] = pair_new_leaders()
+    return record_check_in(pair=pair, user=newcomer, note=text).pair
 
 
 WRITERS: dict[str, Callable[[str], Model]] = {

@@ -1,7 +1,7 @@
 """Template tags of the progression app for other apps' pages.
 
 ``{% load progression_tags %}`` then ``{% badge_list user %}``: the person's roles,
-milestones and badges (``selectors.public_badges``), named for their age band, each linked
+milestones and badges (``selectors.awards.public_badges``), named for their age band, each linked
 to its public certificate when it has a valid one. The page that includes it decides who may
 see the person at all (the profile view answers 404 across age bands).
 """
@@ -16,8 +16,8 @@ from django.db.models import prefetch_related_objects
 
 from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.models import User
-from peerpath.progression import selectors
 from peerpath.progression.models import AchievementKind, Award
+from peerpath.progression.selectors.awards import public_badges
 
 register = template.Library()
 
@@ -41,7 +41,7 @@ def _valid_certificate_id(award: Award) -> str | None:
 def profile_badges(user: User) -> list[BadgeItem]:
     """One query for the awards, plus one for their certificates only when an award shown
     is of a kind that issues them (none if ``public_badges`` already joins them)."""
-    awards = selectors.public_badges(user)
+    awards = public_badges(user)
     if any(a.achievement.certificate for a in awards):
         prefetch_related_objects(awards, "certificate")
     teen = user.age_band is AgeBand.TEEN

@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from peerpath.accounts.roles import Role
 from peerpath.activity.models import ActivityKind
-from peerpath.progression import batch, obligations, selectors, services
 from peerpath.progression.models import (
     Award,
     AwardLog,
@@ -21,6 +20,14 @@ from peerpath.progression.models import (
     Certificate,
     EvaluationRun,
     Training,
+)
+from peerpath.progression.selectors.awards import badge_shelf, held_slugs, path_for
+from peerpath.progression.services import batch, obligations
+from peerpath.progression.services.achievements import update_achievement
+from peerpath.progression.services.awards import (
+    grant_award,
+    record_training_completed,
+    revoke_award,
 )
 from peerpath.progression.tests.helpers import (
     achievement,
@@ -85,10 +92,10 @@ def test_count_badges_keep_lower_tiers(now: dt.datetime) -> None:
     person = make_person(days_ago=60, at=now)
     add_events(person, ActivityKind.GROUP_CHAT, 10, at=now - DAY)
     batch.run(now=now)
-    held = selectors.held_slugs(person)
+    held = held_slugs(person)
     assert {"group-chats-1", "group-chats-5", "group-chats-10"} <= held
     assert "group-chats-20" not in held
-    shelf, _ = selectors.badge_shelf(person)
+    shelf, _ = badge_shelf(person)
     group = next(s for s in shelf if s.slug == "group-chats")
     assert [t.earned for t in group.tiers] == [True, True, True, False, False, False]
 
@@ -133,7 +140,7 @@ def test_a_rule_change_makes_the_next_run_full(now: dt.datetime, world) -> None:
     make_person(days_ago=60, at=now)
     batch.run(now=now)
     rs = achievement("verified-listener")
-    services.update_achievement(
+    update_achievement(
         achievement=rs,
         changes={
             "criteria": {"all": [{"account": "listener"}, {"count": "one_to_one_chat", "min": 1}]}
@@ -147,7 +154,7 @@ def test_hysteresis_and_grace_in_the_database(now: dt.datetime) -> None:
     """Listener Level 4 needs 15 one-to-one chats in the last 30 days (and more)."""
     person = make_person(days_ago=400, at=now)
     for slug in ("listener-level-1", "listener-level-2", "listener-level-3"):
-        services.grant_award(
+        grant_award(
             user=person,
             achievement=achievement(slug),
             source=AwardSource.STAFF,
@@ -183,7 +190,7 @@ def test_hysteresis_and_grace_in_the_database(now: dt.datetime) -> None:
 def _group_support_mentor(now: dt.datetime, *, granted_days_ago: float) -> tuple[Any, Any]:
     person = make_person(days_ago=300, at=now)
     gsm = achievement("group-support-mentor")
-    award = services.grant_award(
+    award = grant_award(
         user=person,
         achievement=gsm,
         source=AwardSource.APPLICATION,
@@ -201,7 +208,7 @@ def test_global_mod_obligation_time_travel(now: dt.datetime, day: int, state: st
     assert award.obligation_due == now + 14 * DAY
     batch.run(now=now + day * DAY)
     assert state_of(person, "group-support-mentor") == state
-    path = selectors.path_for(person, now=now + day * DAY)
+    path = path_for(person, now=now + day * DAY)
     item = path.item("group-support-mentor")
     assert item is not None
     assert item.pending_training is (state == "pending_training")
@@ -212,7 +219,7 @@ def test_paused_role_returns_after_the_training(now: dt.datetime) -> None:
     person, _ = _group_support_mentor(now, granted_days_ago=0)
     batch.run(now=now + 15 * DAY)
     assert state_of(person, "group-support-mentor") == "pending_training"
-    services.record_training_completed(
+    record_training_completed(
         user=person, training=Training.objects.get(slug="global-mod"), at=now + 15 * DAY
     )
     batch.run(now=now + 15 * DAY + DAY / 24, incremental=True)
@@ -231,7 +238,7 @@ def test_paused_role_returns_after_the_training(now: dt.datetime) -> None:
 
 def test_training_done_in_time_meets_the_obligation(now: dt.datetime) -> None:
     person, _ = _group_support_mentor(now, granted_days_ago=0)
-    services.record_training_completed(
+    record_training_completed(
         user=person, training=Training.objects.get(slug="global-mod"), at=now + 13 * DAY
     )
     batch.run(now=now + 13 * DAY)
@@ -245,10 +252,10 @@ def test_training_done_in_time_meets_the_obligation(now: dt.datetime) -> None:
 
 def test_training_already_done_means_no_obligation(now: dt.datetime) -> None:
     person = make_person(days_ago=300, at=now)
-    services.record_training_completed(
+    record_training_completed(
         user=person, training=Training.objects.get(slug="global-mod"), at=now - DAY
     )
-    award = services.grant_award(
+    award = grant_award(
         user=person,
         achievement=achievement("group-support-mentor"),
         source=AwardSource.STAFF,
@@ -278,7 +285,7 @@ def test_ladder_role_keeps_its_staff_group_in_step(now: dt.datetime) -> None:
 
     staff = UserFactory.create(roles=[Role.STAFF])
     person = make_person(days_ago=100, at=now)
-    award = services.grant_award(
+    award = grant_award(
         user=person,
         achievement=achievement("chatroom-moderator"),
         source=AwardSource.STAFF,
@@ -286,7 +293,7 @@ def test_ladder_role_keeps_its_staff_group_in_step(now: dt.datetime) -> None:
         actor=staff,
     )
     assert person.groups.filter(name="Moderator").exists()
-    services.revoke_award(award=award, actor=staff, reason="Conduct")
+    revoke_award(award=award, actor=staff, reason="Conduct")
     assert not person.groups.filter(name="Moderator").exists()
     assert Certificate.objects.get(award=award).revoked_at is not None
     batch.run(now=now)
@@ -299,7 +306,7 @@ def test_revoked_automatic_award_is_not_regranted(now: dt.datetime, world) -> No
     batch.run(now=now)
     award = award_of(person, "room-supporter")
     assert award is not None
-    services.revoke_award(award=award, actor=world.staff, reason="Unkind in rooms")
+    revoke_award(award=award, actor=world.staff, reason="Unkind in rooms")
     batch.run(now=now + DAY)
     assert state_of(person, "room-supporter") == "revoked"
 
@@ -320,7 +327,7 @@ def test_teens_and_adults_have_their_own_bars(now: dt.datetime) -> None:
     teen = make_person(teen=True, days_ago=200, at=now)
     adult = make_person(days_ago=200, at=now)
     for person in (teen, adult):
-        services.grant_award(
+        grant_award(
             user=person,
             achievement=achievement("chatroom-moderator"),
             source=AwardSource.STAFF,
@@ -330,8 +337,8 @@ def test_teens_and_adults_have_their_own_bars(now: dt.datetime) -> None:
         add_events(person, ActivityKind.REVIEW_POSITIVE, 10, at=now - DAY)
         add_events(person, ActivityKind.HELP_GUIDE_COMPLETED, 30, at=now - DAY)
         add_events(person, ActivityKind.GROUP_CHAT, 50, at=now - DAY)
-    teen_item = selectors.path_for(teen, now=now).item("group-support-mentor")
-    adult_item = selectors.path_for(adult, now=now).item("group-support-mentor")
+    teen_item = path_for(teen, now=now).item("group-support-mentor")
+    adult_item = path_for(adult, now=now).item("group-support-mentor")
     assert teen_item is not None
     assert adult_item is not None
     assert teen_item.eligible
@@ -340,4 +347,4 @@ def test_teens_and_adults_have_their_own_bars(now: dt.datetime) -> None:
     assert adult_item.name == "Group Support Mentor"
     assert "50 of 75 group chats" in [line.text for line in adult_item.unmet]
     # Adult-only roles never appear on a teen's path unless held.
-    assert selectors.path_for(teen, now=now).item("ambassador").in_audience is False  # type: ignore[union-attr]
+    assert path_for(teen, now=now).item("ambassador").in_audience is False  # type: ignore[union-attr]

@@ -20,9 +20,25 @@ from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory, years_ago
 from peerpath.core.errors import Conflict, NotFound, Refused
-from peerpath.progression import buddies, buddy_tasks
+from peerpath.progression import tasks
 from peerpath.progression.models import Achievement, AwardSource, AwardState, BuddyPair
-from peerpath.progression.services import grant_award, revoke_award
+from peerpath.progression.selectors.buddies import (
+    BUDDY_CAPACITY,
+    active_counts,
+    buddies_of,
+    candidates,
+    due_check_ins,
+)
+from peerpath.progression.services.awards import grant_award, revoke_award
+from peerpath.progression.services.buddies import (
+    buddy_quality,
+    choose_pairs,
+    end_cross_band_pairs,
+    end_pair,
+    pair_new_leaders,
+    record_check_in,
+    send_check_in_reminders,
+)
 from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +119,7 @@ def test_new_leaders_get_an_experienced_buddy_of_their_own_band() -> None:
     adult_new = newcomer("adult-new", slug="sharing-circle-host")
     before = timezone.now()
 
-    created = buddies.pair_new_leaders()
+    created = pair_new_leaders()
 
     assert len(created) == 2
     assert buddy_of(teen_new) == "teen-mod"
@@ -123,7 +139,7 @@ def test_a_teen_newcomer_never_gets_an_adult_buddy_even_if_it_is_the_only_one() 
     adult_new = newcomer("lonely-adult")
     leader("only-teen", teen=True)
 
-    created = buddies.pair_new_leaders()
+    created = pair_new_leaders()
 
     assert buddy_of(teen_new) == "only-teen"
     assert buddy_of(adult_new) == "only-adult"
@@ -132,7 +148,7 @@ def test_a_teen_newcomer_never_gets_an_adult_buddy_even_if_it_is_the_only_one() 
     other_teen = newcomer("other-teen", teen=True)
     BuddyPair.objects.filter(buddy__username="only-teen").update(status=BuddyPair.Status.ENDED)
     User.objects.filter(username="only-teen").update(is_active=False)
-    assert buddies.pair_new_leaders() == []
+    assert pair_new_leaders() == []
     assert buddy_of(other_teen) is None
 
 
@@ -145,10 +161,10 @@ def test_only_recent_leaders_are_newcomers_and_only_seasoned_leaders_are_buddies
     old = newcomer("old-hand", days=45)  # granted 45 days ago: past the newcomer window
     not_buddy_role = newcomer("new-gsm", slug="group-support-mentor", days=3)
 
-    assert buddies.pair_new_leaders() == []
+    assert pair_new_leaders() == []
 
     seasoned = leader("seasoned", days=57)
-    created = buddies.pair_new_leaders()
+    created = pair_new_leaders()
     assert [p.buddy for p in created] == [seasoned]
     assert created[0].newcomer.username == "too-fresh"  # a new moderator gets a buddy too
     assert buddy_of(old) is None
@@ -167,7 +183,7 @@ def test_a_newcomer_is_not_their_own_buddy_but_may_be_someone_elses() -> None:
     both = leader("ambi", days=200)  # an experienced moderator …
     grant(both, "sharing-circle-host", days_ago=1)  # … who just became a host
     other = leader("other-mod", days=100)
-    created = buddies.pair_new_leaders()
+    created = pair_new_leaders()
     assert [(p.newcomer, p.buddy) for p in created] == [(both, other)]
 
 
@@ -176,24 +192,24 @@ def test_capacity_is_respected_and_ended_pairs_free_a_place() -> None:
     fill(busy, 2)
     new = [newcomer(f"new-{i}") for i in range(3)]
 
-    created = buddies.pair_new_leaders()
+    created = pair_new_leaders()
 
     assert len(created) == 1
-    assert BuddyPair.objects.filter(buddy=busy, status="active").count() == buddies.BUDDY_CAPACITY
+    assert BuddyPair.objects.filter(buddy=busy, status="active").count() == BUDDY_CAPACITY
     assert sum(buddy_of(u) == "busy-mod" for u in new) == 1
     # One of the earlier pairs ends: the next run fills the place.
     ending = BuddyPair.objects.filter(buddy=busy, newcomer__username__startswith="filler")[0]
-    buddies.end_pair(pair=ending, user=ending.newcomer)
-    assert len(buddies.pair_new_leaders()) == 1
-    assert BuddyPair.objects.filter(buddy=busy, status="active").count() == buddies.BUDDY_CAPACITY
+    end_pair(pair=ending, user=ending.newcomer)
+    assert len(pair_new_leaders()) == 1
+    assert BuddyPair.objects.filter(buddy=busy, status="active").count() == BUDDY_CAPACITY
 
 
 def test_many_newcomers_share_the_buddies_by_capacity() -> None:
     a, b = leader("mod-a", days=100), leader("mod-b", days=100)
     for i in range(8):
         newcomer(f"crowd-{i}")
-    created = buddies.pair_new_leaders()
-    assert len(created) == 2 * buddies.BUDDY_CAPACITY
+    created = pair_new_leaders()
+    assert len(created) == 2 * BUDDY_CAPACITY
     counts = {u.username: BuddyPair.objects.filter(buddy=u).count() for u in (a, b)}
     assert counts == {"mod-a": 3, "mod-b": 3}
 
@@ -202,7 +218,7 @@ def test_prefers_experience_room_and_track_ii() -> None:
     leader("veteran", days=365)
     leader("rookie", days=60)
     n1 = newcomer("nc-one")
-    buddies.pair_new_leaders()
+    pair_new_leaders()
     assert buddy_of(n1) == "veteran"
 
     # Same experience: the one with fewer buddies wins.
@@ -211,7 +227,7 @@ def test_prefers_experience_room_and_track_ii() -> None:
     fill(loaded, 1)
     User.objects.filter(username__in=["veteran", "rookie"]).update(is_active=False)
     n2 = newcomer("nc-two")
-    buddies.pair_new_leaders()
+    pair_new_leaders()
     assert buddy_of(n2) == "free"
     assert loaded.pk != free.pk
 
@@ -220,7 +236,7 @@ def test_prefers_experience_room_and_track_ii() -> None:
     leader("track-one", slug="group-support-mentor", days=150, track="Track I: building")
     User.objects.filter(username__in=["loaded", "free"]).update(is_active=False)
     n3 = newcomer("nc-three")
-    buddies.pair_new_leaders()
+    pair_new_leaders()
     assert buddy_of(n3) == "track-two"
 
 
@@ -235,16 +251,16 @@ def test_the_assignment_is_optimal_where_greedy_is_not() -> None:
     second = newcomer("second-new", days=1)
     account_services.block_user(blocker=second, blocked=plain)
     now = timezone.now()
-    pool = {c.user.username: c for c in buddies.candidates(now)}
+    pool = {c.user.username: c for c in candidates(now)}
     q = {
-        name: float(buddies.buddy_quality([c.experience_days], [c.active], [c.track_ii])[0])
+        name: float(buddy_quality([c.experience_days], [c.active], [c.track_ii])[0])
         for name, c in pool.items()
     }
     # Greedy in arrival order: first-new takes star (the better one), second-new gets nobody.
     greedy_total = q["star"]
     optimal_total = q["star"] + q["plain"]
 
-    created = buddies.pair_new_leaders(now=now)
+    created = pair_new_leaders(now=now)
 
     assert {(p.newcomer.username, p.buddy.username) for p in created} == {
         ("first-new", "plain"),
@@ -282,13 +298,13 @@ def test_choose_pairs_matches_the_exhaustive_optimum(seed: int) -> None:
     mask = rng.random((n_rows, n_cols)) < 0.6
     rows, cols = (a.astype(np.int64) for a in np.nonzero(mask))
     # Quality depends on the buddy, as in the product.
-    col_quality = buddies.buddy_quality(
+    col_quality = buddy_quality(
         rng.integers(56, 500, n_cols), rng.integers(0, 3, n_cols), rng.random(n_cols) < 0.3
     )
     quality = col_quality[cols]
     remaining = rng.integers(0, 3, n_cols).astype(np.int64)
 
-    chosen = buddies.choose_pairs(rows, cols, quality, remaining, n_rows)
+    chosen = choose_pairs(rows, cols, quality, remaining, n_rows)
 
     assert np.bincount(rows[chosen], minlength=n_rows).max(initial=0) <= 1
     assert np.all(np.bincount(cols[chosen], minlength=n_cols) <= remaining)
@@ -304,9 +320,9 @@ def test_pairing_twice_creates_nothing_new() -> None:
     leader("mod-1")
     newcomer("new-1")
     newcomer("new-2")
-    first = buddies.pair_new_leaders()
+    first = pair_new_leaders()
     assert len(first) == 2
-    assert buddies.pair_new_leaders() == []
+    assert pair_new_leaders() == []
     assert BuddyPair.objects.count() == 2
 
 
@@ -314,12 +330,12 @@ def test_a_later_role_gets_its_own_pairing_but_an_ended_buddy_is_not_reused() ->
     mod_x = leader("mod-x", days=300)
     leader("mod-y", days=60)
     new = newcomer("climber")
-    buddies.pair_new_leaders()
+    pair_new_leaders()
     assert buddy_of(new) == "mod-x"
-    buddies.end_pair(pair=BuddyPair.objects.get(newcomer=new), user=new)
+    end_pair(pair=BuddyPair.objects.get(newcomer=new), user=new)
 
     grant(new, "sharing-circle-host", days_ago=0.5)
-    created = buddies.pair_new_leaders()
+    created = pair_new_leaders()
     assert [(p.achievement.slug, p.buddy.username) for p in created] == [
         ("sharing-circle-host", "mod-y")
     ]
@@ -335,7 +351,7 @@ def test_blocks_are_respected_both_ways(direction: str) -> None:
         account_services.block_user(blocker=new, blocked=blocked_mod)
     else:
         account_services.block_user(blocker=blocked_mod, blocked=new)
-    buddies.pair_new_leaders()
+    pair_new_leaders()
     assert buddy_of(new) == "fine-mod"
 
 
@@ -346,7 +362,7 @@ def test_suspended_people_are_not_paired() -> None:
         actor=staff, user=mod, until=timezone.now() + dt.timedelta(days=2), reason="Rudeness."
     )
     newcomer("waiting")
-    assert buddies.pair_new_leaders() == []
+    assert pair_new_leaders() == []
 
 
 def test_both_people_are_told_after_commit_and_no_email_is_quiet(
@@ -355,7 +371,7 @@ def test_both_people_are_told_after_commit_and_no_email_is_quiet(
     leader("mailed-mod", email="mailed-mod@example.org")
     newcomer("no-mail", email="")
     with django_capture_on_commit_callbacks(execute=True):
-        created = buddies.pair_new_leaders()
+        created = pair_new_leaders()
     assert len(created) == 1
     assert [m.to for m in mail.outbox] == [["mailed-mod@example.org"]]
     assert "no-mail" in mail.outbox[0].body
@@ -364,7 +380,7 @@ def test_both_people_are_told_after_commit_and_no_email_is_quiet(
     mail.outbox.clear()
     newcomer("with-mail", email="with-mail@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        buddies.pair_new_leaders()
+        pair_new_leaders()
     assert sorted(m.to[0] for m in mail.outbox) == [
         "mailed-mod@example.org",
         "with-mail@example.org",
@@ -377,16 +393,16 @@ def test_both_people_are_told_after_commit_and_no_email_is_quiet(
 def test_buddies_of_lists_both_sides() -> None:
     mod = leader("side-mod")
     new = newcomer("side-new")
-    buddies.pair_new_leaders()
-    [as_new] = buddies.buddies_of(new)
-    [as_buddy] = buddies.buddies_of(mod)
+    pair_new_leaders()
+    [as_new] = buddies_of(new)
+    [as_buddy] = buddies_of(mod)
     assert as_new.other == mod
     assert as_new.i_am_newcomer
     assert as_buddy.other == new
     assert not as_buddy.i_am_newcomer
     assert as_new.can_check_in
     assert as_new.role_name == "Room Supporter"
-    assert buddies.buddies_of(UserFactory.create(username="stranger")) == []
+    assert buddies_of(UserFactory.create(username="stranger")) == []
 
 
 # --- check-ins and ending ------------------------------------------------------------------
@@ -396,16 +412,16 @@ def test_buddies_of_lists_both_sides() -> None:
 def pair() -> BuddyPair:
     leader("ci-mod")
     newcomer("ci-new")
-    [created] = buddies.pair_new_leaders()
+    [created] = pair_new_leaders()
     return created
 
 
 def test_either_person_records_the_check_in_once(pair: BuddyPair) -> None:
-    done = buddies.record_check_in(pair=pair, user=pair.buddy, note="  We talked, all good.  ").pair
+    done = record_check_in(pair=pair, user=pair.buddy, note="  We talked, all good.  ").pair
     assert done.checked_in_at is not None
     assert done.check_in_note == "We talked, all good."
     with pytest.raises(Conflict, match="already recorded"):
-        buddies.record_check_in(pair=pair, user=pair.newcomer, note="Me too")
+        record_check_in(pair=pair, user=pair.newcomer, note="Me too")
     pair.refresh_from_db()
     assert pair.check_in_note == "We talked, all good."
 
@@ -413,13 +429,13 @@ def test_either_person_records_the_check_in_once(pair: BuddyPair) -> None:
 def test_check_in_refusals_save_nothing(pair: BuddyPair) -> None:
     outsider = UserFactory.create(username="nosy", listener=True)
     with pytest.raises(NotFound) as exc:
-        buddies.record_check_in(pair=pair, user=outsider, note="Hi")
+        record_check_in(pair=pair, user=outsider, note="Hi")
     assert exc.value.status == 404
     for note in ["", "   ", "x" * 1501, "bad\x00note"]:
         with pytest.raises(Refused) as refused:
-            buddies.record_check_in(pair=pair, user=pair.newcomer, note=note)
+            record_check_in(pair=pair, user=pair.newcomer, note=note)
         assert refused.value.status == 400
-    assert buddies.record_check_in(pair=pair, user=pair.newcomer, note="x" * 1500)
+    assert record_check_in(pair=pair, user=pair.newcomer, note="x" * 1500)
     pair.refresh_from_db()
     assert len(pair.check_in_note) == 1500
 
@@ -427,21 +443,21 @@ def test_check_in_refusals_save_nothing(pair: BuddyPair) -> None:
 def test_an_ended_pair_cannot_check_in_or_end_again(pair: BuddyPair) -> None:
     outsider = UserFactory.create(username="nosy2", listener=True)
     with pytest.raises(NotFound):
-        buddies.end_pair(pair=pair, user=outsider)
-    ended = buddies.end_pair(pair=pair, user=pair.buddy)
+        end_pair(pair=pair, user=outsider)
+    ended = end_pair(pair=pair, user=pair.buddy)
     assert ended.status == BuddyPair.Status.ENDED
     with pytest.raises(Conflict):
-        buddies.end_pair(pair=pair, user=pair.newcomer)
+        end_pair(pair=pair, user=pair.newcomer)
     with pytest.raises(Conflict) as exc:
-        buddies.record_check_in(pair=pair, user=pair.newcomer, note="Hello")
+        record_check_in(pair=pair, user=pair.newcomer, note="Hello")
     assert exc.value.status == 409
     pair.refresh_from_db()
     assert pair.checked_in_at is None
 
 
 def test_ending_frees_the_buddys_place(pair: BuddyPair) -> None:
-    buddies.end_pair(pair=pair, user=pair.newcomer)
-    assert buddies.active_counts([pair.buddy_id]) == {}
+    end_pair(pair=pair, user=pair.newcomer)
+    assert active_counts([pair.buddy_id]) == {}
 
 
 # --- safeguarding upkeep -------------------------------------------------------------------
@@ -456,14 +472,14 @@ def test_pairs_that_cross_bands_end_when_a_teen_turns_18(
     assert older_teen.is_teen
     grant(older_teen, "chatroom-moderator", days_ago=100)
     young = newcomer("young-new", teen=True)
-    [pair] = buddies.pair_new_leaders()
+    [pair] = pair_new_leaders()
     assert pair.buddy == older_teen
     now = timezone.now()
-    assert buddies.end_cross_band_pairs(now) == 0
+    assert end_cross_band_pairs(now) == 0
 
     later = now + dt.timedelta(days=3)
     with django_capture_on_commit_callbacks(execute=True):
-        assert buddies.end_cross_band_pairs(later) == 1
+        assert end_cross_band_pairs(later) == 1
     pair.refresh_from_db()
     assert pair.status == BuddyPair.Status.ENDED
     # The delivery job sends every due mail: the pairing notices of the first (uncaptured)
@@ -472,9 +488,9 @@ def test_pairs_that_cross_bands_end_when_a_teen_turns_18(
         "almost-18@example.org",
         "young-new@example.org",
     ]
-    assert buddies.end_cross_band_pairs(later) == 0
+    assert end_cross_band_pairs(later) == 0
     # Not paired again for the same role, whatever happens.
-    assert buddies.pair_new_leaders(now=later) == []
+    assert pair_new_leaders(now=later) == []
     assert BuddyPair.objects.filter(newcomer=young).count() == 1
 
 
@@ -484,12 +500,12 @@ def test_a_pair_that_crossed_bands_cannot_check_in_before_the_upkeep_runs() -> N
     )
     grant(older_teen, "chatroom-moderator", days_ago=100)
     newcomer("kid-new", teen=True)
-    [pair] = buddies.pair_new_leaders()
+    [pair] = pair_new_leaders()
     User.objects.filter(pk=older_teen.pk).update(date_of_birth=years_ago(18, days=1))
     with pytest.raises(Refused) as exc:
-        buddies.record_check_in(pair=pair, user=pair.newcomer, note="hello")
+        record_check_in(pair=pair, user=pair.newcomer, note="hello")
     assert exc.value.status == 403
-    [item] = buddies.buddies_of(pair.newcomer)
+    [item] = buddies_of(pair.newcomer)
     assert not item.allowed
     assert not item.can_check_in
 
@@ -504,15 +520,15 @@ def test_due_check_ins_and_one_reminder_per_pair(
     newcomer("rem-new")
     leader("rem-mod-2", days=70)
     newcomer("rem-done")
-    start = buddy_tasks.scheduled_instant(timezone.now())
-    created = buddies.pair_new_leaders(now=start)
+    start = tasks.scheduled_instant(timezone.now())
+    created = pair_new_leaders(now=start)
     assert len(created) == 2
     done = next(p for p in created if p.newcomer.username == "rem-done")
-    buddies.record_check_in(pair=done, user=done.newcomer, note="Done early.")
+    record_check_in(pair=done, user=done.newcomer, note="Done early.")
     pending = next(p for p in created if p.newcomer.username == "rem-new")
 
-    assert list(buddies.due_check_ins(start + dt.timedelta(days=13))) == []
-    assert list(buddies.due_check_ins(start + dt.timedelta(days=14))) == [pending]
+    assert list(due_check_ins(start + dt.timedelta(days=13))) == []
+    assert list(due_check_ins(start + dt.timedelta(days=14))) == [pending]
 
     # The daily job, run at its scheduled instant (even when the consumer is late), over a
     # month: exactly one reminder for the pending pair, none for the checked-in one.
@@ -520,8 +536,8 @@ def test_due_check_ins_and_one_reminder_per_pair(
     with django_capture_on_commit_callbacks(execute=True):
         for day in range(1, 31):
             late = dt.timedelta(minutes=day % 7, seconds=day)
-            sent += buddies.send_check_in_reminders(
-                buddy_tasks.scheduled_instant(start + dt.timedelta(days=day) + late)
+            sent += send_check_in_reminders(
+                tasks.scheduled_instant(start + dt.timedelta(days=day) + late)
             )
     assert sent == 1
     # The delivery job sends every due mail (the pairing notices too): look at reminders.
@@ -531,17 +547,15 @@ def test_due_check_ins_and_one_reminder_per_pair(
 
 def test_scheduled_instant_is_the_last_daily_slot() -> None:
     slot = dt.datetime(2025, 3, 10, 5, 20, tzinfo=dt.UTC)
-    assert buddy_tasks.scheduled_instant(slot) == slot
-    assert buddy_tasks.scheduled_instant(slot + dt.timedelta(hours=3)) == slot
-    assert buddy_tasks.scheduled_instant(slot - dt.timedelta(seconds=1)) == slot - dt.timedelta(
-        days=1
-    )
+    assert tasks.scheduled_instant(slot) == slot
+    assert tasks.scheduled_instant(slot + dt.timedelta(hours=3)) == slot
+    assert tasks.scheduled_instant(slot - dt.timedelta(seconds=1)) == slot - dt.timedelta(days=1)
 
 
 def test_the_daily_job_runs_the_upkeep() -> None:
     leader("job-mod")
     newcomer("job-new")
-    buddy_tasks.buddy_upkeep.call_local()
+    tasks.buddy_upkeep.call_local()
     assert buddy_of(User.objects.get(username="job-new")) == "job-mod"
 
 
@@ -626,7 +640,7 @@ def test_check_in_by_others_or_on_missing_pairs_is_404(
 
 
 def test_an_ended_pair_shows_no_form(pair: BuddyPair, login: Callable[[User], Client]) -> None:
-    buddies.end_pair(pair=pair, user=pair.newcomer)
+    end_pair(pair=pair, user=pair.newcomer)
     c = login(pair.buddy)
     body = c.get(BUDDIES_URL).content.decode()
     assert "This pairing has ended." in body

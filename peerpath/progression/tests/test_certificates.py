@@ -16,8 +16,6 @@ from django.utils import timezone
 
 from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
-from peerpath.progression import certificate_render as render
-from peerpath.progression import services
 from peerpath.progression.models import (
     Achievement,
     Award,
@@ -26,6 +24,8 @@ from peerpath.progression.models import (
     Certificate,
     certificate_ids,
 )
+from peerpath.progression.rendering import certificates as render
+from peerpath.progression.services.awards import grant_award, revoke_award
 from peerpath.progression.templatetags.progression_tags import profile_badges
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ PARENS = r"Ann (the \ best)) \n ("
 
 
 def grant(user: User, slug: str = "room-supporter", at: dt.datetime | None = None) -> Award:
-    return services.grant_award(
+    return grant_award(
         user=user,
         achievement=Achievement.objects.get(slug=slug),
         source=AwardSource.STAFF,
@@ -203,9 +203,7 @@ def test_signed_in_people_see_it_too(world: Any, issued: Certificate):
 
 def test_revoked_certificate_says_so_everywhere(anon: Client, world: Any, issued: Certificate):
     at = timezone.now().replace(year=2031, month=2, day=3, hour=12)
-    services.revoke_award(
-        award=issued.award, actor=world.staff, reason="Broke the code of conduct.", at=at
-    )
+    revoke_award(award=issued.award, actor=world.staff, reason="Broke the code of conduct.", at=at)
     page = body(anon.get(urls(issued.id)["page"]))
     assert "Revoked on" in page
     assert "3 February 2031" in page
@@ -414,7 +412,7 @@ def test_profile_without_badges_says_none(world: Any):
 
 
 def test_revoked_badges_leave_the_profile(world: Any, issued: Certificate):
-    services.revoke_award(award=issued.award, actor=world.staff, reason="Test.")
+    revoke_award(award=issued.award, actor=world.staff, reason="Test.")
     page = body(profile_page(world.adult_member, world.adult_peer))
     assert "Room Supporter" not in page
     assert issued.id not in page
@@ -598,7 +596,7 @@ def test_narrative_joins_description_and_criteria():
 def test_regrant_after_revocation_issues_a_valid_certificate(anon: Client, world: Any):
     award = grant(world.adult_peer)
     old = cert_of(award).id
-    services.revoke_award(award=award, actor=world.staff, reason="Test.")
+    revoke_award(award=award, actor=world.staff, reason="Test.")
     award = grant(world.adult_peer)
     award.refresh_from_db()
     new = cert_of(award)

@@ -17,9 +17,14 @@ from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.core.errors import Conflict, Forbidden, Refused
 from peerpath.mentorship.tests.factories import make_listener, make_mentor
-from peerpath.progression import mock_chat_policies as rules
-from peerpath.progression import mock_chats
+from peerpath.progression import policies
 from peerpath.progression.models import MockChatAssessment
+from peerpath.progression.selectors.mock_chats import (
+    assessments_by,
+    assessments_for,
+    listener_by_pseudonym,
+)
+from peerpath.progression.services.mock_chats import event_time, record_mock_chat
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +57,7 @@ def login() -> Callable[[User], Client]:
 
 def test_a_pass_is_saved_and_writes_one_activity_event(world: Any) -> None:
     held_on = recent_day() - dt.timedelta(days=3)
-    assessment = mock_chats.record_mock_chat(
+    assessment = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=held_on,
@@ -70,11 +75,11 @@ def test_a_pass_is_saved_and_writes_one_activity_event(world: Any) -> None:
 
 def test_the_same_chat_cannot_be_recorded_twice(world: Any) -> None:
     held_on = recent_day()
-    mock_chats.record_mock_chat(
+    record_mock_chat(
         assessor=world.mentor, listener=world.adult_listener, held_on=held_on, passed=True, notes=""
     )
     with pytest.raises(Conflict) as exc:
-        mock_chats.record_mock_chat(
+        record_mock_chat(
             assessor=world.mentor,
             listener=world.adult_listener,
             held_on=held_on,
@@ -88,21 +93,21 @@ def test_the_same_chat_cannot_be_recorded_twice(world: Any) -> None:
 
 def test_two_different_passes_are_two_events(world: Any) -> None:
     other_mentor = make_mentor(username="second-mentor")
-    first = mock_chats.record_mock_chat(
+    first = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=recent_day() - dt.timedelta(days=10),
         passed=True,
         notes="",
     )
-    second = mock_chats.record_mock_chat(
+    second = record_mock_chat(
         assessor=other_mentor,
         listener=world.adult_listener,
         held_on=recent_day() - dt.timedelta(days=10),
         passed=True,
         notes="",
     )
-    third = mock_chats.record_mock_chat(
+    third = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=recent_day(),
@@ -114,7 +119,7 @@ def test_two_different_passes_are_two_events(world: Any) -> None:
 
 
 def test_a_fail_with_notes_is_saved_without_an_event(world: Any) -> None:
-    assessment = mock_chats.record_mock_chat(
+    assessment = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=recent_day(),
@@ -126,7 +131,7 @@ def test_a_fail_with_notes_is_saved_without_an_event(world: Any) -> None:
 
 
 def test_staff_may_assess_their_own_band(world: Any) -> None:
-    assert mock_chats.record_mock_chat(
+    assert record_mock_chat(
         assessor=world.staff,
         listener=world.adult_listener,
         held_on=recent_day(),
@@ -134,7 +139,7 @@ def test_staff_may_assess_their_own_band(world: Any) -> None:
         notes="",
     )
     with pytest.raises(Refused, match="teens and adults never share"):
-        mock_chats.record_mock_chat(
+        record_mock_chat(
             assessor=world.staff,
             listener=world.teen_listener,
             held_on=recent_day(),
@@ -145,7 +150,7 @@ def test_staff_may_assess_their_own_band(world: Any) -> None:
 
 def test_teen_mentors_assess_teen_listeners(world: Any) -> None:
     teen_mentor = make_mentor(teen=True, username="teen-mentor")
-    assert mock_chats.record_mock_chat(
+    assert record_mock_chat(
         assessor=teen_mentor,
         listener=world.teen_listener,
         held_on=recent_day(),
@@ -198,7 +203,7 @@ def test_refusals_save_nothing(world: Any, case: str) -> None:
     cases = {name: (kwargs, status, text) for name, kwargs, status, text in _refusal_cases(world)}
     kwargs, status, text = cases[case]
     with pytest.raises(Refused) as exc:
-        mock_chats.record_mock_chat(**kwargs)
+        record_mock_chat(**kwargs)
     assert exc.value.status == status
     assert text in exc.value.message
     if status == 403:
@@ -219,7 +224,7 @@ def test_a_suspended_listener_is_refused(world: Any) -> None:
         reason="Cooling off.",
     )
     with pytest.raises(Refused, match="suspended"):
-        mock_chats.record_mock_chat(
+        record_mock_chat(
             assessor=world.mentor,
             listener=suspended_listener,
             held_on=recent_day(),
@@ -232,8 +237,8 @@ def test_a_suspended_listener_is_refused(world: Any) -> None:
 def test_the_date_limits_are_inclusive(world: Any) -> None:
     now = timezone.now()
     local_today = timezone.localtime(now, world.mentor.tzinfo).date()
-    oldest = local_today - dt.timedelta(days=rules.MAX_AGE_DAYS)
-    assert mock_chats.record_mock_chat(
+    oldest = local_today - dt.timedelta(days=policies.MAX_AGE_DAYS)
+    assert record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=oldest,
@@ -242,7 +247,7 @@ def test_the_date_limits_are_inclusive(world: Any) -> None:
         now=now,
     )
     # Today (in the assessor's zone) is allowed; the event is never dated in the future.
-    assessment = mock_chats.record_mock_chat(
+    assessment = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=local_today,
@@ -258,62 +263,62 @@ def test_event_time_is_noon_utc_capped_at_now() -> None:
     day = dt.date(2025, 5, 1)
     morning = dt.datetime(2025, 5, 1, 9, tzinfo=dt.UTC)
     evening = dt.datetime(2025, 5, 1, 20, tzinfo=dt.UTC)
-    assert mock_chats.event_time(day, morning) == morning
-    assert mock_chats.event_time(day, evening) == dt.datetime(2025, 5, 1, 12, tzinfo=dt.UTC)
+    assert event_time(day, morning) == morning
+    assert event_time(day, evening) == dt.datetime(2025, 5, 1, 12, tzinfo=dt.UTC)
 
 
 def test_pure_rules() -> None:
     day = dt.date(2025, 5, 1)
-    assert rules.check_held_on(day, day)
-    assert not rules.check_held_on(day + dt.timedelta(days=1), day)
-    assert rules.check_held_on(day - dt.timedelta(days=90), day)
-    assert not rules.check_held_on(day - dt.timedelta(days=91), day)
-    assert rules.check_notes("", passed=True)
-    assert not rules.check_notes("", passed=False)
-    assert rules.check_notes("Slow down.", passed=False)
-    assert not rules.check_notes("x" * 2001, passed=True)
+    assert policies.check_held_on(day, day)
+    assert not policies.check_held_on(day + dt.timedelta(days=1), day)
+    assert policies.check_held_on(day - dt.timedelta(days=90), day)
+    assert not policies.check_held_on(day - dt.timedelta(days=91), day)
+    assert policies.check_notes("", passed=True)
+    assert not policies.check_notes("", passed=False)
+    assert policies.check_notes("Slow down.", passed=False)
+    assert not policies.check_notes("x" * 2001, passed=True)
 
 
 def test_policies_for_the_world(world: Any) -> None:
-    assert rules.may_assess(world.mentor)
-    assert rules.may_assess(world.staff)
+    assert policies.may_assess(world.mentor)
+    assert policies.may_assess(world.staff)
     for role in ("adult_member", "teen_listener", "adult_listener", "moderator", "ambassador"):
-        assert not rules.may_assess(getattr(world, role)), role
-    assert not rules.may_assess(world.suspended)
-    assert rules.can_assess(world.mentor, world.adult_listener)
-    assert rules.can_assess(world.mentor, world.adult_peer)
-    assert not rules.can_assess(world.mentor, world.teen_peer)
+        assert not policies.may_assess(getattr(world, role)), role
+    assert not policies.may_assess(world.suspended)
+    assert policies.can_assess(world.mentor, world.adult_listener)
+    assert policies.can_assess(world.mentor, world.adult_peer)
+    assert not policies.can_assess(world.mentor, world.teen_peer)
 
 
 def test_selectors(world: Any) -> None:
-    older = mock_chats.record_mock_chat(
+    older = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=recent_day() - dt.timedelta(days=5),
         passed=False,
         notes="Ask open questions.",
     )
-    newer = mock_chats.record_mock_chat(
+    newer = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=recent_day(),
         passed=True,
         notes="",
     )
-    other = mock_chats.record_mock_chat(
+    other = record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_peer,
         held_on=recent_day(),
         passed=True,
         notes="",
     )
-    assert list(mock_chats.assessments_by(world.mentor)) == [other, newer, older]
-    assert list(mock_chats.assessments_for(world.adult_listener)) == [newer, older]
-    assert list(mock_chats.assessments_for(world.mentor)) == []
-    assert mock_chats.listener_by_pseudonym("W-ADULT-LISTENER") == world.adult_listener
-    assert mock_chats.listener_by_pseudonym("x" * 31) is None
-    assert mock_chats.listener_by_pseudonym("nul\x00") is None
-    assert mock_chats.listener_by_pseudonym("   ") is None
+    assert list(assessments_by(world.mentor)) == [other, newer, older]
+    assert list(assessments_for(world.adult_listener)) == [newer, older]
+    assert list(assessments_for(world.mentor)) == []
+    assert listener_by_pseudonym("W-ADULT-LISTENER") == world.adult_listener
+    assert listener_by_pseudonym("x" * 31) is None
+    assert listener_by_pseudonym("nul\x00") is None
+    assert listener_by_pseudonym("   ") is None
 
 
 # --- the page ------------------------------------------------------------------------------
@@ -357,7 +362,7 @@ def test_a_mentor_sees_the_form_and_records_a_pass(
 
 
 def test_a_listener_sees_their_results(world: Any, login: Callable[[User], Client]) -> None:
-    mock_chats.record_mock_chat(
+    record_mock_chat(
         assessor=world.mentor,
         listener=world.adult_listener,
         held_on=recent_day(),

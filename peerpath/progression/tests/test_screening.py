@@ -16,8 +16,9 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.core.errors import Refused
 from peerpath.notifications.models import Notification
-from peerpath.progression import buddies, services
 from peerpath.progression.models import Achievement, Application, BuddyPair
+from peerpath.progression.services.applications import Applied, apply_for_role
+from peerpath.progression.services.buddies import pair_new_leaders, record_check_in
 from peerpath.progression.tests.test_buddies import leader, newcomer
 from peerpath.progression.tests.test_views import listener, make_moderator_eligible
 from peerpath.safety.models import SafetyAlert
@@ -28,9 +29,9 @@ CRISIS = "honestly i want to end my life tonight"
 HELP = 'data-testid="crisis-help"'
 
 
-def _apply(user, statement: str) -> services.Applied:
+def _apply(user, statement: str) -> Applied:
     moderator = Achievement.objects.get(slug="chatroom-moderator")
-    return services.apply_for_role(user=user, achievement=moderator, statement=statement)
+    return apply_for_role(user=user, achievement=moderator, statement=statement)
 
 
 def test_a_crisis_statement_is_sent_queued_and_answered_with_help() -> None:
@@ -74,7 +75,7 @@ def test_the_path_page_shows_the_help_after_applying(client: Client) -> None:
 def pair() -> BuddyPair:
     leader("ci-mod", teen=True)
     newcomer("ci-new", teen=True)
-    [created] = buddies.pair_new_leaders()
+    [created] = pair_new_leaders()
     return created
 
 
@@ -85,7 +86,7 @@ def test_a_newcomers_crisis_note_alerts_their_buddy_and_the_safeguarding_team(
     UserFactory.create(username="other-staff", roles=[Role.STAFF])  # not on the team
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = buddies.record_check_in(pair=pair, user=pair.newcomer, note=CRISIS)
+        done = record_check_in(pair=pair, user=pair.newcomer, note=CRISIS)
 
     assert done.pair.check_in_note == CRISIS
     assert done.screening.resources
@@ -97,7 +98,7 @@ def test_a_newcomers_crisis_note_alerts_their_buddy_and_the_safeguarding_team(
 
 def test_the_buddys_own_note_goes_to_the_safeguarding_team_alone(pair: BuddyPair) -> None:
     guard = UserFactory.create(username="sg-staff", roles=[Role.STAFF, Role.SAFEGUARDING])
-    buddies.record_check_in(pair=pair, user=pair.buddy, note=CRISIS)
+    record_check_in(pair=pair, user=pair.buddy, note=CRISIS)
     alert = SafetyAlert.objects.get(source="progression.BuddyPair")
     assert list(alert.responders.all()) == [guard]
     assert alert.queued  # high severity
@@ -105,7 +106,7 @@ def test_the_buddys_own_note_goes_to_the_safeguarding_team_alone(pair: BuddyPair
 
 def test_a_refused_check_in_screens_nothing(pair: BuddyPair) -> None:
     with pytest.raises(Refused):
-        buddies.record_check_in(pair=pair, user=pair.newcomer, note=CRISIS + "x" * 1500)
+        record_check_in(pair=pair, user=pair.newcomer, note=CRISIS + "x" * 1500)
     assert not SafetyAlert.objects.exists()
 
 

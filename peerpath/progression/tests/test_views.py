@@ -21,7 +21,6 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.activity.services import record_activities_bulk, record_activity
-from peerpath.progression import services
 from peerpath.progression.models import (
     Achievement,
     Application,
@@ -31,6 +30,9 @@ from peerpath.progression.models import (
     AwardState,
     Certificate,
 )
+from peerpath.progression.services.achievements import update_achievement
+from peerpath.progression.services.applications import apply_for_role
+from peerpath.progression.services.awards import grant_award
 
 pytestmark = pytest.mark.django_db
 
@@ -82,7 +84,7 @@ def events(user: User, kind: str, n: int, *, days_ago: float = 1) -> None:
 
 
 def grant(user: User, slug: str, *, days_ago: int = 0) -> Award:
-    return services.grant_award(
+    return grant_award(
         user=user,
         achievement=achievement(slug),
         source=AwardSource.STAFF,
@@ -110,7 +112,7 @@ def staff_user(username: str = "sam-staff") -> User:
 
 
 def apply_now(user: User, slug: str = "chatroom-moderator", **kwargs: Any) -> Application:
-    return services.apply_for_role(
+    return apply_for_role(
         user=user, achievement=achievement(slug), statement=STATEMENT, **kwargs
     ).application
 
@@ -470,7 +472,7 @@ def test_the_queue_is_for_reviewers_only(login, world) -> None:
 
 def test_staff_see_the_statement_and_the_applicants_criteria(login) -> None:
     lee = make_moderator_eligible(listener("lee-listener"))
-    services.apply_for_role(
+    apply_for_role(
         user=lee,
         achievement=achievement("chatroom-moderator"),
         statement=f"{STATEMENT} {XSS}",
@@ -674,7 +676,7 @@ def test_a_saved_ladder_edit_shows_at_once_despite_the_process_cache(login):
     lee = UserFactory.create(listener=True)
     c = login(lee)
     assert "Evening Room Keeper" not in text(c.get(PATH))
-    services.update_achievement(
+    update_achievement(
         achievement=achievement("room-supporter"),
         changes={"name": "Evening Room Keeper"},
         actor=None,

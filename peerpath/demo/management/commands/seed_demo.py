@@ -81,7 +81,7 @@ class Command(BaseCommand):
         )
         self.stdout.write(self.style.SUCCESS(summary.line()))
         # Everyone's standing on the ladder, as the nightly job would leave it.
-        from peerpath.progression import batch
+        from peerpath.progression.services import batch
 
         ladder = batch.run()
         self.stdout.write(

@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from peerpath.accounts.models import User
-from peerpath.progression import batch, ladder
+from peerpath.progression import ladder
+from peerpath.progression.services import batch
 
 
 class Command(BaseCommand):

@@ -4,8 +4,8 @@ listener milestones require (``occurred_at`` = the day of the chat at 12:00 UTC,
 the moment of recording, ``ref = progression.mockchat/<assessment id>``).
 
 One assessment per assessor, listener and day: recording the same chat again is refused, so a
-pass is counted once; two different passing chats are two events. Writes (services) and reads
-(selectors) live here together; the rules are in ``mock_chat_policies``.
+pass is counted once; two different passing chats are two events. The reads are in
+``selectors/mock_chats.py``, the rules in ``policies.py``.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import datetime as dt
 from typing import Final
 
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from peerpath.accounts.models import User
@@ -22,12 +21,11 @@ from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Forbidden, Refused
 from peerpath.core.text import clean_text
-from peerpath.progression import mock_chat_policies as rules
+from peerpath.progression import policies
 from peerpath.progression.models import MockChatAssessment
 
 MOCK_CHAT_REF: Final = "progression.mockchat"
 PASS_HOUR_UTC: Final = 12
-PSEUDONYM_MAX_CHARS: Final = 30
 
 
 def event_time(held_on: dt.date, now: dt.datetime) -> dt.datetime:
@@ -51,12 +49,12 @@ def record_mock_chat(
     suspended, the date is in the future or over 90 days ago, or a fail has no notes).
     A pass writes one ``mock_chat_passed`` event for the listener."""
     now = now or timezone.now()
-    Forbidden.unless(rules.may_assess(assessor, now))
-    Refused.unless(rules.can_assess(assessor, listener, now))
+    Forbidden.unless(policies.may_assess(assessor, now))
+    Refused.unless(policies.can_assess(assessor, listener, now))
     today = timezone.localtime(now, assessor.tzinfo).date()
-    Refused.unless(rules.check_held_on(held_on, today))
-    notes = clean_text(notes, what="notes text", max_chars=rules.NOTES_MAX_CHARS, required=False)
-    Refused.unless(rules.check_notes(notes, passed=passed))
+    Refused.unless(policies.check_held_on(held_on, today))
+    notes = clean_text(notes, what="notes text", max_chars=policies.NOTES_MAX_CHARS, required=False)
+    Refused.unless(policies.check_notes(notes, passed=passed))
     # Serialise recordings for this listener, then refuse a repeat of the same chat.
     list(User.objects.select_for_update().filter(pk=listener.pk).values("pk"))
     if MockChatAssessment.objects.filter(
@@ -78,34 +76,3 @@ def record_mock_chat(
             ref=Ref(MOCK_CHAT_REF, assessment.pk),
         )
     return assessment
-
-
-# --- selectors -----------------------------------------------------------------------------
-
-
-def assessments_by(assessor: User) -> QuerySet[MockChatAssessment]:
-    """What an assessor recorded, newest chat first."""
-    return (
-        MockChatAssessment.objects.filter(assessor=assessor)
-        .select_related("listener")
-        .order_by("-held_on", "-id")
-    )
-
-
-def assessments_for(listener: User) -> QuerySet[MockChatAssessment]:
-    """A listener's own assessments, newest chat first."""
-    return (
-        MockChatAssessment.objects.filter(listener=listener)
-        .select_related("assessor")
-        .order_by("-held_on", "-id")
-    )
-
-
-def listener_by_pseudonym(pseudonym: str) -> User | None:
-    """The active account with this pseudonym (any case), or None. Names no account can
-    have never reach the database."""
-    name = pseudonym.strip()
-    if not name or len(name) > PSEUDONYM_MAX_CHARS or "\x00" in name:
-        return None
-    user: User | None = User.objects.by_pseudonym(name, active=True).first()
-    return user

@@ -1,7 +1,7 @@
 """Certificates as files: a one-page PDF and an Open Badges 3.0 credential (JSON-LD).
 
 Pure functions over plain values (``CertificateData``); no Django, no database, so both
-outputs are unit-tested byte for byte. The views in ``certificate_views.py`` load the
+outputs are unit-tested byte for byte. The views in ``views/certificates.py`` load the
 certificate and build the data.
 
 The PDF writer is deliberately tiny: one landscape A4 page, the two base-14 fonts every PDF

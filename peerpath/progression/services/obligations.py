@@ -1,6 +1,6 @@
 """Obligations attached to roles (e.g. Global Mod training within 14 days of becoming a
 Group Support Mentor / Teen Star): reminders before the deadline and a notice when a role is
-paused for missing it. The deadlines themselves are decided by the evaluator (rules.py)."""
+paused for missing it. The deadlines themselves are decided by the evaluator (``awarding.py``)."""
 
 from __future__ import annotations
 

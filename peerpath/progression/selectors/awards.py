@@ -1,6 +1,7 @@
-"""Reads of the progression app: a person's path (each achievement with met / unmet
-criteria and progress, from the same evaluator the batch uses), the badge shelf, the review
-queue, and what other apps ask ("does this person hold X?")."""
+"""Reads of a person's awards: their path (each achievement with met / unmet criteria and
+progress, from the same evaluator the batch uses), the badge shelf and public badges, the
+history of changes, and what other apps ask ("does this person hold X?").
+"""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
 from django.utils import timezone
 
 from peerpath.accounts.models import User
@@ -23,7 +23,6 @@ from peerpath.progression.models import (
     Award,
     AwardLog,
     AwardState,
-    Certificate,
     GrantMode,
 )
 
@@ -283,40 +282,10 @@ def has_completed_training(user: User, training_id: int) -> bool:
     ).exists()
 
 
-def review_queue(reviewer: User) -> QuerySet[Application]:
-    """Pending applications a reviewer may decide, oldest first."""
-    from peerpath.accounts.policies import is_staff_member
-
-    qs = Application.objects.filter(status=ApplicationStatus.PENDING).select_related(
-        "user", "achievement"
-    )
-    qs = qs.exclude(user=reviewer)
-    if not is_staff_member(reviewer):
-        band = reviewer.age_band
-        qs = qs.filter(user__in=User.objects.in_age_band(band))
-    return qs.order_by("created_at", "id")
-
-
 def award_history(user: User, *, limit: int = 50) -> list[AwardLog]:
     """The person's own audit trail: why they gained or lost each award."""
     return list(
         AwardLog.objects.filter(user=user)
         .select_related("achievement")
         .order_by("-at", "-id")[:limit]
-    )
-
-
-def certificate(certificate_id: str) -> Certificate | None:
-    if not certificate_id or len(certificate_id) > 32:
-        return None
-    return (
-        Certificate.objects.select_related("award__achievement", "award__user")
-        .filter(pk=certificate_id)
-        .first()
-    )
-
-
-def application_for(application_id: int) -> Application | None:
-    return (
-        Application.objects.select_related("user", "achievement").filter(pk=application_id).first()
     )

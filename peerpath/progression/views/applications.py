@@ -1,10 +1,10 @@
-"""The path pages: one's own ladder (``/path/``), applying for a role, withdrawing, and the
-reviewers' queue. Thin: parse input (forms), ask a policy/selector/service, render.
+"""Applying for a role, withdrawing, and the reviewers' queue (``/path/reviews/``). Thin:
+parse input (forms), ask a policy/selector/service, render.
 
 Refusals from services (``core.errors.Refused``) re-render the page the person came from with
 the message and the refusal's 4xx status, keeping what they typed; ``NotFound`` is a plain
 404, identical to a missing object. Invalid forms answer 400 with the field errors. Nothing
-here writes to the database except through ``services``.
+here writes to the database except through the services.
 """
 
 from __future__ import annotations
@@ -25,60 +25,25 @@ from peerpath.accounts.http import signed_in_user as _user
 from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
 from peerpath.core.http import refusals
-from peerpath.progression import policies, selectors, services
+from peerpath.progression import policies
 from peerpath.progression.forms import ApplicationForm, ReviewForm
-from peerpath.progression.models import Application, AwardLog
+from peerpath.progression.models import Application
+from peerpath.progression.selectors.applications import application_for, applications_to_review
+from peerpath.progression.selectors.awards import PathItem, held_slugs, path_for, paths_for
+from peerpath.progression.services.applications import (
+    apply_for_role,
+    decide_application,
+    withdraw_application,
+)
+from peerpath.progression.views.awards import path_page
 from peerpath.safety.web import show_help
 
-HISTORY_ROWS = 20
 REVIEWS_PER_PAGE = 10
-
-
-# --- /path/ -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryRow:
-    log: AwardLog
-    name: str
-
-
-def _path_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
-    user = _user(request)
-    path = selectors.path_for(user)
-    series, _held_singles = selectors.badge_shelf(user, path)
-    teen = user.is_teen
-    history = [
-        HistoryRow(log, log.achievement.name_for(teen=teen))
-        for log in selectors.award_history(user, limit=HISTORY_ROWS)
-    ]
-    context: dict[str, Any] = {
-        "path": path,
-        "next_steps": path.next_steps,
-        "roles": path.roles,
-        "milestones": path.milestones,
-        "obligations": [i for i in path.items if i.obligation_due is not None],
-        "series": series,
-        "single_badges": [i for i in path.badges if not i.achievement.series],
-        "history": history,
-        "is_reviewer": bool(policies.can_review_queue(user, path.held_slugs)),
-        "error": error,
-    }
-    return TemplateResponse(request, "progression/path.html", context, status=status)
-
-
-@login_required
-@require_safe
-def my_path(request: HttpRequest) -> HttpResponse:
-    return _path_page(request)
-
-
-# --- applying -----------------------------------------------------------------------------
 
 
 def _apply_page(
     request: HttpRequest,
-    item: selectors.PathItem,
+    item: PathItem,
     form: ApplicationForm,
     *,
     error: str = "",
@@ -106,8 +71,8 @@ def _apply_page(
     return TemplateResponse(request, "progression/apply.html", context, status=status)
 
 
-def _item_or_404(user: User, slug: str) -> selectors.PathItem:
-    item = selectors.path_for(user, only=[slug]).item(slug)
+def _item_or_404(user: User, slug: str) -> PathItem:
+    item = path_for(user, only=[slug]).item(slug)
     if item is None:
         raise NotFound("No such role.")
     return item
@@ -125,7 +90,7 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
     if not form.is_valid():
         return _apply_page(request, item, form, status=400)
     try:
-        applied = services.apply_for_role(
+        applied = apply_for_role(
             user=user,
             achievement=item.achievement,
             statement=form.cleaned_data["statement"],
@@ -147,29 +112,26 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 @require_POST
-@refusals(page=lambda request, exc, **_: _path_page(request, error=exc.message, status=exc.status))
+@refusals(page=lambda request, exc, **_: path_page(request, error=exc.message, status=exc.status))
 def withdraw(request: HttpRequest, application_id: int) -> HttpResponse:
     user = _user(request)
-    application = selectors.application_for(application_id)
+    application = application_for(application_id)
     if application is None:
         raise NotFound(policies.NOT_FOUND)
-    services.withdraw_application(application=application, user=user)
+    withdraw_application(application=application, user=user)
     messages.success(request, "Your application is withdrawn. You can apply again at any time.")
     return redirect("progression-path")
-
-
-# --- reviews ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
 class ReviewEntry:
     application: Application
-    item: selectors.PathItem | None  # the applicant's standing on the role, now
+    item: PathItem | None  # the applicant's standing on the role, now
     form: ReviewForm
 
 
 def _require_reviewer(user: User) -> None:
-    decision = policies.can_review_queue(user, selectors.held_slugs(user))
+    decision = policies.can_review_queue(user, held_slugs(user))
     if not decision:
         raise PermissionDenied(decision.reason)
 
@@ -186,11 +148,11 @@ def _reviews_page(
     failed: tuple[int, ReviewForm] | None = None,
 ) -> HttpResponse:
     user = _user(request)
-    page = Paginator(selectors.review_queue(user), REVIEWS_PER_PAGE).get_page(
+    page = Paginator(applications_to_review(user), REVIEWS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     applications = list(page)
-    paths = selectors.paths_for(
+    paths = paths_for(
         [a.user for a in applications], only=sorted({a.achievement.slug for a in applications})
     )
     entries = []
@@ -219,7 +181,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
     reviewer = _user(request)
     _require_reviewer(reviewer)
-    application = selectors.application_for(application_id)
+    application = application_for(application_id)
     if application is None:
         raise NotFound(policies.NOT_FOUND)
     # Visibility before input: an application this reviewer may not see is missing, whatever
@@ -233,7 +195,7 @@ def review_decide(request: HttpRequest, application_id: int) -> HttpResponse:
     if not form.is_valid():
         return _reviews_page(request, status=400, failed=(application.pk, form))
     try:
-        decided = services.decide_application(
+        decided = decide_application(
             application=application,
             reviewer=reviewer,
             approve=form.approve,

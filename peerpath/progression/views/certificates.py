@@ -11,7 +11,6 @@ and this page is public.
 from __future__ import annotations
 
 import json
-import re
 from typing import Final
 
 from django.conf import settings
@@ -21,41 +20,13 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from peerpath.accounts.ageband import AgeBand
-from peerpath.accounts.models import Profile
-from peerpath.progression import certificate_render as render
-from peerpath.progression import ladder, selectors
+from peerpath.progression import ladder
 from peerpath.progression.models import Achievement, AchievementKind, Certificate, Training
+from peerpath.progression.rendering import certificates as render
+from peerpath.progression.selectors.certificates import holder_is_teen_at_issue, holder_name, load
 
-CERTIFICATE_ID: Final = re.compile(r"[A-Za-z0-9_-]{10,32}")
 NOT_FOUND: Final = "No certificate with this id."
 TEMPLATE: Final = "progression/certificate.html"
-
-
-def load(certificate_id: str) -> Certificate | None:
-    """The certificate, or None when the id is malformed, unknown or its holder's account
-    is closed (all indistinguishable to the visitor). Malformed ids never reach the
-    database."""
-    if not CERTIFICATE_ID.fullmatch(certificate_id):
-        return None
-    cert = selectors.certificate(certificate_id)
-    if cert is None or not cert.award.user.is_active:
-        return None
-    return cert
-
-
-def holder_is_teen_at_issue(cert: Certificate) -> bool:
-    return cert.award.user.age_band_at(cert.issued_at) is AgeBand.TEEN
-
-
-def holder_name(cert: Certificate) -> str:
-    """The name a certificate shows: an adult's display name when set, otherwise (and for
-    anyone who is a teen now) the pseudonym."""
-    user = cert.award.user
-    if user.age_band is not AgeBand.ADULT:
-        return user.username
-    display = Profile.objects.filter(user_id=user.pk).values_list("display_name", flat=True).first()
-    return display or user.username
 
 
 def certificate_data(

@@ -1,0 +1,138 @@
+"""Writes of awards one at a time: staff grants and approved applications (``grant_award``,
+which also issues the certificate and keeps the role's staff group in step), staff
+revocations (``revoke_award``), and the training completions other apps report. The batch
+(``services/batch.py``) writes the same tables in bulk.
+
+Every change to an award writes an ``AwardLog`` row with its reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils import timezone
+
+from peerpath.accounts import services as account_services
+from peerpath.accounts.models import User
+from peerpath.activity.models import ActivityKind
+from peerpath.activity.services import Ref, record_activity
+from peerpath.core.errors import Conflict, Refused
+from peerpath.progression import policies
+from peerpath.progression.facts import TRAINING_REF
+from peerpath.progression.models import (
+    Achievement,
+    Award,
+    AwardAction,
+    AwardLog,
+    AwardSource,
+    AwardState,
+    Certificate,
+    Training,
+    certificate_ids,
+)
+from peerpath.progression.selectors.awards import has_completed_training
+
+
+def _sync_group(award: Award) -> None:
+    """Keep the staff role (group) a ladder role carries in step with the award."""
+    name = award.achievement.group_name
+    if not name:
+        return
+    held = award.state == AwardState.ACTIVE
+    account_services.set_role_members(
+        role=name, add=[award.user] if held else [], remove=[] if held else [award.user]
+    )
+
+
+def _log(
+    award: Award, action: AwardAction, reasons: str, *, at: dt.datetime, actor: User | None
+) -> None:
+    AwardLog.objects.create(
+        user_id=award.user_id,
+        achievement_id=award.achievement_id,
+        action=action,
+        at=at,
+        reasons=reasons,
+        actor=actor,
+    )
+
+
+@transaction.atomic
+def grant_award(
+    *,
+    user: User,
+    achievement: Achievement,
+    source: AwardSource,
+    reasons: str,
+    actor: User | None = None,
+    track: str = "",
+    at: dt.datetime | None = None,
+) -> Award:
+    """Grant (or re-grant) an achievement. Sets the obligation deadline when the role has
+    one and the training is not done yet, issues the certificate, syncs the staff group."""
+    at = at or timezone.now()
+    award = Award.objects.select_for_update().filter(user=user, achievement=achievement).first()
+    if award is not None and award.state == AwardState.ACTIVE:
+        raise Conflict(f"{user} already holds {achievement.name}.")
+    if award is None:
+        award = Award(user=user, achievement=achievement)
+    award.state = AwardState.ACTIVE
+    award.source = source
+    award.granted_at = at
+    award.changed_at = at
+    award.below_since = None
+    award.track = track
+    award.obligation_due = None
+    award.reminded_at = None
+    if achievement.obligation_training_id and achievement.obligation_days:
+        done = has_completed_training(user, achievement.obligation_training_id)
+        if not done:
+            award.obligation_due = at + dt.timedelta(days=achievement.obligation_days)
+    award.save()
+    _log(award, AwardAction.GRANTED, reasons, at=at, actor=actor)
+    if achievement.certificate:
+        # One certificate per award: a re-grant revalidates it (same link) as of now.
+        updated = Certificate.objects.filter(award=award).update(
+            issued_at=at, revoked_at=None, revoked_reason=""
+        )
+        if not updated:
+            Certificate.objects.create(id=certificate_ids()[0], award=award, issued_at=at)
+    _sync_group(award)
+    return award
+
+
+@transaction.atomic
+def revoke_award(*, award: Award, actor: User, reason: str, at: dt.datetime | None = None) -> Award:
+    """Staff take an award away (it is not given back automatically); its certificate then
+    verifies as revoked."""
+    Refused.unless(policies.can_manage_awards(actor), status=403)
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Say why the award is revoked; the holder will see it.")
+    at = at or timezone.now()
+    award = Award.objects.select_for_update().select_related("achievement", "user").get(pk=award.pk)
+    if award.state == AwardState.REVOKED:
+        raise Conflict("This award is already revoked.")
+    award.state = AwardState.REVOKED
+    award.changed_at = at
+    award.save(update_fields=["state", "changed_at"])
+    Certificate.objects.filter(award=award, revoked_at__isnull=True).update(
+        revoked_at=at, revoked_reason=reason[:300]
+    )
+    _log(award, AwardAction.REVOKED, reason, at=at, actor=actor)
+    _sync_group(award)
+    return award
+
+
+def record_training_completed(
+    *, user: User, training: Training, at: dt.datetime | None = None
+) -> None:
+    """A training was completed: the fact that meets criteria and obligations (the batch and
+    ``/path/`` read it). Safe to call twice."""
+    record_activity(
+        user=user,
+        kind=ActivityKind.TRAINING_COMPLETED,
+        occurred_at=at,
+        ref=Ref(TRAINING_REF, training.pk),
+    )

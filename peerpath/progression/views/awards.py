@@ -1,0 +1,56 @@
+"""The path page (``/path/``): one's own ladder, badge shelf and history. Thin: parse input,
+ask a policy/selector/service, render.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_safe
+
+from peerpath.accounts.http import signed_in_user as _user
+from peerpath.progression import policies
+from peerpath.progression.models import AwardLog
+from peerpath.progression.selectors.awards import award_history, badge_shelf, path_for
+
+HISTORY_ROWS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryRow:
+    log: AwardLog
+    name: str
+
+
+def path_page(request: HttpRequest, *, error: str = "", status: int = 200) -> HttpResponse:
+    user = _user(request)
+    path = path_for(user)
+    series, _held_singles = badge_shelf(user, path)
+    teen = user.is_teen
+    history = [
+        HistoryRow(log, log.achievement.name_for(teen=teen))
+        for log in award_history(user, limit=HISTORY_ROWS)
+    ]
+    context: dict[str, Any] = {
+        "path": path,
+        "next_steps": path.next_steps,
+        "roles": path.roles,
+        "milestones": path.milestones,
+        "obligations": [i for i in path.items if i.obligation_due is not None],
+        "series": series,
+        "single_badges": [i for i in path.badges if not i.achievement.series],
+        "history": history,
+        "is_reviewer": bool(policies.can_review_queue(user, path.held_slugs)),
+        "error": error,
+    }
+    return TemplateResponse(request, "progression/path.html", context, status=status)
+
+
+@login_required
+@require_safe
+def my_path(request: HttpRequest) -> HttpResponse:
+    return path_page(request)
