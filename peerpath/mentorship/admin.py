@@ -11,7 +11,6 @@ from django.http import HttpRequest
 
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
-from peerpath.mentorship import services
 from peerpath.mentorship.models import (
     CheckIn,
     Conversation,
@@ -27,6 +26,7 @@ from peerpath.mentorship.models import (
     StaffTicket,
     TicketStatus,
 )
+from peerpath.mentorship.services import flags, tickets
 
 MAX_INLINE_PROPOSALS = 200
 
@@ -289,7 +289,7 @@ class FlagAdmin(admin.ModelAdmin[Flag]):
         done = 0
         for flag_id in queryset.values_list("pk", flat=True):
             try:
-                services.resolve_flag(actor=actor, flag_id=flag_id)
+                flags.resolve_flag(actor=actor, flag_id=flag_id)
             except Refused as exc:
                 self.message_user(request, exc.message, messages.ERROR)
                 return
@@ -324,7 +324,7 @@ class StaffTicketAdmin(admin.ModelAdmin[StaffTicket]):
     def close_tickets(self, request: HttpRequest, queryset: QuerySet[StaffTicket]) -> None:
         user = request.user
         assert isinstance(user, User)  # noqa: S101 - the admin requires a signed-in user
-        n = services.close_tickets(
+        n = tickets.close_tickets(
             actor=user, ticket_ids=list(queryset.values_list("pk", flat=True))
         )
         self.message_user(request, f"{n} ticket(s) closed.", messages.SUCCESS)
@@ -332,7 +332,7 @@ class StaffTicketAdmin(admin.ModelAdmin[StaffTicket]):
     def save_model(self, request: HttpRequest, obj: StaffTicket, form: Any, change: bool) -> None:
         if obj.status == TicketStatus.CLOSED and obj.closed_at is None:
             # Closing one ticket is the bulk action's write (the service owns who may close).
-            services.close_tickets(actor=_actor(request), ticket_ids=[obj.pk])
+            tickets.close_tickets(actor=_actor(request), ticket_ids=[obj.pk])
             return
         if obj.status == TicketStatus.OPEN:
             obj.closed_at = None  # reopening: no service, nothing else follows from it

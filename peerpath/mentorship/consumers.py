@@ -1,7 +1,7 @@
 """The mentorship chat socket (``/ws/mentorships/<id>/``): thin, like a view.
 
 Every decision is a policy (``policies.can_chat``), every write a service
-(``services.post_message`` / ``mark_read``), every read a selector; the consumer only speaks
+(``services.chat.post_message`` / ``mark_read``), every read a selector; the consumer only speaks
 the JSON protocol below and writes the frames services broadcast after commit through the
 process hub (``realtime.hub``). Origin checks and the session user come from ``config.asgi``'s
 stack.
@@ -43,7 +43,10 @@ from peerpath.core.hub import message_id_of
 from peerpath.core.ids import MAX_DB_ID, is_db_id
 from peerpath.core.sockets import in_db_thread, signed_in_or_close
 from peerpath.core.text import clean_client_id
-from peerpath.mentorship import policies, realtime, selectors, services
+from peerpath.mentorship import policies, realtime
+from peerpath.mentorship.selectors import chat as chat_reads
+from peerpath.mentorship.selectors import lifecycle as lifecycle_reads
+from peerpath.mentorship.services import chat
 
 logger = logging.getLogger(__name__)
 
@@ -113,18 +116,18 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if user is None:
             return None
         try:
-            m = selectors.mentorship_for_party(user, self.mentorship_id)
+            m = lifecycle_reads.mentorship_for_party(user, self.mentorship_id)
         except NotFound:
             return None
         if not policies.can_chat(user, m):
             return None
         last_read = m.mentor_last_read if user.pk == m.mentor_id else m.mentee_last_read
-        latest = selectors.recent_messages(m.pk, 1)
+        latest = chat_reads.recent_messages(m.pk, 1)
         self.seen_id = latest[-1].pk if latest else 0
         return {
             "type": "hello",
             "mentorship": m.pk,
-            "unread": selectors.unread_counts(user, [m]).get(m.pk, 0),
+            "unread": chat_reads.unread_counts(user, [m]).get(m.pk, 0),
             "last_read": last_read,
         }
 
@@ -206,7 +209,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         sender = self._user()
         if sender is None:
             raise NotFound("No such mentorship.")
-        posted = services.post_message(
+        posted = chat.post_message(
             sender=sender, mentorship_id=self.mentorship_id, body=body, client_id=client_id
         )
         message = posted.message
@@ -230,7 +233,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     @in_db_thread
     def _history(self, after: int) -> list[dict[str, Any]]:
-        rows = selectors.messages_after(self.mentorship_id, after, HISTORY_LIMIT)
+        rows = chat_reads.messages_after(self.mentorship_id, after, HISTORY_LIMIT)
         if rows:
             self.seen_id = max(self.seen_id, rows[-1].pk)
         return [realtime.message_payload(m, m.sender.username) for m in rows]
@@ -249,7 +252,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         user = self._user()
         if user is None:
             raise NotFound("No such mentorship.")
-        return services.mark_read(user=user, mentorship_id=self.mentorship_id, up_to=up_to)
+        return chat.mark_read(user=user, mentorship_id=self.mentorship_id, up_to=up_to)
 
     # --- hub callbacks (broadcasts by services after commit) -------------------------------
 

@@ -61,7 +61,8 @@ class DirectoryFilterForm(Form):
         self, *args: Any, menus: tuple[Choices, Choices] | None = None, **kwargs: Any
     ) -> None:
         """``menus``: the topic and language menus as (value, label) pairs, to render them
-        from a cache (``selectors.directory_menus``); a chosen value is still looked up."""
+        from a cache (``selectors.directory.directory_menus``); a chosen value is still looked
+        up."""
         super().__init__(*args, **kwargs)
         if menus is not None:
             topics, languages = menus

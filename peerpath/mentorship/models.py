@@ -9,7 +9,7 @@ Invariants the database enforces (so races cannot break them, whatever the code 
 - one automatic "chat" conversation per mentorship per day.
 Capacity ("no more current mentees than capacity") cannot be a row constraint because a
 mentor may lower capacity below their current load; services take a row lock on the
-mentor's profile before counting (``services._lock_mentor``) and a test races two accepts.
+mentor's profile before counting (``services.common.lock_mentor``) and a test races two accepts.
 """
 
 from __future__ import annotations

@@ -75,7 +75,7 @@ def can_see_mentor(viewer: Any, mentor: Any, at: dt.datetime | None = None) -> D
 
 @dataclass(frozen=True, slots=True)
 class RequestFacts:
-    """What a request check needs to know, loaded by ``selectors.request_facts``."""
+    """What a request check needs to know, loaded by ``selectors.requests.request_facts``."""
 
     capacity: int
     load: int

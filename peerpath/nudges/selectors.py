@@ -114,7 +114,7 @@ def dashboard_suggestion(user: Any, now: dt.datetime) -> tuple[Any, float, list[
     ).exists()
     if not reached:
         return None
-    from peerpath.mentorship.selectors import suggested_mentors
+    from peerpath.mentorship.selectors.directory import suggested_mentors
 
     best = suggested_mentors(user, top=1)
     return best[0] if best else None

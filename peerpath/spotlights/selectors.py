@@ -57,7 +57,7 @@ def spotlight_for(viewer: User, spotlight_id: int) -> Spotlight | None:
 def request_decision(viewer: User, mentor: User) -> Decision:
     """Whether the viewer may ask this mentor to mentor them (the mentorship app's rule)."""
     from peerpath.mentorship import policies as mentorship_policies
-    from peerpath.mentorship.selectors import request_facts
+    from peerpath.mentorship.selectors.requests import request_facts
 
     if viewer.pk == mentor.pk:
         return Decision.deny("This is your own spotlight.")

@@ -13,7 +13,7 @@ from django.utils import timezone
 from peerpath.accounts import policies as account_policies
 from peerpath.accounts.models import User
 from peerpath.core.decisions import Decision
-from peerpath.mentorship import selectors as mentorship_selectors
+from peerpath.mentorship.selectors import directory as mentor_directory
 from peerpath.training import policies
 from peerpath.training.models import (
     ActivityType,
@@ -175,7 +175,7 @@ def cohort_feed(cohort: Cohort, discussion: Discussion) -> list[Post]:
 
 def mentors_to_save(viewer: User, *, limit: int = 50) -> QuerySet[User]:
     """Mentors the viewer may see (the mentor directory's own rule), by name."""
-    return mentorship_selectors.mentors_visible_to(viewer).order_by("username")[:limit]
+    return mentor_directory.mentors_visible_to(viewer).order_by("username")[:limit]
 
 
 def saved_mentor_ids(user: User) -> set[int]:

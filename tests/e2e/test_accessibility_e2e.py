@@ -72,8 +72,8 @@ def test_mentoring_pages_are_accessible(page: Page, live_asgi_server: LiveServer
     """The directory, a mentor page, requests, the hub, a mentorship space with its chat,
     "I can't get in touch", mentor settings (also with errors) and the staff matching screen."""
     from peerpath.accounts.roles import Role
-    from peerpath.mentorship import services
     from peerpath.mentorship.models import Message
+    from peerpath.mentorship.services import requests
     from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 
     def log_in(username: str) -> None:
@@ -90,7 +90,7 @@ def test_mentoring_pages_are_accessible(page: Page, live_asgi_server: LiveServer
     other = make_listener(username="axe-waiting")
     m = make_mentorship(mentor, listener, goal="Grow", explanation=["both speak English"])
     Message.objects.create(mentorship=m, sender=mentor, body="Hello!")  # setup: no broadcast
-    services.request_mentors(mentee=other, mentors=[mentor], goal="Lead a group")
+    requests.request_mentors(mentee=other, mentors=[mentor], goal="Lead a group")
     staff = factories.UserFactory.create(username="axe-staff", roles=[Role.STAFF])
 
     log_in(listener.username)

@@ -19,8 +19,16 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.mentorship import services
 from peerpath.mentorship.models import MenteeProfile, Mentorship, RequestTarget
+from peerpath.mentorship.services import (
+    chat,
+    flags,
+    lifecycle,
+    logs,
+    mentor_profile,
+    requests,
+    tickets,
+)
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 
 
@@ -45,13 +53,13 @@ def _pair() -> _Pair:
 
 def message(text: str) -> Model:
     p = _pair()
-    return services.post_message(sender=p.mentee, mentorship_id=p.m.pk, body=text).message
+    return chat.post_message(sender=p.mentee, mentorship_id=p.m.pk, body=text).message
 
 
 def mentorship_goal(text: str) -> Model:
     mentor, mentee = _people()
-    sent = services.request_mentors(mentee=mentee, mentors=[mentor], goal=text)
-    accepted = services.respond_to_request(
+    sent = requests.request_mentors(mentee=mentee, mentors=[mentor], goal=text)
+    accepted = requests.respond_to_request(
         mentor=mentor, target_id=sent.obj.targets.get().pk, accept=True
     )
     assert accepted.obj is not None
@@ -60,50 +68,50 @@ def mentorship_goal(text: str) -> Model:
 
 def end_note(text: str) -> Model:
     p = _pair()
-    return services.request_rematch(user=p.mentee, mentorship_id=p.m.pk, note=text).obj
+    return lifecycle.request_rematch(user=p.mentee, mentorship_id=p.m.pk, note=text).obj
 
 
 def conversation_note(text: str) -> Model:
     p = _pair()
-    return services.log_conversation(
+    return logs.log_conversation(
         user=p.mentee, mentorship_id=p.m.pk, kind="call", day=timezone.localdate(), note=text
     ).obj
 
 
 def check_in_note(text: str) -> Model:
     p = _pair()
-    return services.check_in(user=p.mentee, mentorship_id=p.m.pk, rating=2, note=text).obj
+    return logs.check_in(user=p.mentee, mentorship_id=p.m.pk, rating=2, note=text).obj
 
 
 def flag_note(text: str) -> Model:
     p = _pair()
-    return services.raise_flag(
+    return flags.raise_flag(
         user=p.mentee, mentorship_id=p.m.pk, topic="wellbeing", priority="can_wait", note=text
     ).obj
 
 
 def ticket_body(text: str) -> Model:
     p = _pair()
-    return services.open_staff_ticket(user=p.mentee, body=text, mentorship_id=p.m.pk).obj
+    return tickets.open_staff_ticket(user=p.mentee, body=text, mentorship_id=p.m.pk).obj
 
 
 def request_goal(text: str) -> Model:
     mentor, mentee = _people()
-    return services.request_mentors(mentee=mentee, mentors=[mentor], goal=text).obj
+    return requests.request_mentors(mentee=mentee, mentors=[mentor], goal=text).obj
 
 
 def decline_reason(text: str) -> Model:
     mentor, mentee = _people()
-    sent = services.request_mentors(mentee=mentee, mentors=[mentor], goal="Make friends")
+    sent = requests.request_mentors(mentee=mentee, mentors=[mentor], goal="Make friends")
     target: RequestTarget = sent.obj.targets.get()
-    services.respond_to_request(mentor=mentor, target_id=target.pk, accept=False, reason=text)
+    requests.respond_to_request(mentor=mentor, target_id=target.pk, accept=False, reason=text)
     target.refresh_from_db()
     return target
 
 
 def mentor_approach(text: str) -> Model:
     mentor, _ = _people()
-    return services.save_mentor_profile(
+    return mentor_profile.save_mentor_profile(
         user=mentor,
         capacity=2,
         specialties=[],
@@ -116,7 +124,7 @@ def mentor_approach(text: str) -> Model:
 
 def mentee_goal(text: str) -> Model:
     mentor, mentee = _people()
-    services.request_mentors(mentee=mentee, mentors=[mentor], goal=text)
+    requests.request_mentors(mentee=mentee, mentors=[mentor], goal=text)
     return MenteeProfile.objects.get(user=mentee)
 
 

@@ -15,7 +15,6 @@ from peerpath.accounts.models import AccountType, User
 from peerpath.accounts.roles import Role
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.demo.generator import Size, seed_demo
-from peerpath.mentorship import selectors, services
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
     OPEN_TARGET_STATUSES,
@@ -33,7 +32,12 @@ from peerpath.mentorship.models import (
     RequestTarget,
     TargetStatus,
 )
-from peerpath.mentorship.selectors import DirectoryFilters
+from peerpath.mentorship.selectors import chat as chat_reads
+from peerpath.mentorship.selectors import common as common_reads
+from peerpath.mentorship.selectors import directory as directory_reads
+from peerpath.mentorship.selectors import lifecycle as lifecycle_reads
+from peerpath.mentorship.selectors.directory import DirectoryFilters
+from peerpath.mentorship.services import chat, requests
 
 ANCHOR = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(0), tzinfo=dt.UTC)
 # Big enough for a few teen mentors and spare listeners in both bands; small enough to be quick.
@@ -158,9 +162,9 @@ def test_open_requests_respect_the_cascade_and_the_constraints(seeded):
         for t in targets:
             assert t.mentee_id == request.mentee_id
             assert _adult(t.mentor) == _adult(request.mentee)
-            assert not selectors.is_excluded_pair(request.mentee_id, t.mentor_id)
+            assert not common_reads.is_excluded_pair(request.mentee_id, t.mentor_id)
         # The mentor being asked can still say yes.
-        assert selectors.mentor_load(target.mentor_id) < target.mentor.mentor_profile.capacity
+        assert common_reads.mentor_load(target.mentor_id) < target.mentor.mentor_profile.capacity
     open_per_mentee = Counter(
         MentorRequest.objects.filter(status=RequestStatus.OPEN).values_list("mentee_id", flat=True)
     )
@@ -241,39 +245,39 @@ def test_demo_logins_have_their_mentoring_story(seeded):
         assert len(others) == 3
         assert all(_adult(u) is adult for u in User.objects.filter(pk__in=others))
         assert proposal.explanation
-        assert selectors.mentor_load(mentor.pk) == 2  # room left to accept the request
+        assert common_reads.mentor_load(mentor.pk) == 2  # room left to accept the request
         # The services accept the waiting request on this data.
-        assert services.respond_to_request(mentor=mentor, target_id=pending.pk, accept=True)
+        assert requests.respond_to_request(mentor=mentor, target_id=pending.pk, accept=True)
     listener = _user("demo-listener")
     assert listener.account_type == AccountType.LISTENER
     assert listener.profile.languages.exists()
     assert listener.profile.topics.exists()
     assert not Mentorship.objects.filter(mentee=listener).exists()
     assert not MentorRequest.objects.filter(mentee=listener).exists()
-    assert selectors.current_mentorship_of(listener) is None
+    assert lifecycle_reads.current_mentorship_of(listener) is None
     teen = _user("demo-teen-listener")
-    teen_mentorship = selectors.current_mentorship_of(teen)
+    teen_mentorship = lifecycle_reads.current_mentorship_of(teen)
     assert teen_mentorship is not None
     assert teen_mentorship.mentor.username == "demo-teen-mentor"
 
 
 def test_directory_shows_demo_listener_good_matches_and_a_request_works(seeded):
     listener = _user("demo-listener")
-    _, cards = selectors.mentor_directory(viewer=listener, filters=DirectoryFilters())
+    _, cards = directory_reads.mentor_directory(viewer=listener, filters=DirectoryFilters())
     assert cards
     assert all(_adult(card.user) for card in cards)
     assert cards[0].state == "accepting"
     english = [c for c in cards if any(lang.code == "en" for lang in c.languages)]
     topics = set(listener.profile.topics.values_list("pk", flat=True))
     assert any(topics & {t.pk for t in c.specialties} for c in english)
-    _, accepting = selectors.mentor_directory(
+    _, accepting = directory_reads.mentor_directory(
         viewer=listener, filters=DirectoryFilters(accepting=True, overlap=True)
     )
     assert accepting
     mentor = next(c.user for c in accepting if c.user.username != "demo-mentor")
-    request = services.request_mentors(mentee=listener, mentors=[mentor], goal="Hello!").obj
+    request = requests.request_mentors(mentee=listener, mentors=[mentor], goal="Hello!").obj
     assert request.targets.get().status == TargetStatus.PENDING
-    _, teen_cards = selectors.mentor_directory(
+    _, teen_cards = directory_reads.mentor_directory(
         viewer=_user("demo-teen-listener"), filters=DirectoryFilters()
     )
     assert teen_cards
@@ -320,15 +324,15 @@ def test_same_seed_writes_the_same_mentoring_data(db):
 def test_chat_works_through_the_services_on_seeded_data(seeded):
     mentor = _user("demo-mentor")
     m = Mentorship.objects.get(mentor=mentor, status=MentorshipStatus.ACTIVE)
-    before = selectors.unread_counts(mentor, [m])
+    before = chat_reads.unread_counts(mentor, [m])
     assert before == {m.pk: 1}  # the mentee's last message waits for the demo mentor
     teen = _user("demo-teen-listener")
     teen_m = Mentorship.objects.get(mentee=teen, status=MentorshipStatus.ACTIVE)
-    assert selectors.unread_counts(teen, [teen_m]) == {teen_m.pk: 1}
-    posted = services.post_message(sender=mentor, mentorship_id=m.pk, body="Hi!")
+    assert chat_reads.unread_counts(teen, [teen_m]) == {teen_m.pk: 1}
+    posted = chat.post_message(sender=mentor, mentorship_id=m.pk, body="Hi!")
     assert posted.created
     assert m.messages.order_by("-id").values_list("id", flat=True).first() == posted.message.pk
-    assert selectors.unread_counts(mentor, [Mentorship.objects.get(pk=m.pk)]) == {}
+    assert chat_reads.unread_counts(mentor, [Mentorship.objects.get(pk=m.pk)]) == {}
     # And a chat day with both sides counts once: today only the mentor wrote.
     assert not m.conversations.filter(day=timezone.now().date()).exists()
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.mentorship import services
 from peerpath.mentorship.models import (
     Flag,
     MatchProposal,
@@ -20,6 +19,7 @@ from peerpath.mentorship.models import (
     StaffTicket,
     TicketStatus,
 )
+from peerpath.mentorship.services import chat, tickets
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def pair():
     mentor = make_mentor(username="mo-mentor")
     mentee = make_listener(username="lee-listener")
     m = make_mentorship(mentor, mentee, goal="Grow")
-    services.post_message(sender=mentee, mentorship_id=m.pk, body=SECRET)
+    chat.post_message(sender=mentee, mentorship_id=m.pk, body=SECRET)
     return m
 
 
@@ -48,7 +48,7 @@ def test_staff_role_opens_every_mentoring_changelist(staff_client, pair):
     client, _ = staff_client
     MatchRun.objects.create()
     Flag.objects.create(mentorship=pair, raised_by=pair.mentee, topic="other", priority="can_wait")
-    services.open_staff_ticket(user=pair.mentee, body="Help", mentorship_id=pair.pk)
+    tickets.open_staff_ticket(user=pair.mentee, body="Help", mentorship_id=pair.pk)
     for model in admin.site._registry:
         if model._meta.app_label != "mentorship":
             continue
@@ -111,8 +111,8 @@ def test_flags_filter_by_priority_and_resolve_through_the_service(staff_client, 
 
 def test_tickets_list_open_first_and_close_in_bulk(staff_client, pair):
     client, _ = staff_client
-    first = services.open_staff_ticket(user=pair.mentee, body="One", mentorship_id=pair.pk).obj
-    second = services.open_staff_ticket(user=pair.mentor, body="Two", mentorship_id=pair.pk).obj
+    first = tickets.open_staff_ticket(user=pair.mentee, body="One", mentorship_id=pair.pk).obj
+    second = tickets.open_staff_ticket(user=pair.mentor, body="Two", mentorship_id=pair.pk).obj
     url = reverse("admin:mentorship_staffticket_changelist")
     client.post(url, {"action": "close_tickets", "_selected_action": [first.pk]})
     first.refresh_from_db()
@@ -127,7 +127,7 @@ def test_tickets_list_open_first_and_close_in_bulk(staff_client, pair):
 
 def test_closing_one_ticket_on_its_page_goes_through_the_service(staff_client, pair):
     client, _ = staff_client
-    ticket = services.open_staff_ticket(user=pair.mentee, body="One", mentorship_id=pair.pk).obj
+    ticket = tickets.open_staff_ticket(user=pair.mentee, body="One", mentorship_id=pair.pk).obj
     url = reverse("admin:mentorship_staffticket_change", args=[ticket.pk])
     assert client.post(url, {"status": TicketStatus.CLOSED}).status_code == 302
     ticket.refresh_from_db()

@@ -16,7 +16,7 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.core.errors import NotFound, RateLimited, Refused
-from peerpath.mentorship import realtime, selectors, services
+from peerpath.mentorship import realtime
 from peerpath.mentorship.models import (
     MESSAGE_MAX_CHARS,
     Conversation,
@@ -28,6 +28,8 @@ from peerpath.mentorship.models import (
     MentorshipStatus,
     Message,
 )
+from peerpath.mentorship.selectors import chat as chat_reads
+from peerpath.mentorship.services import chat, lifecycle, tickets
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +72,7 @@ def broadcasts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any]]:
 
 def post(pair: Pair, who: str, body: str = "hi", client_id: str = "") -> Message:
     sender = pair.mentor if who == "mentor" else pair.mentee
-    return services.post_message(
+    return chat.post_message(
         sender=sender, mentorship_id=pair.mentorship.pk, body=body, client_id=client_id
     ).message
 
@@ -84,7 +86,7 @@ def test_post_message_stores_the_text_and_broadcasts_on_commit(
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
-        posted = services.post_message(
+        posted = chat.post_message(
             sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="  hi <b>there</b>  "
         )
     message = posted.message
@@ -100,10 +102,10 @@ def test_post_message_stores_the_text_and_broadcasts_on_commit(
 
 
 def test_the_same_client_id_returns_the_stored_message(pair: Pair) -> None:
-    first = services.post_message(
+    first = chat.post_message(
         sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="once", client_id="abc"
     )
-    again = services.post_message(
+    again = chat.post_message(
         sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="once", client_id="abc"
     )
     assert first.created
@@ -136,18 +138,18 @@ def test_the_size_cap_is_inclusive(pair: Pair) -> None:
 def test_only_the_two_parties_may_post(pair: Pair) -> None:
     outsider = UserFactory.create(teen=True, listener=True)
     with pytest.raises(NotFound):
-        services.post_message(sender=outsider, mentorship_id=pair.mentorship.pk, body="hi")
+        chat.post_message(sender=outsider, mentorship_id=pair.mentorship.pk, body="hi")
     with pytest.raises(NotFound):
-        services.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk + 99, body="x")
+        chat.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk + 99, body="x")
     # Who may post is decided before what was posted: bad text from a stranger is still 404.
     for body in ("", "x" * (MESSAGE_MAX_CHARS + 1)):
         with pytest.raises(NotFound):
-            services.post_message(sender=outsider, mentorship_id=pair.mentorship.pk, body=body)
+            chat.post_message(sender=outsider, mentorship_id=pair.mentorship.pk, body=body)
     assert not Message.objects.exists()
 
 
 def test_an_ended_mentorship_refuses_with_403(pair: Pair) -> None:
-    services.end_mentorship(
+    lifecycle.end_mentorship(
         actor=pair.mentor, mentorship_id=pair.mentorship.pk, reason=EndReason.COMPLETED
     )
     with pytest.raises(Refused) as caught:
@@ -187,13 +189,13 @@ def test_a_resend_is_not_counted_against_the_rate_limit(pair: Pair) -> None:
 
 def test_messages_after_returns_later_messages_in_order_up_to_the_limit(pair: Pair) -> None:
     ids = [post(pair, "mentor" if n % 2 else "mentee", f"m{n}").pk for n in range(5)]
-    got = selectors.messages_after(pair.mentorship.pk, ids[1])
+    got = chat_reads.messages_after(pair.mentorship.pk, ids[1])
     assert [m.pk for m in got] == ids[2:]
-    assert [m.pk for m in selectors.messages_after(pair.mentorship.pk, 0, limit=2)] == ids[:2]
-    assert selectors.messages_after(pair.mentorship.pk, ids[-1]) == []
+    assert [m.pk for m in chat_reads.messages_after(pair.mentorship.pk, 0, limit=2)] == ids[:2]
+    assert chat_reads.messages_after(pair.mentorship.pk, ids[-1]) == []
     other = make_pair()
     post(other, "mentee", "elsewhere")
-    assert [m.pk for m in selectors.messages_after(pair.mentorship.pk, 0)] == ids
+    assert [m.pk for m in chat_reads.messages_after(pair.mentorship.pk, 0)] == ids
 
 
 def test_unread_counts_only_the_other_sides_messages(
@@ -205,14 +207,14 @@ def test_unread_counts_only_the_other_sides_messages(
     post(second, "mentor", "elsewhere")
     pair.mentorship.refresh_from_db()
     with django_assert_num_queries(1):
-        assert selectors.unread_counts(pair.mentee, [pair.mentorship]) == {pair.mentorship.pk: 2}
-    assert selectors.unread_counts(pair.mentor, [pair.mentorship]) == {}
-    assert selectors.unread_counts(pair.mentee, []) == {}
+        assert chat_reads.unread_counts(pair.mentee, [pair.mentorship]) == {pair.mentorship.pk: 2}
+    assert chat_reads.unread_counts(pair.mentor, [pair.mentorship]) == {}
+    assert chat_reads.unread_counts(pair.mentee, []) == {}
 
     post(pair, "mentee", "c")  # answering means having read what came before
     pair.mentorship.refresh_from_db()
-    assert selectors.unread_counts(pair.mentee, [pair.mentorship]) == {}
-    assert selectors.unread_counts(pair.mentor, [pair.mentorship]) == {pair.mentorship.pk: 1}
+    assert chat_reads.unread_counts(pair.mentee, [pair.mentorship]) == {}
+    assert chat_reads.unread_counts(pair.mentor, [pair.mentorship]) == {pair.mentorship.pk: 1}
 
 
 def test_mark_read_moves_forward_only_and_updates_unread_counts(
@@ -222,31 +224,31 @@ def test_mark_read_moves_forward_only_and_updates_unread_counts(
 ) -> None:
     a, b, c = (post(pair, "mentor", body).pk for body in ("a", "b", "c"))
     pair.mentorship.refresh_from_db()
-    assert selectors.unread_counts(pair.mentee, [pair.mentorship]) == {pair.mentorship.pk: 3}
+    assert chat_reads.unread_counts(pair.mentee, [pair.mentorship]) == {pair.mentorship.pk: 3}
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.mark_read(user=pair.mentee, mentorship_id=pair.mentorship.pk, up_to=b) == b
+        assert chat.mark_read(user=pair.mentee, mentorship_id=pair.mentorship.pk, up_to=b) == b
     pair.mentorship.refresh_from_db()
-    assert selectors.unread_counts(pair.mentee, [pair.mentorship]) == {pair.mentorship.pk: 1}
+    assert chat_reads.unread_counts(pair.mentee, [pair.mentorship]) == {pair.mentorship.pk: 1}
     assert ("read", (pair.mentee.pk, b)) in broadcasts
 
     broadcasts.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        assert services.mark_read(user=pair.mentee, mentorship_id=pair.mentorship.pk, up_to=a) == b
+        assert chat.mark_read(user=pair.mentee, mentorship_id=pair.mentorship.pk, up_to=a) == b
     assert broadcasts == []  # never back, and nothing to tell
 
     with django_capture_on_commit_callbacks(execute=True):
-        last = services.mark_read(user=pair.mentee, mentorship_id=pair.mentorship.pk, up_to=c + 50)
+        last = chat.mark_read(user=pair.mentee, mentorship_id=pair.mentorship.pk, up_to=c + 50)
     assert last == c  # never past the last message
     pair.mentorship.refresh_from_db()
     assert pair.mentorship.mentee_last_read == c
-    assert selectors.unread_counts(pair.mentee, [pair.mentorship]) == {}
+    assert chat_reads.unread_counts(pair.mentee, [pair.mentorship]) == {}
 
 
 def test_mark_read_is_for_the_parties_only(pair: Pair) -> None:
     outsider = UserFactory.create(teen=True, listener=True)
     with pytest.raises(NotFound):
-        services.mark_read(user=outsider, mentorship_id=pair.mentorship.pk, up_to=1)
+        chat.mark_read(user=outsider, mentorship_id=pair.mentorship.pk, up_to=1)
 
 
 def test_ended_mentorships_have_no_unread_badge(pair: Pair) -> None:
@@ -255,7 +257,7 @@ def test_ended_mentorships_have_no_unread_badge(pair: Pair) -> None:
         status=MentorshipStatus.ENDED, end_reason=EndReason.COMPLETED
     )
     pair.mentorship.refresh_from_db()
-    assert selectors.unread_counts(pair.mentee, [pair.mentorship]) == {}
+    assert chat_reads.unread_counts(pair.mentee, [pair.mentorship]) == {}
 
 
 # --- the automatic conversation -----------------------------------------------------------
@@ -310,7 +312,7 @@ def test_each_day_with_both_sides_counts_once(pair: Pair, monkeypatch: pytest.Mo
 
 
 def test_the_outreach_template_is_a_chat_message(pair: Pair) -> None:
-    message = services.send_outreach_template(user=pair.mentor, mentorship_id=pair.mentorship.pk)
+    message = tickets.send_outreach_template(user=pair.mentor, mentorship_id=pair.mentorship.pk)
     assert message.sender_id == pair.mentor.pk
     assert pair.mentee.username in message.body
-    assert [m.pk for m in selectors.messages_after(pair.mentorship.pk)] == [message.pk]
+    assert [m.pk for m in chat_reads.messages_after(pair.mentorship.pk)] == [message.pk]

@@ -14,7 +14,6 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.mentorship import selectors, services
 from peerpath.mentorship.models import (
     MESSAGE_MAX_CHARS,
     EndReason,
@@ -23,6 +22,8 @@ from peerpath.mentorship.models import (
     MentorshipSource,
     Message,
 )
+from peerpath.mentorship.selectors import chat as chat_reads
+from peerpath.mentorship.services import chat, lifecycle
 from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
@@ -102,7 +103,7 @@ def test_the_rate_limit_answers_429(pair: Pair) -> None:
 
 
 def test_an_ended_mentorship_answers_403(pair: Pair) -> None:
-    services.end_mentorship(
+    lifecycle.end_mentorship(
         actor=pair.mentor, mentorship_id=pair.mentorship.pk, reason=EndReason.COMPLETED
     )
     response = client_for(pair.mentee).post(pair.post_url, {"body": "still there?"})
@@ -146,7 +147,7 @@ def render_chat(pair: Pair, viewer: User, *, enabled: bool = True) -> str:
         "mentorship/_chat.html",
         {
             "mentorship": pair.mentorship,
-            "chat_messages": selectors.recent_messages(pair.mentorship.pk),
+            "chat_messages": chat_reads.recent_messages(pair.mentorship.pk),
             "chat_enabled": enabled,
             "other": other,
             "user": viewer,
@@ -168,7 +169,7 @@ def test_html_in_a_message_is_stored_verbatim_and_rendered_escaped(pair: Pair) -
 
 
 def test_the_space_page_shows_the_chat_escaped(pair: Pair) -> None:
-    services.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body=XSS)
+    chat.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body=XSS)
     response = client_for(pair.mentor).get(reverse("mentorship:space", args=[pair.mentorship.pk]))
     html = response.content.decode()
     assert response.status_code == 200
@@ -177,8 +178,8 @@ def test_the_space_page_shows_the_chat_escaped(pair: Pair) -> None:
 
 
 def test_the_partial_keeps_the_dom_contract_the_script_relies_on(pair: Pair) -> None:
-    first = services.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="a")
-    last = services.post_message(sender=pair.mentor, mentorship_id=pair.mentorship.pk, body="b")
+    first = chat.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="a")
+    last = chat.post_message(sender=pair.mentor, mentorship_id=pair.mentorship.pk, body="b")
     html = render_chat(pair, pair.mentee)
     pk = pair.mentorship.pk
     assert f'data-ws-url="/ws/mentorships/{pk}/"' in html
@@ -214,7 +215,7 @@ def test_an_empty_chat_starts_from_id_zero(pair: Pair) -> None:
 
 
 def test_a_disabled_chat_is_read_only(pair: Pair) -> None:
-    services.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="old news")
+    chat.post_message(sender=pair.mentee, mentorship_id=pair.mentorship.pk, body="old news")
     html = render_chat(pair, pair.mentor, enabled=False)
     assert "old news" in html
     assert "read-only" in html

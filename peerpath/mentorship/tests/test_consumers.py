@@ -27,7 +27,6 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.core.tests import ws
 from peerpath.core.tests.ws import communicator
-from peerpath.mentorship import selectors, services
 from peerpath.mentorship.consumers import MAX_FRAME_BYTES
 from peerpath.mentorship.models import (
     MESSAGE_MAX_CHARS,
@@ -38,6 +37,8 @@ from peerpath.mentorship.models import (
     MentorshipStatus,
     Message,
 )
+from peerpath.mentorship.selectors import chat as chat_reads
+from peerpath.mentorship.services import lifecycle
 from peerpath.safety.models import SafetyAlert
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -517,7 +518,7 @@ async def test_read_moves_the_marker_and_tells_both_sides(
 
     def unread() -> dict[int, int]:
         m = Mentorship.objects.get(pk=pair.mentorship.pk)
-        return selectors.unread_counts(pair.mentee, [m])
+        return chat_reads.unread_counts(pair.mentee, [m])
 
     assert await sync_to_async(unread)() == {pair.mentorship.pk: 2}
     await mentee.send({"type": "read", "up_to": ids[0]})
@@ -548,7 +549,7 @@ async def test_ending_the_mentorship_closes_every_open_socket(
     sockets += [mentor, mentee]
     await mentor.open()
     await mentee.open()
-    await sync_to_async(services.end_mentorship)(
+    await sync_to_async(lifecycle.end_mentorship)(
         actor=pair.mentee, mentorship_id=pair.mentorship.pk, reason=EndReason.COMPLETED
     )
     for socket in (mentor, mentee):

@@ -14,7 +14,7 @@ from peerpath.accounts.models import Language, Topic, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.core.errors import Conflict, Forbidden
-from peerpath.mentorship import pairing, selectors, services, tasks
+from peerpath.mentorship import tasks
 from peerpath.mentorship.models import (
     EndReason,
     MatchRunStatus,
@@ -24,6 +24,10 @@ from peerpath.mentorship.models import (
     MentorshipSettings,
     MentorshipStatus,
 )
+from peerpath.mentorship.selectors import directory as directory_reads
+from peerpath.mentorship.selectors import matching as matching_reads
+from peerpath.mentorship.selectors import proposals as proposal_reads
+from peerpath.mentorship.services import matching, proposals, requests
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 
 pytestmark = pytest.mark.django_db
@@ -65,7 +69,7 @@ def test_a_run_pairs_within_bands_and_explains_each_pair(staff):
     teen = give(make_listener(teen=True), topics=("anxiety",), availability=EVENINGS)
     adult = give(make_listener(), topics=("stress", "anxiety"), availability=EVENINGS)
     member = UserFactory.create()  # not a listener: not mentored
-    run = services.run_matching(actor=staff)
+    run = matching.run_matching(actor=staff)
     assert run.status == MatchRunStatus.DRAFT
     assert pairs(run) == {(teen.pk, teen_mentor.pk), (adult.pk, adult_mentor.pk)}
     assert member.pk not in {p for p, _ in pairs(run)}
@@ -95,7 +99,7 @@ def test_constraints_capacity_exclusions_current_and_opted_out(staff):
     opted_out = make_listener()
     MenteeProfile.objects.create(user=opted_out, opted_out_at=timezone.now())
     free_a, free_b = make_listener(), make_listener()
-    run = services.run_matching(actor=staff)
+    run = matching.run_matching(actor=staff)
     got = pairs(run)
     assert len(got) == 1  # one slot left
     ((mentee_id, mentor_id),) = got
@@ -107,20 +111,20 @@ def test_only_staff_run_publish_or_discard(staff):
     make_mentor()
     make_listener()
     with pytest.raises(Forbidden):
-        services.run_matching(actor=make_listener())
-    run = services.run_matching(actor=staff)
+        matching.run_matching(actor=make_listener())
+    run = matching.run_matching(actor=staff)
     with pytest.raises(Forbidden):
-        services.publish_run(actor=make_mentor(), run_id=run.pk)
+        matching.publish_run(actor=make_mentor(), run_id=run.pk)
     with pytest.raises(Forbidden):
-        services.discard_run(actor=make_listener(), run_id=run.pk)
-    assert selectors.run_proposals(run.pk)[0].status == MatchRunStatus.DRAFT
+        matching.discard_run(actor=make_listener(), run_id=run.pk)
+    assert matching_reads.run_proposals(run.pk)[0].status == MatchRunStatus.DRAFT
 
 
 def test_publishing_makes_proposals_the_mentor_accepts(staff):
     mentor = make_mentor(capacity=1)
     mentee = make_listener()
-    run = services.run_matching(actor=staff)
-    services.publish_run(actor=staff, run_id=run.pk)
+    run = matching.run_matching(actor=staff)
+    matching.publish_run(actor=staff, run_id=run.pk)
     m = Mentorship.objects.get()
     assert (m.mentor_id, m.mentee_id, m.status, m.source) == (
         mentor.pk,
@@ -131,11 +135,11 @@ def test_publishing_makes_proposals_the_mentor_accepts(staff):
     assert m.explanation
     assert m.proposal_expires_at is not None
     assert m.proposal_expires_at > timezone.now() + dt.timedelta(days=6)
-    assert selectors.proposals_for_mentor(mentor).get() == m
-    services.accept_proposal(mentor=mentor, mentorship_id=m.pk)
+    assert proposal_reads.proposals_for_mentor(mentor).get() == m
+    proposals.accept_proposal(mentor=mentor, mentorship_id=m.pk)
     assert Mentorship.objects.get().status == "active"
     with pytest.raises(Conflict):
-        services.publish_run(actor=staff, run_id=run.pk)
+        matching.publish_run(actor=staff, run_id=run.pk)
 
 
 def test_the_community_can_make_proposals_start_at_once(staff):
@@ -144,32 +148,32 @@ def test_the_community_can_make_proposals_start_at_once(staff):
     cfg.save()
     make_mentor()
     make_listener()
-    run = services.run_matching(actor=staff)
-    services.publish_run(actor=staff, run_id=run.pk)
+    run = matching.run_matching(actor=staff)
+    matching.publish_run(actor=staff, run_id=run.pk)
     assert Mentorship.objects.get().status == MentorshipStatus.ACTIVE
 
 
 def test_discarding_writes_nothing(staff):
     make_mentor()
     make_listener()
-    run = services.run_matching(actor=staff)
-    services.discard_run(actor=staff, run_id=run.pk)
+    run = matching.run_matching(actor=staff)
+    matching.discard_run(actor=staff, run_id=run.pk)
     run.refresh_from_db()
     assert run.status == MatchRunStatus.DISCARDED
     assert Mentorship.objects.count() == 0
     with pytest.raises(Conflict):
-        services.publish_run(actor=staff, run_id=run.pk)
+        matching.publish_run(actor=staff, run_id=run.pk)
 
 
 def test_publishing_rechecks_a_world_that_moved(staff):
     mentor = make_mentor(capacity=1)
     mentee = make_listener()
-    run = services.run_matching(actor=staff)
+    run = matching.run_matching(actor=staff)
     # meanwhile the mentor filled up through a request from someone else
     other = make_listener()
-    request = services.request_mentors(mentee=other, mentors=[mentor], goal="Hello").obj
-    services.respond_to_request(mentor=mentor, target_id=request.targets.get().pk, accept=True)
-    services.publish_run(actor=staff, run_id=run.pk)
+    request = requests.request_mentors(mentee=other, mentors=[mentor], goal="Hello").obj
+    requests.respond_to_request(mentor=mentor, target_id=request.targets.get().pk, accept=True)
+    matching.publish_run(actor=staff, run_id=run.pk)
     proposal = run.proposals.get(mentee=mentee)
     assert proposal.mentorship is None
     assert proposal.skipped_reason == "The mentor is full now."
@@ -181,7 +185,7 @@ def test_new_listeners_are_matched_first(staff):
     old = make_listener()
     User.objects.filter(pk=old.pk).update(date_joined=timezone.now() - dt.timedelta(days=200))
     new = make_listener()
-    run = services.run_matching(actor=staff)
+    run = matching.run_matching(actor=staff)
     assert {m for m, _ in pairs(run)} == {new.pk}
 
 
@@ -191,7 +195,7 @@ def test_min_score_is_respected(staff):
     cfg.save()
     make_mentor()
     make_listener()
-    assert services.run_matching(actor=staff).n_proposals == 0
+    assert matching.run_matching(actor=staff).n_proposals == 0
 
 
 def test_the_periodic_job_publishes_and_respects_the_switch():
@@ -208,7 +212,7 @@ def test_the_periodic_job_publishes_and_respects_the_switch():
     m = Mentorship.objects.get()
     assert (m.mentor_id, m.mentee_id, m.status) == (mentor.pk, mentee.pk, "proposed")
     # nothing left to pair: the next run is discarded, not published
-    run = pairing.auto_pair()
+    run = matching.auto_pair()
     assert run is not None
     assert run.status == MatchRunStatus.DISCARDED
 
@@ -220,19 +224,19 @@ def test_suggestions_stay_in_the_band_and_skip_full_mentors():
     full = make_mentor(capacity=1, topics=("grief-loss",))
     make_mentorship(full, make_listener())
     make_mentor(teen=True, topics=("grief-loss",))
-    got = pairing.suggested_mentors(adult, top=5)
+    got = directory_reads.suggested_mentors(adult, top=5)
     ids = [card.user.pk for card, _, _ in got]
     assert ids[0] == good.pk
     assert set(ids) == {good.pk, plain.pk}
     _card, score, reasons = got[0]
     assert score > 0
     assert any("rief" in r for r in reasons)
-    assert pairing.suggested_mentors(UserFactory.create()) == []  # members get none
+    assert directory_reads.suggested_mentors(UserFactory.create()) == []  # members get none
 
 
 def test_suggestions_never_offer_a_blocked_mentor():
     viewer = make_listener()
     mentor = make_mentor()
     account_services.block_user(blocker=mentor, blocked=viewer)
-    assert pairing.suggested_mentors(viewer) == []
+    assert directory_reads.suggested_mentors(viewer) == []
     assert MentorProfile.objects.filter(pk=mentor.pk).exists()

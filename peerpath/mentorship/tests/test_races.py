@@ -17,8 +17,9 @@ import pytest
 from django.db import OperationalError, close_old_connections, connection
 
 from peerpath.core.errors import Refused
-from peerpath.mentorship import selectors, services
 from peerpath.mentorship.models import Mentorship, RequestTarget
+from peerpath.mentorship.selectors import common as common_reads
+from peerpath.mentorship.services import requests
 from peerpath.mentorship.tests.factories import make_listener, make_mentor
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -61,41 +62,41 @@ def lost(result: Any) -> bool:
 def slow_count(monkeypatch):
     """Widen the window between counting a mentor's load and writing the mentorship, so an
     unlocked implementation would let both sides count 0 and both win."""
-    real = selectors.mentor_load
+    real = common_reads.mentor_load
 
     def slow(mentor_id: int) -> int:
         n = real(mentor_id)
         time.sleep(0.3)
         return n
 
-    monkeypatch.setattr(selectors, "mentor_load", slow)
+    monkeypatch.setattr(common_reads, "mentor_load", slow)
 
 
 def test_two_accepts_for_the_last_slot_leave_capacity_exact(slow_count):
     mentor = make_mentor(capacity=1)
-    r1 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
-    r2 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    r1 = requests.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    r2 = requests.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
     t1, t2 = r1.targets.get().pk, r2.targets.get().pk
     results = race(
-        lambda: services.respond_to_request(mentor=mentor, target_id=t1, accept=True).obj,
-        lambda: services.respond_to_request(mentor=mentor, target_id=t2, accept=True).obj,
+        lambda: requests.respond_to_request(mentor=mentor, target_id=t1, accept=True).obj,
+        lambda: requests.respond_to_request(mentor=mentor, target_id=t2, accept=True).obj,
     )
     winners = [r for r in results if isinstance(r, Mentorship)]
     assert len(winners) == 1, results
     assert all(lost(r) for r in results if not isinstance(r, Mentorship)), results
-    assert selectors.mentor_load(mentor.pk) == 1
+    assert common_reads.mentor_load(mentor.pk) == 1
     assert Mentorship.objects.count() == 1
 
 
 def test_two_mentors_accepting_the_same_listener_at_once_make_one_mentorship():
     mentee = make_listener()
     a, b = make_mentor(), make_mentor()
-    ra = services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL).obj
-    rb = services.request_mentors(mentee=mentee, mentors=[b], goal=GOAL).obj
+    ra = requests.request_mentors(mentee=mentee, mentors=[a], goal=GOAL).obj
+    rb = requests.request_mentors(mentee=mentee, mentors=[b], goal=GOAL).obj
     ta, tb = ra.targets.get().pk, rb.targets.get().pk
     results = race(
-        lambda: services.respond_to_request(mentor=a, target_id=ta, accept=True).obj,
-        lambda: services.respond_to_request(mentor=b, target_id=tb, accept=True).obj,
+        lambda: requests.respond_to_request(mentor=a, target_id=ta, accept=True).obj,
+        lambda: requests.respond_to_request(mentor=b, target_id=tb, accept=True).obj,
     )
     assert sum(isinstance(r, Mentorship) for r in results) == 1, results
     assert Mentorship.objects.filter(mentee=mentee).count() == 1
@@ -104,8 +105,8 @@ def test_two_mentors_accepting_the_same_listener_at_once_make_one_mentorship():
 def test_a_double_submitted_request_is_stored_once():
     mentee, mentor = make_listener(), make_mentor()
     results = race(
-        lambda: services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj,
-        lambda: services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj,
+        lambda: requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj,
+        lambda: requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj,
     )
     assert sum(not isinstance(r, Exception) for r in results) == 1, results
     assert all(lost(r) for r in results if isinstance(r, Exception)), results

@@ -16,13 +16,22 @@ from peerpath.accounts import policies as account_policies
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.mentorship import services
 from peerpath.mentorship.models import (
     EndReason,
     MenteeProfile,
     Mentorship,
     MentorshipStatus,
     Message,
+)
+from peerpath.mentorship.services import (
+    chat,
+    flags,
+    lifecycle,
+    logs,
+    mentor_profile,
+    proposals,
+    requests,
+    tickets,
 )
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 from peerpath.notifications.models import Notification
@@ -80,7 +89,7 @@ def test_a_mentees_crisis_in_the_chat_alerts_the_mentor_and_the_team(
     world: World, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
-        posted = services.post_message(
+        posted = chat.post_message(
             sender=world.mentee, mentorship_id=world.m.pk, body=CRISIS, client_id="c1"
         )
     assert posted.created
@@ -98,13 +107,13 @@ def test_a_mentees_crisis_in_the_chat_alerts_the_mentor_and_the_team(
 
 
 def test_a_mentors_crisis_goes_to_the_team_only(world: World) -> None:
-    posted = services.post_message(sender=world.mentor, mentorship_id=world.m.pk, body=CRISIS)
+    posted = chat.post_message(sender=world.mentor, mentorship_id=world.m.pk, body=CRISIS)
     assert responders(alert_for(posted.message)) == {world.staff}
     shows_help(posted.screening)
 
 
 def test_ordinary_sadness_raises_nothing(world: World) -> None:
-    posted = services.post_message(sender=world.mentee, mentorship_id=world.m.pk, body=ORDINARY)
+    posted = chat.post_message(sender=world.mentee, mentorship_id=world.m.pk, body=ORDINARY)
     assert posted.screening.alert is None
     assert posted.screening.as_payload() is None
     assert not SafetyAlert.objects.exists()
@@ -113,7 +122,7 @@ def test_ordinary_sadness_raises_nothing(world: World) -> None:
 def test_a_teen_mentees_alert_reaches_only_teen_responders_and_staff() -> None:
     w = make_world(teen=True)
     make_listener()  # an adult around, who must never hear of it
-    posted = services.post_message(sender=w.mentee, mentorship_id=w.m.pk, body=CRISIS)
+    posted = chat.post_message(sender=w.mentee, mentorship_id=w.m.pk, body=CRISIS)
     alert = alert_for(posted.message)
     assert alert.writer_band == "teen"
     assert responders(alert) == {w.mentor, w.staff}
@@ -128,7 +137,7 @@ def test_a_mentor_in_another_band_is_never_told() -> None:
     adult_mentor = make_mentor()
     teen = make_listener(teen=True)
     m = make_mentorship(adult_mentor, teen)
-    alert = services.check_in(user=teen, mentorship_id=m.pk, rating=1, note=CRISIS).screening
+    alert = logs.check_in(user=teen, mentorship_id=m.pk, rating=1, note=CRISIS).screening
     assert alert.alert is not None
     assert responders(alert.alert) == {staff}
 
@@ -140,7 +149,7 @@ def test_the_message_is_saved_when_the_detector_fails(
         raise RuntimeError("lexicon went missing")
 
     monkeypatch.setattr(crisis, "detect", broken)
-    posted = services.post_message(sender=world.mentee, mentorship_id=world.m.pk, body=CRISIS)
+    posted = chat.post_message(sender=world.mentee, mentorship_id=world.m.pk, body=CRISIS)
     assert Message.objects.filter(pk=posted.message.pk, body=CRISIS).exists()
     alert = alert_for(posted.message)
     assert alert.category == DETECTOR_ERROR
@@ -149,10 +158,10 @@ def test_the_message_is_saved_when_the_detector_fails(
 
 
 def test_a_resent_message_shows_the_help_again_without_a_second_alert(world: World) -> None:
-    first = services.post_message(
+    first = chat.post_message(
         sender=world.mentee, mentorship_id=world.m.pk, body=CRISIS, client_id="same"
     )
-    again = services.post_message(
+    again = chat.post_message(
         sender=world.mentee, mentorship_id=world.m.pk, body=CRISIS, client_id="same"
     )
     assert not again.created
@@ -166,7 +175,7 @@ def test_a_resent_message_shows_the_help_again_without_a_second_alert(world: Wor
 
 
 def test_check_in_note(world: World) -> None:
-    written = services.check_in(user=world.mentee, mentorship_id=world.m.pk, rating=1, note=CRISIS)
+    written = logs.check_in(user=world.mentee, mentorship_id=world.m.pk, rating=1, note=CRISIS)
     alert = alert_for(written.obj)
     assert alert.channel == "check_in"
     assert alert.url.endswith("#check-ins")
@@ -175,10 +184,10 @@ def test_check_in_note(world: World) -> None:
 
 
 def test_a_resent_check_in_shows_the_help_again(world: World) -> None:
-    first = services.check_in(
+    first = logs.check_in(
         user=world.mentee, mentorship_id=world.m.pk, rating=1, note=CRISIS, key="k1"
     )
-    again = services.check_in(
+    again = logs.check_in(
         user=world.mentee, mentorship_id=world.m.pk, rating=1, note=CRISIS, key="k1"
     )
     assert again.obj.pk == first.obj.pk
@@ -187,7 +196,7 @@ def test_a_resent_check_in_shows_the_help_again(world: World) -> None:
 
 
 def test_conversation_log_note(world: World) -> None:
-    written = services.log_conversation(
+    written = logs.log_conversation(
         user=world.mentee,
         mentorship_id=world.m.pk,
         kind="call",
@@ -201,7 +210,7 @@ def test_conversation_log_note(world: World) -> None:
 
 
 def test_a_flag_goes_to_the_team_never_to_the_other_party(world: World) -> None:
-    written = services.raise_flag(
+    written = flags.raise_flag(
         user=world.mentee,
         mentorship_id=world.m.pk,
         topic="safety",
@@ -216,7 +225,7 @@ def test_a_flag_goes_to_the_team_never_to_the_other_party(world: World) -> None:
 
 
 def test_a_ticket_screens_subject_and_body_for_the_team(world: World) -> None:
-    written = services.open_staff_ticket(user=world.mentee, body=CRISIS, mentorship_id=world.m.pk)
+    written = tickets.open_staff_ticket(user=world.mentee, body=CRISIS, mentorship_id=world.m.pk)
     alert = alert_for(written.obj)
     assert alert.channel == "ticket"
     assert responders(alert) == {world.staff}
@@ -230,7 +239,7 @@ def test_a_ticket_screens_subject_and_body_for_the_team(world: World) -> None:
 def test_a_request_goal_and_the_mentee_profile_goal() -> None:
     staff = UserFactory.create(roles=[Role.STAFF])
     mentor, mentee = make_mentor(), make_listener()
-    sent = services.request_mentors(mentee=mentee, mentors=[mentor], goal=CRISIS)
+    sent = requests.request_mentors(mentee=mentee, mentors=[mentor], goal=CRISIS)
     alert = alert_for(sent.obj)
     assert alert.channel == "mentor_request"
     assert responders(alert) == {staff}  # no pair yet: the asked mentor is not a responder
@@ -245,9 +254,9 @@ def test_a_request_goal_and_the_mentee_profile_goal() -> None:
 def test_accepting_a_request_tells_the_new_mentor_about_the_goal() -> None:
     staff = UserFactory.create(roles=[Role.STAFF])
     mentor, mentee = make_mentor(), make_listener()
-    sent = services.request_mentors(mentee=mentee, mentors=[mentor], goal=CRISIS)
+    sent = requests.request_mentors(mentee=mentee, mentors=[mentor], goal=CRISIS)
     target = sent.obj.targets.get()
-    accepted = services.respond_to_request(mentor=mentor, target_id=target.pk, accept=True)
+    accepted = requests.respond_to_request(mentor=mentor, target_id=target.pk, accept=True)
     assert accepted.obj is not None
     alert = alert_for(sent.obj)  # the goal's words are the request's open alert
     assert alert.writer == mentee  # the goal is the mentee's words
@@ -258,10 +267,10 @@ def test_accepting_a_request_tells_the_new_mentor_about_the_goal() -> None:
 
 def test_a_decline_reason_is_the_mentors_words(world: World) -> None:
     mentor, mentee = make_mentor(), make_listener()
-    target = services.request_mentors(
+    target = requests.request_mentors(
         mentee=mentee, mentors=[mentor], goal="Calm"
     ).obj.targets.get()
-    answered = services.respond_to_request(
+    answered = requests.respond_to_request(
         mentor=mentor, target_id=target.pk, accept=False, reason=CRISIS
     )
     alert = alert_for(target)
@@ -274,7 +283,7 @@ def test_a_decline_reason_is_the_mentors_words(world: World) -> None:
 def test_declining_a_proposal_screens_the_reason(world: World) -> None:
     mentor, mentee = make_mentor(), make_listener()
     proposal = make_mentorship(mentor, mentee, status=MentorshipStatus.PROPOSED)
-    declined = services.decline_proposal(mentor=mentor, mentorship_id=proposal.pk, reason=CRISIS)
+    declined = proposals.decline_proposal(mentor=mentor, mentorship_id=proposal.pk, reason=CRISIS)
     alert = alert_for(proposal)
     assert alert.channel == "mentorship_chat"
     assert responders(alert) == {world.staff}
@@ -282,7 +291,7 @@ def test_declining_a_proposal_screens_the_reason(world: World) -> None:
 
 
 def test_an_end_note_goes_to_the_team(world: World) -> None:
-    ended = services.request_rematch(user=world.mentee, mentorship_id=world.m.pk, note=CRISIS)
+    ended = lifecycle.request_rematch(user=world.mentee, mentorship_id=world.m.pk, note=CRISIS)
     assert ended.obj.end_reason == EndReason.REMATCH
     alert = alert_for(world.m)
     assert responders(alert) == {world.staff}
@@ -292,7 +301,7 @@ def test_an_end_note_goes_to_the_team(world: World) -> None:
 def test_leaving_the_program_screens_the_note_once(world: World) -> None:
     second = make_listener()
     make_mentorship(world.mentor, second)
-    left = services.leave_program(user=world.mentor, note=CRISIS)
+    left = lifecycle.leave_program(user=world.mentor, note=CRISIS)
     assert left.obj == 2
     assert SafetyAlert.objects.count() == 1  # the same words end every pair
     shows_help(left.screening)
@@ -300,7 +309,7 @@ def test_leaving_the_program_screens_the_note_once(world: World) -> None:
 
 def test_a_mentor_approach_is_screened_when_it_changes(world: World) -> None:
     def save(approach: str) -> Screening:
-        return services.save_mentor_profile(
+        return mentor_profile.save_mentor_profile(
             user=world.mentor,
             capacity=2,
             specialties=[],
@@ -324,9 +333,9 @@ def test_alerts_are_recent_and_never_block_a_refusal(world: World) -> None:
     from peerpath.core.errors import Refused
 
     with pytest.raises(Refused):
-        services.post_message(sender=world.mentee, mentorship_id=world.m.pk, body="   ")
+        chat.post_message(sender=world.mentee, mentorship_id=world.m.pk, body="   ")
     assert not SafetyAlert.objects.exists()
-    alert = services.post_message(
+    alert = chat.post_message(
         sender=world.mentee, mentorship_id=world.m.pk, body=CRISIS
     ).screening.alert
     assert alert is not None

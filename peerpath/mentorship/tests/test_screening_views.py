@@ -16,7 +16,6 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.mentorship import services
 from peerpath.mentorship.models import (
     CheckIn,
     Conversation,
@@ -29,6 +28,7 @@ from peerpath.mentorship.models import (
     RequestTarget,
     StaffTicket,
 )
+from peerpath.mentorship.services import requests
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 from peerpath.safety.models import SafetyAlert
 
@@ -188,7 +188,7 @@ def test_a_ranked_request_goal_shows_help() -> None:
 
 def test_a_decline_reason_shows_the_mentor_help() -> None:
     mentor, mentee = make_mentor(), make_listener()
-    target = services.request_mentors(
+    target = requests.request_mentors(
         mentee=mentee, mentors=[mentor], goal="Calm"
     ).obj.targets.get()
     c = Client()

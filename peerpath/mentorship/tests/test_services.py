@@ -17,7 +17,6 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
-from peerpath.mentorship import selectors, services
 from peerpath.mentorship.models import (
     CheckIn,
     Conversation,
@@ -34,6 +33,17 @@ from peerpath.mentorship.models import (
     RequestTarget,
     StaffTicket,
     TargetStatus,
+)
+from peerpath.mentorship.selectors import common as common_reads
+from peerpath.mentorship.selectors import lifecycle as lifecycle_reads
+from peerpath.mentorship.services import (
+    flags,
+    lifecycle,
+    logs,
+    mentor_profile,
+    proposals,
+    requests,
+    tickets,
 )
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 
@@ -67,7 +77,7 @@ def counts():
 def test_a_request_asks_the_first_mentor_and_mails_them(on_commit):
     mentor, mentee = make_mentor(), make_listener()
     with on_commit():
-        request = services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj
+        request = requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj
     target = request.targets.get()
     assert request.status == RequestStatus.OPEN
     assert target.status == TargetStatus.PENDING
@@ -83,7 +93,7 @@ def test_the_expiry_window_is_community_data():
     cfg = MentorshipSettings.load()
     cfg.request_expiry_days = 3
     cfg.save()
-    request = services.request_mentors(
+    request = requests.request_mentors(
         mentee=make_listener(), mentors=[make_mentor()], goal=GOAL
     ).obj
     target = request.targets.get()
@@ -95,26 +105,26 @@ def test_the_expiry_window_is_community_data():
 def test_a_ranked_request_cascades_on_decline_and_expiry_then_is_exhausted(on_commit):
     first, second, third = make_mentor(), make_mentor(), make_mentor()
     mentee = make_listener()
-    request = services.request_mentors(mentee=mentee, mentors=[first, second, third], goal=GOAL).obj
+    request = requests.request_mentors(mentee=mentee, mentors=[first, second, third], goal=GOAL).obj
     statuses = lambda: list(request.targets.order_by("rank").values_list("status", flat=True))  # noqa: E731
     assert statuses() == ["pending", "queued", "queued"]
 
     t1 = request.targets.get(mentor=first)
     assert (
-        services.respond_to_request(mentor=first, target_id=t1.pk, accept=False, reason="Busy").obj
+        requests.respond_to_request(mentor=first, target_id=t1.pk, accept=False, reason="Busy").obj
         is None
     )
     assert statuses() == ["declined", "pending", "queued"]
     assert RequestTarget.objects.get(pk=t1.pk).decline_reason == "Busy"
 
     later = timezone.now() + dt.timedelta(days=8)
-    result = services.advance_requests(now=later)
+    result = requests.advance_requests(now=later)
     assert result["expired"] == 1
     assert statuses() == ["declined", "expired", "pending"]
 
     t3 = request.targets.get(mentor=third)
     with on_commit():
-        services.respond_to_request(mentor=third, target_id=t3.pk, accept=False)
+        requests.respond_to_request(mentor=third, target_id=t3.pk, accept=False)
     request.refresh_from_db()
     assert request.status == RequestStatus.EXHAUSTED
     assert statuses() == ["declined", "expired", "declined"]
@@ -123,38 +133,38 @@ def test_a_ranked_request_cascades_on_decline_and_expiry_then_is_exhausted(on_co
 
 def test_a_mentor_who_stopped_mentoring_is_skipped_in_the_cascade():
     first, second, third = make_mentor(), make_mentor(), make_mentor()
-    request = services.request_mentors(
+    request = requests.request_mentors(
         mentee=make_listener(), mentors=[first, second, third], goal=GOAL
     ).obj
     account_services.revoke_role(user=second, role=Role.MENTOR)
     t1 = request.targets.get(mentor=first)
-    services.respond_to_request(mentor=first, target_id=t1.pk, accept=False)
+    requests.respond_to_request(mentor=first, target_id=t1.pk, accept=False)
     got = dict(request.targets.values_list("mentor_id", "status"))
     assert got == {first.pk: "declined", second.pk: "cancelled", third.pk: "pending"}
 
 
 def test_reminders_go_once_after_the_configured_days(on_commit):
     mentor = make_mentor()
-    request = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    request = requests.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
     mail.outbox.clear()
-    assert services.advance_requests(now=timezone.now() + dt.timedelta(days=2))["reminded"] == 0
+    assert requests.advance_requests(now=timezone.now() + dt.timedelta(days=2))["reminded"] == 0
     with on_commit():
-        done = services.advance_requests(now=timezone.now() + dt.timedelta(days=3, minutes=1))
+        done = requests.advance_requests(now=timezone.now() + dt.timedelta(days=3, minutes=1))
     assert done == {"reminded": 1, "expired": 0}
     # The delivery job sends every due mail (the request's notice too): look at reminders.
     reminders = [m for m in mail.outbox if "Reminder" in m.subject]
     assert [m.to for m in reminders] == [[mentor.email]]
-    assert services.advance_requests(now=timezone.now() + dt.timedelta(days=4))["reminded"] == 0
+    assert requests.advance_requests(now=timezone.now() + dt.timedelta(days=4))["reminded"] == 0
     assert request.targets.get().reminders_sent == 1
 
 
 def test_accepting_starts_the_mentorship_and_closes_other_requests(on_commit):
     a, b = make_mentor(), make_mentor()
     mentee = make_listener()
-    r1 = services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL).obj
-    r2 = services.request_mentors(mentee=mentee, mentors=[b], goal="Another goal").obj
+    r1 = requests.request_mentors(mentee=mentee, mentors=[a], goal=GOAL).obj
+    r2 = requests.request_mentors(mentee=mentee, mentors=[b], goal="Another goal").obj
     with on_commit():
-        m = services.respond_to_request(
+        m = requests.respond_to_request(
             mentor=a, target_id=r1.targets.get().pk, accept=True, reason=""
         ).obj
     assert m is not None
@@ -168,27 +178,27 @@ def test_accepting_starts_the_mentorship_and_closes_other_requests(on_commit):
     assert any(mentee.email in msg.to for msg in mail.outbox)
     # b can no longer answer
     with pytest.raises(Conflict):
-        services.respond_to_request(mentor=b, target_id=r2.targets.get().pk, accept=True)
+        requests.respond_to_request(mentor=b, target_id=r2.targets.get().pk, accept=True)
 
 
 def test_only_the_addressed_mentor_can_answer():
     mentor, other = make_mentor(), make_mentor()
-    request = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    request = requests.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
     with pytest.raises(NotFound):
-        services.respond_to_request(mentor=other, target_id=request.targets.get().pk, accept=True)
+        requests.respond_to_request(mentor=other, target_id=request.targets.get().pk, accept=True)
     with pytest.raises(NotFound):
-        services.respond_to_request(mentor=mentor, target_id=999999, accept=True)
+        requests.respond_to_request(mentor=mentor, target_id=999999, accept=True)
     assert Mentorship.objects.count() == 0
 
 
 def test_accepting_beyond_capacity_is_refused():
     mentor = make_mentor(capacity=1)
-    r1 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
-    r2 = services.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
-    services.respond_to_request(mentor=mentor, target_id=r1.targets.get().pk, accept=True)
+    r1 = requests.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    r2 = requests.request_mentors(mentee=make_listener(), mentors=[mentor], goal=GOAL).obj
+    requests.respond_to_request(mentor=mentor, target_id=r1.targets.get().pk, accept=True)
     with pytest.raises(Conflict, match="capacity"):
-        services.respond_to_request(mentor=mentor, target_id=r2.targets.get().pk, accept=True)
-    assert selectors.mentor_load(mentor.pk) == 1
+        requests.respond_to_request(mentor=mentor, target_id=r2.targets.get().pk, accept=True)
+    assert common_reads.mentor_load(mentor.pk) == 1
     assert r2.targets.get().status == TargetStatus.PENDING
 
 
@@ -245,7 +255,7 @@ def test_bad_requests_are_refused_and_create_nothing(setup, error, message):
         )
     before = counts()
     with pytest.raises(error, match=message) as caught:
-        services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
+        requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
     assert 400 <= caught.value.status < 500
     assert counts() == before
 
@@ -256,14 +266,14 @@ def test_one_open_request_per_mentor_and_a_cap_per_mentee():
     cfg.save()
     mentee = make_listener()
     a, b, c = make_mentor(), make_mentor(), make_mentor()
-    services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL)
+    requests.request_mentors(mentee=mentee, mentors=[a], goal=GOAL)
     with pytest.raises(Refused, match="already have a request waiting") as caught:
-        services.request_mentors(mentee=mentee, mentors=[a], goal=GOAL)
+        requests.request_mentors(mentee=mentee, mentors=[a], goal=GOAL)
     assert caught.value.status == 409
-    services.request_mentors(mentee=mentee, mentors=[b], goal=GOAL)
+    requests.request_mentors(mentee=mentee, mentors=[b], goal=GOAL)
     before = counts()
     with pytest.raises(Refused, match="limit is 2"):
-        services.request_mentors(mentee=mentee, mentors=[c], goal=GOAL)
+        requests.request_mentors(mentee=mentee, mentors=[c], goal=GOAL)
     assert counts() == before
 
 
@@ -284,23 +294,23 @@ def test_bad_request_input_is_refused(goal, mentors, message):
     chosen = [pool[0], pool[0]] if mentors == "dup" else pool[:mentors]
     before = counts()
     with pytest.raises(Refused, match=message):
-        services.request_mentors(mentee=make_listener(), mentors=chosen, goal=goal)
+        requests.request_mentors(mentee=make_listener(), mentors=chosen, goal=goal)
     assert counts() == before
 
 
 def test_withdrawing_a_request():
     mentee, mentor = make_listener(), make_mentor()
-    request = services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj
+    request = requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL).obj
     with pytest.raises(NotFound):
-        services.withdraw_request(mentee=make_listener(), request_id=request.pk)
-    services.withdraw_request(mentee=mentee, request_id=request.pk)
+        requests.withdraw_request(mentee=make_listener(), request_id=request.pk)
+    requests.withdraw_request(mentee=mentee, request_id=request.pk)
     request.refresh_from_db()
     assert request.status == RequestStatus.WITHDRAWN
     assert request.targets.get().status == TargetStatus.CANCELLED
     with pytest.raises(Conflict):
-        services.withdraw_request(mentee=mentee, request_id=request.pk)
+        requests.withdraw_request(mentee=mentee, request_id=request.pk)
     # the pair may ask again
-    services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
+    requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
 
 
 # --- proposals ----------------------------------------------------------------------------
@@ -312,16 +322,16 @@ def test_accepting_and_declining_proposals():
     pa = make_mentorship(mentor, a, status=MentorshipStatus.PROPOSED, source="matching")
     pb = make_mentorship(mentor, b, status=MentorshipStatus.PROPOSED, source="matching")
     with pytest.raises(NotFound):
-        services.accept_proposal(mentor=make_mentor(), mentorship_id=pa.pk)
-    m = services.accept_proposal(mentor=mentor, mentorship_id=pa.pk)
+        proposals.accept_proposal(mentor=make_mentor(), mentorship_id=pa.pk)
+    m = proposals.accept_proposal(mentor=mentor, mentorship_id=pa.pk)
     assert m.status == MentorshipStatus.ACTIVE
     assert m.started_at
     with pytest.raises(Conflict):
-        services.accept_proposal(mentor=mentor, mentorship_id=pa.pk)
-    d = services.decline_proposal(mentor=mentor, mentorship_id=pb.pk, reason="Not my area").obj
+        proposals.accept_proposal(mentor=mentor, mentorship_id=pa.pk)
+    d = proposals.decline_proposal(mentor=mentor, mentorship_id=pb.pk, reason="Not my area").obj
     assert d.status == MentorshipStatus.DECLINED
     assert d.end_reason == EndReason.DECLINED
-    assert selectors.is_excluded_pair(b.pk, mentor.pk)  # never proposed again
+    assert common_reads.is_excluded_pair(b.pk, mentor.pk)  # never proposed again
 
 
 def test_unanswered_proposals_expire():
@@ -332,12 +342,12 @@ def test_unanswered_proposals_expire():
         status=MentorshipStatus.PROPOSED,
         proposal_expires_at=timezone.now() + dt.timedelta(days=7),
     )
-    assert services.expire_proposals(now=timezone.now() + dt.timedelta(days=6)) == 0
-    assert services.expire_proposals(now=timezone.now() + dt.timedelta(days=8)) == 1
+    assert proposals.expire_proposals(now=timezone.now() + dt.timedelta(days=6)) == 0
+    assert proposals.expire_proposals(now=timezone.now() + dt.timedelta(days=8)) == 1
     p.refresh_from_db()
     assert p.status == MentorshipStatus.DECLINED
     assert p.end_reason == EndReason.PROPOSAL_EXPIRED
-    assert selectors.mentor_load(mentor.pk) == 0
+    assert common_reads.mentor_load(mentor.pk) == 0
 
 
 # --- "I can't get in touch" ---------------------------------------------------------------
@@ -346,17 +356,17 @@ def test_unanswered_proposals_expire():
 def test_branch_remove_me_from_the_program(on_commit):
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
-    other_request = services.request_mentors(
+    other_request = requests.request_mentors(
         mentee=make_listener(), mentors=[mentor], goal=GOAL
     ).obj
     with on_commit():
-        assert services.leave_program(user=mentee, mentorship_id=m.pk).obj == 1
+        assert lifecycle.leave_program(user=mentee, mentorship_id=m.pk).obj == 1
     m.refresh_from_db()
     assert (m.status, m.end_reason, m.ended_by_id) == ("ended", "left_program", mentee.pk)
     assert MenteeProfile.objects.get(pk=mentee.pk).opted_out_at is not None
     assert any(mentor.email in x.to and "left the mentoring" in x.body for x in mail.outbox)
     # a mentor leaving pauses mentoring; their other waiting request stays theirs to answer
-    services.leave_program(user=mentor)
+    lifecycle.leave_program(user=mentor)
     assert MentorProfile.objects.get(pk=mentor.pk).capacity == 0
     assert other_request.targets.get().status == TargetStatus.PENDING
 
@@ -364,12 +374,12 @@ def test_branch_remove_me_from_the_program(on_commit):
 def test_branch_i_dont_know_how_to_reach_out_sends_the_template():
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
-    message = services.send_outreach_template(user=mentee, mentorship_id=m.pk)
+    message = tickets.send_outreach_template(user=mentee, mentorship_id=m.pk)
     assert message.sender_id == mentee.pk
-    assert message.body == services.outreach_text(m, mentee)
+    assert message.body == tickets.outreach_text(m, mentee)
     assert mentor.username in message.body
     with pytest.raises(NotFound):
-        services.send_outreach_template(user=make_listener(), mentorship_id=m.pk)
+        tickets.send_outreach_template(user=make_listener(), mentorship_id=m.pk)
 
 
 def test_branch_talk_to_staff_opens_a_ticket_and_mails_staff(on_commit):
@@ -377,7 +387,7 @@ def test_branch_talk_to_staff_opens_a_ticket_and_mails_staff(on_commit):
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
     with on_commit():
-        ticket = services.open_staff_ticket(
+        ticket = tickets.open_staff_ticket(
             user=mentee, body="My mentor hasn't replied in 3 weeks.", mentorship_id=m.pk
         ).obj
     assert StaffTicket.objects.get() == ticket
@@ -385,51 +395,51 @@ def test_branch_talk_to_staff_opens_a_ticket_and_mails_staff(on_commit):
     assert ticket.status == "open"
     assert [x.to for x in mail.outbox] == [[staff.email]]
     with pytest.raises(Refused, match="write a message"):
-        services.open_staff_ticket(user=mentee, body="  ", mentorship_id=m.pk)
+        tickets.open_staff_ticket(user=mentee, body="  ", mentorship_id=m.pk)
     with pytest.raises(NotFound):
-        services.open_staff_ticket(user=make_listener(), body="hi", mentorship_id=m.pk)
+        tickets.open_staff_ticket(user=make_listener(), body="hi", mentorship_id=m.pk)
     assert StaffTicket.objects.count() == 1
 
 
 def test_branch_find_me_a_new_match_never_rematches_the_pair():
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
-    services.request_rematch(user=mentee, mentorship_id=m.pk, note="We never connected.")
+    lifecycle.request_rematch(user=mentee, mentorship_id=m.pk, note="We never connected.")
     m.refresh_from_db()
     assert (m.status, m.end_reason, m.end_note) == ("ended", "rematch", "We never connected.")
-    assert selectors.is_excluded_pair(mentee.pk, mentor.pk)
-    assert selectors.current_mentorship_of(mentee) is None
+    assert common_reads.is_excluded_pair(mentee.pk, mentor.pk)
+    assert lifecycle_reads.current_mentorship_of(mentee) is None
     with pytest.raises(NotFound):
-        services.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
+        requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
     # and may ask someone else
-    services.request_mentors(mentee=mentee, mentors=[make_mentor()], goal=GOAL)
+    requests.request_mentors(mentee=mentee, mentors=[make_mentor()], goal=GOAL)
 
 
 def test_branch_mentor_unmatch_without_rematch_drops_capacity():
     mentor, mentee = make_mentor(capacity=3), make_listener()
     m = make_mentorship(mentor, mentee)
     with pytest.raises(Forbidden, match="Only the mentor"):
-        services.mentor_unmatch_no_rematch(mentor=mentee, mentorship_id=m.pk)
+        lifecycle.mentor_unmatch_no_rematch(mentor=mentee, mentorship_id=m.pk)
     assert Mentorship.objects.get(pk=m.pk).status == MentorshipStatus.ACTIVE
-    services.mentor_unmatch_no_rematch(mentor=mentor, mentorship_id=m.pk)
+    lifecycle.mentor_unmatch_no_rematch(mentor=mentor, mentorship_id=m.pk)
     m.refresh_from_db()
     assert (m.status, m.end_reason) == ("ended", "mentor_no_rematch")
     assert MentorProfile.objects.get(pk=mentor.pk).capacity == 2
-    assert selectors.is_excluded_pair(mentee.pk, mentor.pk)
+    assert common_reads.is_excluded_pair(mentee.pk, mentor.pk)
 
 
 def test_ending_twice_or_as_an_outsider_is_refused():
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
     with pytest.raises(NotFound):
-        services.end_mentorship(
+        lifecycle.end_mentorship(
             actor=make_listener(), mentorship_id=m.pk, reason=EndReason.COMPLETED
         )
     with pytest.raises(Forbidden):
-        services.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.STAFF)
-    services.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.COMPLETED)
+        lifecycle.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.STAFF)
+    lifecycle.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.COMPLETED)
     with pytest.raises(Conflict):
-        services.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.COMPLETED)
+        lifecycle.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.COMPLETED)
 
 
 # --- log, check-ins, flags ----------------------------------------------------------------
@@ -439,7 +449,7 @@ def test_logging_a_call_counts_a_conversation_for_both():
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
     today = timezone.localdate(timezone=mentee.tzinfo)
-    c = services.log_conversation(
+    c = logs.log_conversation(
         user=mentee, mentorship_id=m.pk, kind="call", day=today, note="20 minutes on the phone"
     ).obj
     assert c.logged_by_id == mentee.pk
@@ -462,7 +472,7 @@ def test_bad_conversation_logs_are_refused(kind, day_offset, message):
     m = make_mentorship(mentor, mentee)
     day = timezone.localdate(timezone=mentee.tzinfo) + dt.timedelta(days=day_offset)
     with pytest.raises(Refused, match=message):
-        services.log_conversation(user=mentee, mentorship_id=m.pk, kind=kind, day=day)
+        logs.log_conversation(user=mentee, mentorship_id=m.pk, kind=kind, day=day)
     assert Conversation.objects.count() == 0
     assert not ActivityEvent.objects.exists()
 
@@ -470,20 +480,20 @@ def test_bad_conversation_logs_are_refused(kind, day_offset, message):
 def test_check_ins_from_each_side():
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
-    services.check_in(user=mentee, mentorship_id=m.pk, rating=4, note="Going well")
-    services.check_in(user=mentor, mentorship_id=m.pk, rating=5)
+    logs.check_in(user=mentee, mentorship_id=m.pk, rating=4, note="Going well")
+    logs.check_in(user=mentor, mentorship_id=m.pk, rating=5)
     assert sorted(CheckIn.objects.values_list("author_id", "rating")) == sorted(
         [(mentee.pk, 4), (mentor.pk, 5)]
     )
     assert ActivityEvent.objects.filter(kind=ActivityKind.MENTOR_CHECK_IN).count() == 2
     for bad in (0, 6, -1):
         with pytest.raises(Refused, match="1 to 5"):
-            services.check_in(user=mentee, mentorship_id=m.pk, rating=bad)
+            logs.check_in(user=mentee, mentorship_id=m.pk, rating=bad)
     with pytest.raises(NotFound):
-        services.check_in(user=make_listener(), mentorship_id=m.pk, rating=3)
-    services.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.COMPLETED)
+        logs.check_in(user=make_listener(), mentorship_id=m.pk, rating=3)
+    lifecycle.end_mentorship(actor=mentee, mentorship_id=m.pk, reason=EndReason.COMPLETED)
     with pytest.raises(Conflict):
-        services.check_in(user=mentee, mentorship_id=m.pk, rating=3)
+        logs.check_in(user=mentee, mentorship_id=m.pk, rating=3)
     assert CheckIn.objects.count() == 2
 
 
@@ -492,24 +502,24 @@ def test_immediate_flags_mail_staff_at_once_and_others_wait(on_commit):
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
     with on_commit():
-        services.raise_flag(
+        flags.raise_flag(
             user=mentor, mentorship_id=m.pk, topic="wellbeing", priority="can_wait", note="."
         )
     assert mail.outbox == []
     with on_commit():
-        flag = services.raise_flag(
+        flag = flags.raise_flag(
             user=mentor, mentorship_id=m.pk, topic="safety", priority="immediate", note="!"
         ).obj
     assert [x.to for x in mail.outbox] == [[staff.email]]
     assert "IMMEDIATE" in mail.outbox[0].subject
     with pytest.raises(Refused):
-        services.raise_flag(user=mentor, mentorship_id=m.pk, topic="nope", priority="immediate")
+        flags.raise_flag(user=mentor, mentorship_id=m.pk, topic="nope", priority="immediate")
     with pytest.raises(Refused):
-        services.raise_flag(user=mentor, mentorship_id=m.pk, topic="safety", priority="soon")
+        flags.raise_flag(user=mentor, mentorship_id=m.pk, topic="safety", priority="soon")
     assert Flag.objects.count() == 2
     with pytest.raises(Forbidden):
-        services.resolve_flag(actor=mentor, flag_id=flag.pk)
-    services.resolve_flag(actor=staff, flag_id=flag.pk)
+        flags.resolve_flag(actor=mentor, flag_id=flag.pk)
+    flags.resolve_flag(actor=staff, flag_id=flag.pk)
     assert Flag.objects.get(pk=flag.pk).resolved_by_id == staff.pk
 
 
@@ -522,9 +532,9 @@ def test_a_mentorship_ends_when_one_side_turns_eighteen():
     mentor = make_mentor(teen=True, date_of_birth=years_ago(13, days=10))
     mentee = make_listener(teen=True, date_of_birth=years_ago(17, days=300))
     m = make_mentorship(mentor, mentee)
-    assert services.end_cross_band_mentorships() == 0
+    assert lifecycle.end_cross_band_mentorships() == 0
     later = mentee.adult_from + dt.timedelta(hours=1)
-    assert services.end_cross_band_mentorships(now=later) == 1
+    assert lifecycle.end_cross_band_mentorships(now=later) == 1
     m.refresh_from_db()
     assert (m.status, m.end_reason) == ("ended", "aged_out")
 
@@ -532,7 +542,7 @@ def test_a_mentorship_ends_when_one_side_turns_eighteen():
 def test_save_mentor_profile_validates_and_needs_the_role():
     mentor = make_mentor()
     topics = list(Topic.objects.all()[:2])
-    p = services.save_mentor_profile(
+    p = mentor_profile.save_mentor_profile(
         user=mentor,
         capacity=4,
         specialties=topics,
@@ -554,9 +564,9 @@ def test_save_mentor_profile_validates_and_needs_the_role():
         "approach": "",
     }
     with pytest.raises(Refused, match="between 0"):
-        services.save_mentor_profile(user=mentor, capacity=21, **kwargs)
+        mentor_profile.save_mentor_profile(user=mentor, capacity=21, **kwargs)
     with pytest.raises(Refused, match="track"):
-        services.save_mentor_profile(
+        mentor_profile.save_mentor_profile(
             user=mentor,
             capacity=1,
             specialties=[],
@@ -566,9 +576,11 @@ def test_save_mentor_profile_validates_and_needs_the_role():
             approach="",
         )
     with pytest.raises(Refused, match="availability"):
-        services.save_mentor_profile(user=mentor, capacity=1, availability="2" * 168, **kwargs)
+        mentor_profile.save_mentor_profile(
+            user=mentor, capacity=1, availability="2" * 168, **kwargs
+        )
     with pytest.raises(Refused) as caught:
-        services.save_mentor_profile(user=make_listener(), capacity=1, **kwargs)
+        mentor_profile.save_mentor_profile(user=make_listener(), capacity=1, **kwargs)
     assert caught.value.status == 403
     assert MentorProfile.objects.get(pk=mentor.pk).capacity == 4
 
@@ -577,7 +589,7 @@ def test_the_periodic_request_job_expires_and_cascades(monkeypatch):
     from peerpath.mentorship import tasks
 
     first, second = make_mentor(), make_mentor()
-    request = services.request_mentors(
+    request = requests.request_mentors(
         mentee=make_listener(), mentors=[first, second], goal=GOAL
     ).obj
     RequestTarget.objects.filter(mentor=first).update(
@@ -592,11 +604,11 @@ def test_the_periodic_request_job_expires_and_cascades(monkeypatch):
 def test_only_staff_close_tickets():
     staff = UserFactory.create(roles=[Role.STAFF])
     mentee = make_listener()
-    ticket = services.open_staff_ticket(user=mentee, body="Please help.").obj
+    ticket = tickets.open_staff_ticket(user=mentee, body="Please help.").obj
     with pytest.raises(Forbidden):
-        services.close_tickets(actor=mentee, ticket_ids=[ticket.pk])
-    assert services.close_tickets(actor=staff, ticket_ids=[ticket.pk]) == 1
-    assert services.close_tickets(actor=staff, ticket_ids=[ticket.pk]) == 0
+        tickets.close_tickets(actor=mentee, ticket_ids=[ticket.pk])
+    assert tickets.close_tickets(actor=staff, ticket_ids=[ticket.pk]) == 1
+    assert tickets.close_tickets(actor=staff, ticket_ids=[ticket.pk]) == 0
     ticket.refresh_from_db()
     assert ticket.status == "closed"
     assert ticket.closed_at is not None

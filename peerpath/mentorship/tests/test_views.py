@@ -21,7 +21,6 @@ from peerpath.accounts import services as account_services
 from peerpath.accounts.models import Language, Topic, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.mentorship import services
 from peerpath.mentorship.models import (
     CheckIn,
     Conversation,
@@ -40,6 +39,7 @@ from peerpath.mentorship.models import (
     StaffTicket,
     TargetStatus,
 )
+from peerpath.mentorship.services import chat, lifecycle, logs, requests
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 
 pytestmark = pytest.mark.django_db
@@ -582,7 +582,7 @@ def test_people_who_may_not_mentor_get_403_with_the_reason(people, login):
 
 
 def test_hub_shows_requests_mentorships_and_for_mentors_what_waits(people, login):
-    services.request_mentors(mentee=people["listener"], mentors=[people["mentor"]], goal="Grow")
+    requests.request_mentors(mentee=people["listener"], mentors=[people["mentor"]], goal="Grow")
     listener_hub = text(login(people["listener"]).get(reverse("mentorship:hub")))
     assert "Your requests" in listener_hub
     assert "Withdraw this request" in listener_hub
@@ -594,7 +594,7 @@ def test_hub_shows_requests_mentorships_and_for_mentors_what_waits(people, login
 
 
 def test_withdrawing_a_request(people, login):
-    request = services.request_mentors(
+    request = requests.request_mentors(
         mentee=people["listener"], mentors=[people["mentor"]], goal="Grow"
     ).obj
     other = login(people["listener2"]).post(reverse("mentorship:withdraw", args=[request.pk]))
@@ -613,7 +613,7 @@ def test_withdrawing_a_request(people, login):
 
 
 def test_a_mentor_accepts_a_request_and_lands_in_the_space(people, login):
-    request = services.request_mentors(
+    request = requests.request_mentors(
         mentee=people["listener"], mentors=[people["mentor"]], goal="Grow"
     ).obj
     target = request.targets.get()
@@ -635,7 +635,7 @@ def test_a_mentor_accepts_a_request_and_lands_in_the_space(people, login):
 
 
 def test_accepting_at_capacity_is_refused_with_a_message(people, login):
-    request = services.request_mentors(
+    request = requests.request_mentors(
         mentee=people["listener"], mentors=[people["mentor2"]], goal="Grow"
     ).obj
     make_mentorship(people["mentor2"], people["listener2"])  # the one slot is taken meanwhile
@@ -648,7 +648,7 @@ def test_accepting_at_capacity_is_refused_with_a_message(people, login):
 
 
 def test_declining_a_request_with_a_reason(people, login):
-    request = services.request_mentors(
+    request = requests.request_mentors(
         mentee=people["listener"], mentors=[people["mentor"]], goal="Grow"
     ).obj
     target = request.targets.get()
@@ -713,7 +713,7 @@ def test_the_space_of_an_active_mentorship(people, login):
         goal="Find my footing",
         explanation=["both speak English"],
     )
-    services.post_message(sender=people["mentor"], mentorship_id=m.pk, body="Welcome!")
+    chat.post_message(sender=people["mentor"], mentorship_id=m.pk, body="Welcome!")
     response = login(people["listener"]).get(reverse("mentorship:space", args=[m.pk]))
     assert response.status_code == 200
     body = text(response)
@@ -757,7 +757,7 @@ def test_a_proposed_space_waits_for_the_mentor(people, login):
 
 def test_an_ended_space_shows_a_summary_and_no_chat(people, login):
     m = active_pair(people)
-    services.request_rematch(user=people["listener"], mentorship_id=m.pk, note="No answers")
+    lifecycle.request_rematch(user=people["listener"], mentorship_id=m.pk, note="No answers")
     body = text(login(people["listener"]).get(reverse("mentorship:space", args=[m.pk])))
     assert "This mentorship has ended" in body
     assert "Asked for a new match" in body
@@ -775,10 +775,10 @@ def test_space_query_count_is_flat(people, login):
     baseline = len(few.captured_queries)
     assert baseline <= SPACE_QUERIES, "\n".join(q["sql"][:200] for q in few.captured_queries)
     for i in range(5):
-        services.post_message(sender=people["mentor"], mentorship_id=m.pk, body=f"m{i}")
-        services.post_message(sender=people["listener"], mentorship_id=m.pk, body=f"r{i}")
-        services.check_in(user=people["listener"], mentorship_id=m.pk, rating=4, note=f"n{i}")
-        services.log_conversation(
+        chat.post_message(sender=people["mentor"], mentorship_id=m.pk, body=f"m{i}")
+        chat.post_message(sender=people["listener"], mentorship_id=m.pk, body=f"r{i}")
+        logs.check_in(user=people["listener"], mentorship_id=m.pk, rating=4, note=f"n{i}")
+        logs.log_conversation(
             user=people["mentor"],
             mentorship_id=m.pk,
             kind="call",
@@ -836,7 +836,7 @@ def test_logging_on_an_ended_mentorship_or_as_an_outsider_is_refused(people, log
         reverse("mentorship:log_conversation", args=[m.pk]), data
     )
     assert outsider.status_code == 404
-    services.end_mentorship(actor=people["mentor"], mentorship_id=m.pk, reason=EndReason.COMPLETED)
+    lifecycle.end_mentorship(actor=people["mentor"], mentorship_id=m.pk, reason=EndReason.COMPLETED)
     ended = login(people["listener"]).post(
         reverse("mentorship:log_conversation", args=[m.pk]), data
     )
@@ -1005,15 +1005,15 @@ def test_user_text_is_escaped_everywhere(people, login):
     mentor.profile.display_name = XSS
     mentor.profile.save()
     MentorProfile.objects.filter(pk=mentor.pk).update(approach=XSS)
-    services.request_mentors(mentee=listener, mentors=[mentor], goal=XSS)
+    requests.request_mentors(mentee=listener, mentors=[mentor], goal=XSS)
     pages = [
         login(listener).get(reverse("mentorship:directory")),
         login(listener).get(reverse("mentorship:mentor", args=["mo-mentor"])),
         login(mentor).get(reverse("mentorship:hub")),
     ]
     m = make_mentorship(people["mentor2"], people["listener2"], goal=XSS, explanation=[XSS])
-    services.check_in(user=people["listener2"], mentorship_id=m.pk, rating=3, note=XSS)
-    services.post_message(sender=people["listener2"], mentorship_id=m.pk, body=XSS)
+    logs.check_in(user=people["listener2"], mentorship_id=m.pk, rating=3, note=XSS)
+    chat.post_message(sender=people["listener2"], mentorship_id=m.pk, body=XSS)
     pages.append(login(people["mentor2"]).get(reverse("mentorship:space", args=[m.pk])))
     for response in pages:
         body = text(response)
@@ -1081,15 +1081,15 @@ def test_dashboard_connects_listeners_and_shows_mentors_what_waits(people, login
     assert 'href="/mentors/"' in listener_home
     member_home = text(login(people["member"]).get("/"))
     assert "Connect with a mentor" not in member_home
-    services.request_mentors(mentee=people["listener"], mentors=[people["mentor"]], goal="Grow")
+    requests.request_mentors(mentee=people["listener"], mentors=[people["mentor"]], goal="Grow")
     mentor_home = text(login(people["mentor"]).get("/"))
     assert "1 request waiting for your answer" in mentor_home
 
 
 def test_dashboard_links_the_current_mentorship_with_its_unread_count(people, login):
     m = active_pair(people)
-    services.post_message(sender=people["mentor"], mentorship_id=m.pk, body="Hi")
-    services.post_message(sender=people["mentor"], mentorship_id=m.pk, body="Are you there?")
+    chat.post_message(sender=people["mentor"], mentorship_id=m.pk, body="Hi")
+    chat.post_message(sender=people["mentor"], mentorship_id=m.pk, body="Are you there?")
     body = text(login(people["listener"]).get("/"))
     assert reverse("mentorship:space", args=[m.pk]) in body
     assert "2 unread" in body

@@ -1,4 +1,7 @@
-"""Reads for mentoring: the directory, requests, mentorships, chat history, matching pools."""
+"""The mentor directory: who may be listed, mentor cards (presentation cached, visibility
+fresh), filters, pages, "Suggested for you" (scores from ``selectors.matching``) and a
+mentor's own page.
+"""
 
 from __future__ import annotations
 
@@ -39,63 +42,12 @@ from peerpath.mentorship.availability import overlap_hours, utc_mask
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
     NO_REMATCH_REASONS,
-    OPEN_TARGET_STATUSES,
-    MenteeProfile,
     MentorProfile,
-    MentorRequest,
     Mentorship,
-    MentorshipSettings,
-    MentorshipStatus,
-    Message,
-    RequestStatus,
-    RequestTarget,
-    TargetStatus,
 )
+from peerpath.mentorship.selectors import matching
 
 PER_PAGE = 12
-
-
-def community_settings() -> MentorshipSettings:
-    return MentorshipSettings.load()
-
-
-def mentor_load(mentor_id: int) -> int:
-    """Current mentees: active mentorships plus proposals waiting for the mentor."""
-    return Mentorship.objects.filter(mentor_id=mentor_id, status__in=CURRENT_STATUSES).count()
-
-
-def is_excluded_pair(mentee_id: int, mentor_id: int) -> bool:
-    """Never rematch a pair that ended with a no-rematch reason, or where either blocked."""
-    ended = Mentorship.objects.filter(
-        mentee_id=mentee_id, mentor_id=mentor_id, end_reason__in=NO_REMATCH_REASONS
-    ).exists()
-    return ended or is_blocked_between(mentee_id, mentor_id)
-
-
-def request_facts(
-    mentee: User, mentor: User, cfg: MentorshipSettings | None = None
-) -> policies.RequestFacts:
-    cfg = cfg or community_settings()
-    profile = MentorProfile.objects.filter(pk=mentor.pk).first()
-    return policies.RequestFacts(
-        capacity=profile.capacity if profile else 0,
-        load=mentor_load(mentor.pk),
-        blocked=is_excluded_pair(mentee.pk, mentor.pk),
-        open_request_to_mentor=RequestTarget.objects.filter(
-            mentee_id=mentee.pk, mentor_id=mentor.pk, status__in=OPEN_TARGET_STATUSES
-        ).exists(),
-        open_requests=MentorRequest.objects.filter(
-            mentee_id=mentee.pk, status=RequestStatus.OPEN
-        ).count(),
-        max_open_requests=cfg.max_open_requests,
-        has_current_mentorship=Mentorship.objects.filter(
-            mentee_id=mentee.pk, status__in=CURRENT_STATUSES
-        ).exists(),
-        opted_out=MenteeProfile.objects.filter(pk=mentee.pk, opted_out_at__isnull=False).exists(),
-    )
-
-
-# --- the directory ------------------------------------------------------------------------
 
 
 @dataclass
@@ -203,6 +155,8 @@ def _card(user: Any, viewer_mask: int | None, at: dt.datetime) -> MentorCard:
 #   instances built from it carry only those fields: anything else (age band, suspension...)
 #   is deferred and read fresh from the database if ever asked for.
 CARD_CACHE_SECONDS = 30
+
+
 DB = DEFAULT_DB_ALIAS
 
 
@@ -212,7 +166,11 @@ def _in_model_order(model: type[Model], *names: str) -> tuple[str, ...]:
 
 
 _CARD_USER = _in_model_order(User, "id", "last_login", "username", "timezone")
+
+
 _CARD_PROFILE = _in_model_order(Profile, "user_id", "display_name", "availability")
+
+
 _CARD_MENTOR = _in_model_order(
     MentorProfile,
     "user_id",
@@ -222,20 +180,32 @@ _CARD_MENTOR = _in_model_order(
     "track_group_ii",
     "last_active_at",
 )
+
+
 _CARD_ROW = (
     *_CARD_USER,
     *(f"profile__{n}" for n in _CARD_PROFILE if n != "user_id"),
     *(f"mentor_profile__{n}" for n in _CARD_MENTOR if n != "user_id"),
 )
+
+
 # where each model's values sit in a cached row (the user id stands for the one-to-one keys)
 _USER_AT = tuple(range(len(_CARD_USER)))
+
+
 _PROFILE_AT = tuple(
     0 if n == "user_id" else _CARD_ROW.index(f"profile__{n}") for n in _CARD_PROFILE
 )
+
+
 _MENTOR_AT = tuple(
     0 if n == "user_id" else _CARD_ROW.index(f"mentor_profile__{n}") for n in _CARD_MENTOR
 )
+
+
 _LISTED = ("pk", "current_load", "profile__updated_at", "mentor_profile__updated_at")
+
+
 CardBase = tuple[tuple[Any, ...], list[tuple[int, str, str]], list[tuple[int, str, str]]]
 
 
@@ -381,9 +351,7 @@ def _suggestions(
     viewer: User, top: int, at: dt.datetime, facts: ViewerFacts
 ) -> tuple[list[tuple[int, float, list[str]]], dict[int, Listed]]:
     """The best ``top`` suggestions the viewer may be shown now, and their listings."""
-    from peerpath.mentorship import pairing
-
-    scored = pairing.suggestion_scores(
+    scored = matching.suggestion_scores(
         viewer,
         top=top,
         now=at,
@@ -575,124 +543,3 @@ def mentor_card_for_viewer(*, viewer: User, username: str) -> MentorCard:
         raise NotFound(policies.NOT_FOUND)
     mask = _viewer_mask(viewer, at)
     return _card(user, mask, at)
-
-
-# --- requests -----------------------------------------------------------------------------
-
-
-def requests_of_mentee(mentee: User) -> QuerySet[MentorRequest]:
-    return (
-        MentorRequest.objects.filter(mentee=mentee)
-        .prefetch_related(
-            Prefetch("targets", queryset=RequestTarget.objects.select_related("mentor"))
-        )
-        .order_by("-created_at")
-    )
-
-
-def pending_requests_for_mentor(mentor: User) -> QuerySet[RequestTarget]:
-    return (
-        RequestTarget.objects.filter(mentor=mentor, status=TargetStatus.PENDING)
-        .select_related("request", "mentee", "mentee__profile")
-        .order_by("expires_at")
-    )
-
-
-def proposals_for_mentor(mentor: User) -> QuerySet[Mentorship]:
-    return (
-        Mentorship.objects.filter(mentor=mentor, status=MentorshipStatus.PROPOSED)
-        .select_related("mentee", "mentee__profile")
-        .order_by("proposal_expires_at")
-    )
-
-
-# --- mentorships and chat -----------------------------------------------------------------
-
-
-def mentorships_of(user: User) -> list[Mentorship]:
-    """The user's mentorships (current first), each with ``unread`` set, in two queries."""
-    items = list(
-        Mentorship.objects.involving(user.pk)
-        .select_related("mentor", "mentee", "mentor__profile", "mentee__profile")
-        .order_by(_current_first(), "-created_at")[:50]
-    )
-    counts = unread_counts(user, items)
-    for m in items:
-        m.unread = counts.get(m.pk, 0)  # type: ignore[attr-defined]
-    return items
-
-
-def _current_first() -> Case:
-    return Case(
-        When(status=MentorshipStatus.ACTIVE, then=Value(0)),
-        When(status=MentorshipStatus.PROPOSED, then=Value(1)),
-        default=Value(2),
-        output_field=IntegerField(),
-    )
-
-
-def unread_counts(user: User, mentorships: list[Mentorship]) -> dict[int, int]:
-    """{mentorship id: messages from the other side after the user's last read}, one query."""
-    cond = Q()
-    for m in mentorships:
-        if m.status != MentorshipStatus.ACTIVE:
-            continue
-        last = m.mentor_last_read if user.pk == m.mentor_id else m.mentee_last_read
-        cond |= Q(mentorship_id=m.pk, id__gt=last)
-    if not cond:
-        return {}
-    rows = (
-        Message.objects.filter(cond)
-        .exclude(sender_id=user.pk)
-        .values("mentorship_id")
-        .annotate(n=Count("id"))
-    )
-    return {r["mentorship_id"]: r["n"] for r in rows}
-
-
-def mentorship_for_party(user: User, mentorship_id: int) -> Mentorship:
-    """The mentorship if ``user`` is one of the two people in it; otherwise NotFound."""
-    m = (
-        Mentorship.objects.select_related("mentor", "mentee", "mentor__profile", "mentee__profile")
-        .filter(pk=mentorship_id)
-        .first()
-    )
-    if m is None or not policies.can_view_mentorship(user, m):
-        raise NotFound("No such mentorship.")
-    return m
-
-
-def messages_after(mentorship_id: int, after_id: int = 0, limit: int = 200) -> list[Message]:
-    """Messages with id > ``after_id`` in order (the resync after a reconnect)."""
-    return list(
-        Message.objects.filter(mentorship_id=mentorship_id, id__gt=after_id)
-        .select_related("sender")
-        .order_by("id")[:limit]
-    )
-
-
-def recent_messages(mentorship_id: int, limit: int = 50) -> list[Message]:
-    rows = list(
-        Message.objects.filter(mentorship_id=mentorship_id)
-        .select_related("sender")
-        .order_by("-id")[:limit]
-    )
-    rows.reverse()
-    return rows
-
-
-def current_mentorship_of(user: User) -> Mentorship | None:
-    return (
-        Mentorship.objects.filter(mentee=user, status__in=CURRENT_STATUSES)
-        .select_related("mentor")
-        .first()
-    )
-
-
-# --- matching (arrays and runs live in pairing; re-exported as the app's one read API) ---
-from peerpath.mentorship.pairing import (  # noqa: E402
-    match_runs,
-    run_proposals,
-)
-
-__all__ = ["match_runs", "run_proposals"]

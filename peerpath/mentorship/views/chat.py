@@ -1,7 +1,7 @@
 """The chat's no-JavaScript fallback: the chat form posts here when there is no WebSocket.
 
 The live path is ``consumers.MentorshipChatConsumer``; both store through
-``services.post_message``, so the rules (party, active, same band, size cap, rate limit,
+``chat.post_message``, so the rules (party, active, same band, size cap, rate limit,
 resend by client_id) are one and the same.
 """
 
@@ -16,7 +16,9 @@ from django.views.decorators.http import require_POST
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
 from peerpath.core.http import refusals
-from peerpath.mentorship import services
+from peerpath.mentorship.services import (
+    chat,
+)
 from peerpath.safety.web import show_help
 
 
@@ -33,7 +35,7 @@ def _chat_error(request: HttpRequest, exc: Refused, pk: int) -> HttpResponse:
 def post_message(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by login_required
-    posted = services.post_message(
+    posted = chat.post_message(
         sender=user,
         mentorship_id=pk,
         body=request.POST.get("body", ""),

@@ -1,9 +1,6 @@
-"""Matching runs: load the community into arrays, ask the pure engine (``peerpath.matching``)
-for the optimal assignment, store it as a previewable run, publish it as proposals.
-
-Reads (``load_pools``, ``suggested_mentors``, ``match_runs``, ``run_proposals``) and writes
-(``run_matching``, ``publish_run``, ``discard_run``, ``auto_pair``) live together here because
-they share the array layout; ``services`` and ``selectors`` re-export them.
+"""Matching reads: load the community into the pure engine's arrays (``peerpath.matching``),
+the staff screen's runs and proposals, and "Suggested for you" scores. The writes (run,
+publish, discard, auto-pair) are ``services.matching``.
 
 Who is in the pools (at ``now``):
 - mentees: active, unsuspended listeners aged 13+, not mentors, without a current
@@ -17,41 +14,37 @@ Bands are coded 1 = teen, 2 = adult, so the engine never pairs across them.
 from __future__ import annotations
 
 import datetime as dt
-import time
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from django.core.cache import cache
-from django.db import transaction
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
-from peerpath.accounts import policies as account_policies
 from peerpath.accounts.models import AccountType, Block, Language, Profile, Topic, User
 from peerpath.accounts.roles import Role
-from peerpath.core.errors import Conflict, Forbidden, NotFound
+from peerpath.core.errors import NotFound
 from peerpath.matching import engine
 from peerpath.matching.explain import explain
 from peerpath.matching.features import availability_matrix, encode_text, shift_availability
-from peerpath.mentorship import notify, policies
+from peerpath.mentorship import policies
 from peerpath.mentorship.availability import utc_offset_hours
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
     NO_REMATCH_REASONS,
     MatchProposal,
     MatchRun,
-    MatchRunStatus,
     MenteeProfile,
     MentorProfile,
     Mentorship,
     MentorshipSettings,
-    MentorshipSource,
-    MentorshipStatus,
 )
 
 TEEN, ADULT = 1, 2
+
+
 SUGGEST_CACHE_SECONDS = 60
 
 
@@ -271,192 +264,6 @@ def load_pools(now: dt.datetime, cfg: MentorshipSettings) -> Pools:
     )
 
 
-# --- writes -------------------------------------------------------------------------------
-
-
-def run_matching(*, actor: User | None, now: dt.datetime | None = None) -> MatchRun:
-    """Compute the optimal assignment now and store it as a draft run (a preview)."""
-    if actor is not None:
-        decision = policies.can_run_matching(actor)
-        if not decision:
-            raise Forbidden(decision.reason)
-    now = now or timezone.now()
-    cfg = MentorshipSettings.load()
-    weights = weights_of(cfg)
-    started = time.perf_counter()
-    pools = load_pools(now, cfg)
-    result = engine.match(
-        pools.mentees, pools.mentors, weights, pools.excluded, min_score=cfg.min_score
-    )
-    seconds = time.perf_counter() - started
-    with transaction.atomic():
-        run = MatchRun.objects.create(
-            started_by=actor,
-            n_mentees=len(pools.mentees.ids),
-            n_mentors=len(pools.mentors.ids),
-            n_proposals=len(result.mentee_idx),
-            total_score=float(np.sum(result.score)) if len(result.score) else 0.0,
-            seconds=round(seconds, 3),
-            weights={
-                "topic": weights.topic,
-                "language": weights.language,
-                "availability": weights.availability,
-                "text": weights.text,
-                "load": weights.load,
-            },
-        )
-        proposals = [
-            MatchProposal(
-                run=run,
-                mentee_id=int(pools.mentees.ids[i]),
-                mentor_id=int(pools.mentors.ids[j]),
-                score=round(float(s), 2),
-                explanation=explain(
-                    pools.mentees,
-                    int(i),
-                    pools.mentors,
-                    int(j),
-                    topic_names=pools.topic_names,
-                    language_names=pools.language_names,
-                ),
-            )
-            for i, j, s in zip(result.mentee_idx, result.mentor_idx, result.score, strict=True)
-        ]
-        MatchProposal.objects.bulk_create(proposals, batch_size=2000)
-    return run
-
-
-def _decide(run_id: int, actor: User | None) -> MatchRun:
-    if actor is not None and not policies.can_run_matching(actor):
-        raise Forbidden("Only staff can publish or discard matching runs.")
-    run = MatchRun.objects.select_for_update().filter(pk=run_id).first()
-    if run is None:
-        raise NotFound("No such matching run.")
-    if run.status != MatchRunStatus.DRAFT:
-        raise Conflict(f"This run was already {run.get_status_display().lower()}.")
-    return run
-
-
-@transaction.atomic
-def discard_run(*, actor: User | None, run_id: int) -> MatchRun:
-    run = _decide(run_id, actor)
-    run.status = MatchRunStatus.DISCARDED
-    run.decided_at = timezone.now()
-    run.decided_by = actor
-    run.save(update_fields=["status", "decided_at", "decided_by", "updated_at"])
-    return run
-
-
-def _still_possible(p: MatchProposal, now: dt.datetime) -> str:
-    """Re-check a proposal at publish time: the world may have moved since the preview."""
-    from peerpath.mentorship import selectors
-
-    mentee, mentor = p.mentee, p.mentor
-    if Mentorship.objects.filter(mentee=mentee, status__in=CURRENT_STATUSES).exists():
-        return "The listener has a mentor now."
-    if MenteeProfile.objects.filter(pk=mentee.pk, opted_out_at__isnull=False).exists():
-        return "The listener left the program."
-    if not policies.may_mentor(mentor, now):
-        return "The mentor can no longer mentor."
-    if not policies.may_be_mentored(mentee, now):
-        return "The listener can no longer be mentored."
-    if not account_policies.can_contact_privately(mentor, mentee, now):
-        return "They are no longer in the same age band."
-    if selectors.is_excluded_pair(mentee.pk, mentor.pk):
-        return "This pair must not be matched again."
-    return ""
-
-
-@transaction.atomic
-def publish_run(*, actor: User | None, run_id: int) -> MatchRun:
-    """Turn a draft run's pairs into mentorships: proposals waiting for the mentor, or active
-    at once (community setting). Capacity is re-counted under the mentor's row lock."""
-    from peerpath.mentorship import services
-
-    run = _decide(run_id, actor)
-    now = timezone.now()
-    cfg = MentorshipSettings.load()
-    direct = not cfg.proposals_need_mentor_acceptance
-    published = 0
-    for p in run.proposals.select_related("mentee", "mentor").order_by("-score", "mentee_id"):
-        reason = _still_possible(p, now)
-        if not reason:
-            profile = MentorProfile.objects.select_for_update().filter(pk=p.mentor_id).first()
-            load = Mentorship.objects.filter(
-                mentor_id=p.mentor_id, status__in=CURRENT_STATUSES
-            ).count()
-            if profile is None or load >= profile.capacity:
-                reason = "The mentor is full now."
-        if reason:
-            p.skipped_reason = reason
-            p.save(update_fields=["skipped_reason"])
-            continue
-        try:
-            with transaction.atomic():
-                m = services._start(
-                    mentor=p.mentor,
-                    mentee=p.mentee,
-                    source=MentorshipSource.MATCHING,
-                    status=MentorshipStatus.ACTIVE if direct else MentorshipStatus.PROPOSED,
-                    now=now,
-                    goal=MenteeProfile.objects.filter(pk=p.mentee_id)
-                    .values_list("goal", flat=True)
-                    .first()
-                    or "",
-                    score=p.score,
-                    explanation=list(p.explanation),
-                    proposal_expires_at=None
-                    if direct
-                    else now + dt.timedelta(days=cfg.proposal_expiry_days),
-                )
-        except Conflict as exc:
-            p.skipped_reason = exc.message
-            p.save(update_fields=["skipped_reason"])
-            continue
-        p.mentorship = m
-        p.save(update_fields=["mentorship"])
-        published += 1
-        why = " · ".join(p.explanation)
-        if direct:
-            services._close_other_requests(p.mentee_id, now)
-            notify.notify(
-                [p.mentee, p.mentor],
-                "You have a new mentorship",
-                f"{p.mentor.username} and {p.mentee.username} are now matched ({why}).",
-            )
-        else:
-            notify.notify(
-                [p.mentor],
-                "A suggested mentee",
-                f"We suggest you mentor {p.mentee.username} ({why}). Please accept or decline.",
-            )
-            notify.notify(
-                [p.mentee],
-                "We found you a mentor",
-                f"We suggested {p.mentor.username} as your mentor ({why}). They'll confirm soon.",
-            )
-    run.status = MatchRunStatus.PUBLISHED
-    run.decided_at = now
-    run.decided_by = actor
-    run.n_proposals = published
-    run.save(update_fields=["status", "decided_at", "decided_by", "n_proposals", "updated_at"])
-    return run
-
-
-def auto_pair(now: dt.datetime | None = None) -> MatchRun | None:
-    """The periodic job: run and publish at once, when the community has it switched on."""
-    cfg = MentorshipSettings.load()
-    if not cfg.auto_pairing_enabled:
-        return None
-    run = run_matching(actor=None, now=now)
-    if run.n_proposals == 0:
-        return discard_run(actor=None, run_id=run.pk)
-    return publish_run(actor=None, run_id=run.pk)
-
-
-# --- reads --------------------------------------------------------------------------------
-
-
 def match_runs(limit: int = 20) -> list[MatchRun]:
     return list(MatchRun.objects.select_related("started_by").order_by("-created_at")[:limit])
 
@@ -470,6 +277,24 @@ def run_proposals(run_id: int) -> tuple[MatchRun, list[MatchProposal]]:
             "-score", "mentee_id"
         )
     )
+
+
+PROPOSALS_PER_PAGE = 100
+
+
+def run_with_proposals_page(
+    run_id: int, page: int | str | None = 1
+) -> tuple[MatchRun, Page[MatchProposal]]:
+    """A matching run and one page of its proposals, best first (a run over a large community
+    has tens of thousands). ``NotFound`` for a missing run."""
+    run = MatchRun.objects.select_related("started_by", "decided_by").filter(pk=run_id).first()
+    if run is None:
+        raise NotFound("No such matching run.")
+    proposals = run.proposals.select_related(
+        "mentee", "mentor", "mentee__profile", "mentor__profile", "mentorship"
+    ).order_by("-score", "mentee_id")
+    paginator: Paginator[MatchProposal] = Paginator(proposals, PROPOSALS_PER_PAGE)
+    return run, paginator.get_page(page)
 
 
 @dataclass(frozen=True)
@@ -504,12 +329,13 @@ def suggestion_scores(
 ) -> list[tuple[int, float, list[str]]]:
     """The viewer's best mentors, best first, as (mentor id, score 0-100, explanation): up to
     ``top`` + ``SUGGEST_SLACK`` of them, for the caller keeps only those it may show now
-    (``selectors.listed_mentors``: band, suspension, blocks and no-rematch endings, fresh).
+    (``selectors.directory.listed_mentors``: band, suspension, blocks and no-rematch endings,
+    fresh).
 
     Scored against the band's cached mentor arrays and kept per viewer for
     ``SUGGEST_CACHE_SECONDS`` under ``version`` (their profile rows' ``updated_at``), so an
     edited profile is scored at once. ``availability``, ``goal`` and ``version`` are the
-    viewer's (``selectors.viewer_facts``)."""
+    viewer's (``selectors.directory.viewer_facts``)."""
     if not policies.may_be_mentored(viewer, now) or viewer.teen_from > now:
         return []
     band = ADULT if viewer.adult_from <= now else TEEN
@@ -554,13 +380,6 @@ def suggestion_scores(
         ]
     cache.set(key, scored, SUGGEST_CACHE_SECONDS)
     return scored
-
-
-def suggested_mentors(viewer: User, top: int = 5) -> list[tuple[Any, float, list[str]]]:
-    """“Suggested for you” cards (``selectors.suggested_mentors``)."""
-    from peerpath.mentorship import selectors
-
-    return selectors.suggested_mentors(viewer, top)
 
 
 def excluded_pairs_for(user_id: int) -> npt.NDArray[np.int64]:

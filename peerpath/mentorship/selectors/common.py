@@ -1,0 +1,30 @@
+"""Reads several mentoring features share: the community's settings, a mentor's load, and
+pairs that must never be matched again.
+"""
+
+from __future__ import annotations
+
+from peerpath.accounts.selectors import is_blocked_between
+from peerpath.mentorship.models import (
+    CURRENT_STATUSES,
+    NO_REMATCH_REASONS,
+    Mentorship,
+    MentorshipSettings,
+)
+
+
+def community_settings() -> MentorshipSettings:
+    return MentorshipSettings.load()
+
+
+def mentor_load(mentor_id: int) -> int:
+    """Current mentees: active mentorships plus proposals waiting for the mentor."""
+    return Mentorship.objects.filter(mentor_id=mentor_id, status__in=CURRENT_STATUSES).count()
+
+
+def is_excluded_pair(mentee_id: int, mentor_id: int) -> bool:
+    """Never rematch a pair that ended with a no-rematch reason, or where either blocked."""
+    ended = Mentorship.objects.filter(
+        mentee_id=mentee_id, mentor_id=mentor_id, end_reason__in=NO_REMATCH_REASONS
+    ).exists()
+    return ended or is_blocked_between(mentee_id, mentor_id)

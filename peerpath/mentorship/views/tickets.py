@@ -1,0 +1,138 @@
+""" "I can't get in touch": the page and its branches (the outreach message, a ticket to
+staff, unmatch and rematch, unmatch for good, leave the program).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from peerpath.accounts.http import signed_in_user as _user
+from peerpath.core.errors import NotFound, Refused
+from peerpath.mentorship.forms import (
+    NoteForm,
+    StaffTicketForm,
+)
+from peerpath.mentorship.models import MentorshipStatus
+from peerpath.mentorship.selectors import lifecycle as lifecycle_reads
+from peerpath.mentorship.services import (
+    lifecycle,
+    tickets,
+)
+from peerpath.mentorship.views.common import other_party
+from peerpath.resources import selectors as resource_selectors
+from peerpath.safety.web import show_help
+
+CANT_REACH_BRANCHES = ("leave", "outreach", "staff", "rematch", "no-rematch")
+
+
+def _cant_reach(
+    request: HttpRequest,
+    pk: int,
+    *,
+    error: str = "",
+    status: int = 200,
+    bound: dict[str, Any] | None = None,
+) -> HttpResponse:
+    forms = bound or {}
+    user = _user(request)
+    m = lifecycle_reads.mentorship_for_party(user, pk)
+    current = m.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PROPOSED)
+    context: dict[str, Any] = {
+        "mentorship": m,
+        "other": other_party(user, m),
+        "role": m.role_of(user.pk),
+        "current": current,
+        "error": error,
+        "outreach_text": tickets.outreach_text(m, user) if m.is_active else "",
+        "reaching_out_resources": (
+            resource_selectors.for_reaching_out(teen=user.is_teen) if m.is_active else []
+        ),
+        "leave_form": forms.get("leave_form") or NoteForm(auto_id="leave_%s"),
+        "staff_form": forms.get("staff_form") or StaffTicketForm(auto_id="staff_%s"),
+        "rematch_form": forms.get("rematch_form") or NoteForm(auto_id="rematch_%s"),
+        "no_rematch_form": forms.get("no_rematch_form") or NoteForm(auto_id="norematch_%s"),
+    }
+    return TemplateResponse(request, "mentorship/cant_reach.html", context, status=status)
+
+
+@login_required
+@require_safe
+def cant_reach(request: HttpRequest, pk: int) -> HttpResponse:
+    return _cant_reach(request, pk)
+
+
+@login_required
+@require_POST
+def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpResponse:
+    if branch not in CANT_REACH_BRANCHES:
+        raise NotFound("No such choice.")
+    user = _user(request)
+    m = lifecycle_reads.mentorship_for_party(user, pk)  # 404 for anyone else, before anything runs
+    form_name = {
+        "leave": "leave_form",
+        "staff": "staff_form",
+        "rematch": "rematch_form",
+        "no-rematch": "no_rematch_form",
+    }.get(branch)
+    form: NoteForm | StaffTicketForm | None = None
+    if branch == "staff":
+        form = StaffTicketForm(request.POST, auto_id="staff_%s")
+    elif form_name is not None:
+        form = NoteForm(request.POST, auto_id=f"{branch.replace('-', '')}_%s")
+    if form is not None and form_name is not None and not form.is_valid():
+        return _cant_reach(request, pk, status=400, bound={form_name: form})
+    note = form.cleaned_data.get("note", "") if form is not None else ""
+    try:
+        if branch == "leave":
+            show_help(
+                request, lifecycle.leave_program(user=user, mentorship_id=m.pk, note=note).screening
+            )
+            messages.success(
+                request,
+                "You've left the mentoring program. You can come back any time from the "
+                "mentor directory.",
+            )
+            return redirect("mentorship:hub")
+        if branch == "outreach":
+            tickets.send_outreach_template(user=user, mentorship_id=m.pk)
+            messages.success(request, "Your message is sent. Give them a day or two to answer.")
+            return redirect(reverse("mentorship:space", args=[m.pk]) + "#chat")
+        if branch == "staff":
+            assert form is not None  # noqa: S101
+            ticket = tickets.open_staff_ticket(
+                user=user,
+                body=form.cleaned_data["body"],
+                mentorship_id=m.pk,
+                key=form.cleaned_data["key"],
+            )
+            show_help(request, ticket.screening)
+            messages.success(request, "Staff have your message and will be in touch soon.")
+            return redirect("mentorship:space", pk=m.pk)
+        if branch == "rematch":
+            show_help(
+                request,
+                lifecycle.request_rematch(user=user, mentorship_id=m.pk, note=note).screening,
+            )
+            messages.success(
+                request,
+                "This mentorship has ended. You're back in matching: we'll suggest a new "
+                "match, and you can also choose one in the directory.",
+            )
+            return redirect("mentorship:space", pk=m.pk)
+        ended = lifecycle.mentor_unmatch_no_rematch(mentor=user, mentorship_id=m.pk, note=note)
+        show_help(request, ended.screening)
+        messages.success(request, "This mentorship has ended, and you'll not be matched again.")
+        return redirect("mentorship:space", pk=m.pk)
+    except NotFound:
+        raise  # the site's 404 page (core.http)
+    except Refused as exc:
+        bound = {form_name: form} if form_name and form is not None else {}
+        return _cant_reach(request, pk, error=exc.message, status=exc.status, bound=bound)
