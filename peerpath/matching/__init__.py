@@ -1,8 +1,11 @@
 """Mentor matching engine: pure NumPy + OR-Tools, no Django.
 
 * :mod:`.features` - text hashing and weekly availability grids;
-* :mod:`.engine` - hard constraints, pair scores, candidate pruning and the optimal
-  capacitated assignment (min-cost flow), plus fast per-mentee suggestions;
+* :mod:`.model` - the people arrays, weights and results;
+* :mod:`.scores` - exact pair scores; :mod:`.constraints` - hard constraints;
+* :mod:`.pruning` - candidate generation (block scoring, top-k);
+* :mod:`.engine` - the optimal capacitated assignment (min-cost flow), plus fast
+  per-mentee suggestions;
 * :mod:`.explain` - readable reasons for a pair;
 * :mod:`.baselines` - greedy, Gale-Shapley and unpruned exact optimum, for comparison.
 
@@ -10,19 +13,8 @@ The Django side loads users into :class:`Mentees`/:class:`Mentors` arrays and st
 pairs of the returned :class:`Matching`.
 """
 
-from peerpath.matching.engine import (
-    Candidates,
-    Matching,
-    Mentees,
-    Mentors,
-    Weights,
-    candidates,
-    match,
-    pair_scores,
-    score_components,
-    suggest,
-    violations,
-)
+from peerpath.matching.constraints import violations
+from peerpath.matching.engine import match, suggest
 from peerpath.matching.explain import explain
 from peerpath.matching.features import (
     HOURS,
@@ -30,6 +22,9 @@ from peerpath.matching.features import (
     encode_text,
     shift_availability,
 )
+from peerpath.matching.model import Candidates, Matching, Mentees, Mentors, Weights
+from peerpath.matching.pruning import candidates
+from peerpath.matching.scores import pair_scores, score_components
 
 __all__ = [
     "HOURS",

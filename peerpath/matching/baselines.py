@@ -11,7 +11,7 @@ All three use the same hard constraints and the same utilities (``score + priori
   (by utility, ties by mentee index). Stable, mentee-optimal among stable matchings, but
   does not maximise total utility.
 * :func:`exact_optimum` - min-cost flow over the *complete* feasible bipartite graph,
-  scored exactly (float64) with :func:`~peerpath.matching.engine.pair_scores`, i.e. without
+  scored exactly (float64) with :func:`~peerpath.matching.scores.pair_scores`, i.e. without
   the engine's block scoring or top-k pruning. Only for small instances.
 
 By default they work on the complete feasible graph. ``candidates=`` restricts them to a
@@ -27,17 +27,10 @@ import time
 import numpy as np
 import numpy.typing as npt
 
-from peerpath.matching.engine import (
-    Candidates,
-    Matching,
-    Mentees,
-    Mentors,
-    Weights,
-    _matching,
-    feasible_pairs,
-    pair_scores,
-    solve_assignment,
-)
+from peerpath.matching.constraints import feasible_pairs
+from peerpath.matching.engine import matching_of, solve_assignment
+from peerpath.matching.model import Candidates, Matching, Mentees, Mentors, Weights
+from peerpath.matching.scores import pair_scores
 
 __all__ = ["exact_optimum", "gale_shapley", "greedy"]
 
@@ -89,7 +82,7 @@ def greedy(
             chosen.append(int(order[pos]))
     sel = np.asarray(chosen, dtype=np.int64)
     seconds = {"total": time.perf_counter() - t0}
-    return _matching(mentees, mentors, weights, rows[sel], cols[sel], len(rows), seconds)
+    return matching_of(mentees, mentors, weights, rows[sel], cols[sel], len(rows), seconds)
 
 
 def gale_shapley(
@@ -132,7 +125,7 @@ def gale_shapley(
     chosen = sorted(p for heap in held for (_, _, p) in heap)
     sel = order[np.asarray(chosen, dtype=np.int64)]
     seconds = {"total": time.perf_counter() - t0}
-    return _matching(mentees, mentors, weights, rows[sel], cols[sel], len(rows), seconds)
+    return matching_of(mentees, mentors, weights, rows[sel], cols[sel], len(rows), seconds)
 
 
 def exact_optimum(
@@ -150,4 +143,4 @@ def exact_optimum(
     chosen = solve_assignment(rows, cols, utility, mentors.remaining)
     t2 = time.perf_counter()
     seconds = {"score": t1 - t0, "solve": t2 - t1, "total": t2 - t0}
-    return _matching(mentees, mentors, weights, rows[chosen], cols[chosen], len(rows), seconds)
+    return matching_of(mentees, mentors, weights, rows[chosen], cols[chosen], len(rows), seconds)

@@ -1,6 +1,6 @@
 """Human-readable reasons why a mentor suits a mentee.
 
-One sentence per non-zero score component (see :func:`peerpath.matching.engine.score_components`),
+One sentence per non-zero score component (see :func:`peerpath.matching.scores.score_components`),
 always in the same order: language, topics, availability, text, load. Names come from the
 caller (``topic_names[t]`` for topic column ``t``, ``language_names[l]`` for language
 column ``l``) and are listed in column order, so the output is deterministic.
@@ -12,7 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from peerpath.matching.engine import Mentees, Mentors, score_components
+from peerpath.matching.model import Mentees, Mentors
+from peerpath.matching.scores import score_components
 
 __all__ = ["explain"]
 

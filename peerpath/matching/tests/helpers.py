@@ -7,8 +7,8 @@ from functools import cache
 import numpy as np
 
 from peerpath.matching import Mentees, Mentors, encode_text, pair_scores
-from peerpath.matching.engine import Weights
 from peerpath.matching.features import HOURS
+from peerpath.matching.model import Weights
 
 WORDS = ["sleep", "stress", "anxiety", "exams", "family", "work", "grief", "music", "calm"]
 

@@ -12,6 +12,7 @@ from peerpath.matching import (
     engine,
     match,
     pair_scores,
+    pruning,
     suggest,
     violations,
 )
@@ -139,7 +140,7 @@ def test_priority_breaks_competition_for_a_single_slot():
 
 def test_threads_and_pruning_on_a_multi_chunk_instance(monkeypatch):
     """Several chunks per band, explicit pruning and the mentor-side lists."""
-    monkeypatch.setattr(engine, "_CHUNK_CELLS", 20_000)  # ~100 mentee rows per chunk
+    monkeypatch.setattr(pruning, "_CHUNK_CELLS", 20_000)  # ~100 mentee rows per chunk
     rng = np.random.default_rng(42)
     n, m = 1200, 400
     mentees = make_mentees(people(rng, n), rng.random(n))

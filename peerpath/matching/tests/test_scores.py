@@ -6,8 +6,9 @@ import numpy as np
 import pytest
 
 from peerpath.matching import Mentees, Mentors, Weights, pair_scores, score_components
-from peerpath.matching.engine import candidates, feasible_pairs
+from peerpath.matching.constraints import feasible_pairs
 from peerpath.matching.features import HOURS, encode_text
+from peerpath.matching.pruning import candidates
 
 from .helpers import random_instance
 
