@@ -12,6 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from peerpath.accounts.roles import Role
+from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityKind
 from peerpath.progression.models import (
     Award,
@@ -281,8 +282,6 @@ def test_reminder_before_the_deadline_is_sent_once(
 
 def test_ladder_role_keeps_its_staff_group_in_step(now: dt.datetime) -> None:
     """Chatroom Moderator carries the Moderator group; a staff revocation removes it."""
-    from peerpath.accounts.tests.factories import UserFactory
-
     staff = UserFactory.create(roles=[Role.STAFF])
     person = make_person(days_ago=100, at=now)
     award = grant_award(

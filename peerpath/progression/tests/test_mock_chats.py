@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
@@ -40,16 +41,6 @@ def passes(user: User) -> list[ActivityEvent]:
 def recent_day() -> dt.date:
     """Yesterday in UTC: a past day in every assessor's zone."""
     return timezone.localdate(timezone.now(), timezone=dt.UTC) - dt.timedelta(days=1)
-
-
-@pytest.fixture
-def login() -> Callable[[User], Client]:
-    def _login(user: User) -> Client:
-        c = Client()
-        c.force_login(user)
-        return c
-
-    return _login
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -215,7 +206,6 @@ def test_refusals_save_nothing(world: Any, case: str) -> None:
 def test_a_suspended_listener_is_refused(world: Any) -> None:
     suspended_listener = make_listener(username="sus-listener")
     staff = UserFactory.create(username="sus-admin", roles=[Role.STAFF])
-    from peerpath.accounts import services as account_services
 
     account_services.suspend_user(
         actor=staff,

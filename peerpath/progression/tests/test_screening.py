@@ -19,8 +19,7 @@ from peerpath.notifications.models import Notification
 from peerpath.progression.models import Achievement, Application, BuddyPair
 from peerpath.progression.services.applications import Applied, apply_for_role
 from peerpath.progression.services.buddies import pair_new_leaders, record_check_in
-from peerpath.progression.tests.test_buddies import leader, newcomer
-from peerpath.progression.tests.test_views import listener, make_moderator_eligible
+from peerpath.progression.tests.helpers import leader, listener, make_moderator_eligible, newcomer
 from peerpath.safety.models import SafetyAlert
 
 pytestmark = pytest.mark.django_db
