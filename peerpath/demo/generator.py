@@ -945,6 +945,7 @@ class DemoLogin:
     display_name: str = ""
     bio: str = ""
     days_since_birthday: int = 100
+    joined_days: int = 300  # how long before the anchor the account was opened
 
     @property
     def teen(self) -> bool:
@@ -952,7 +953,7 @@ class DemoLogin:
 
     @property
     def group(self) -> int:
-        if Role.MODERATOR in self.roles or Role.AMBASSADOR in self.roles:
+        if self.username in ("demo-moderator", "demo-ambassador"):
             return GROUP_LEADER
         if Role.MENTOR in self.roles:
             return GROUP_MENTOR
@@ -975,14 +976,32 @@ DEMO_LOGINS: Final[tuple[DemoLogin, ...]] = (
               display_name="Demo Mentor", bio="Mentoring new listeners since last spring."),
     DemoLogin("demo-teen-mentor", 16, _L, (Role.MENTOR,), days_since_birthday=60,
               topics=("listening-skills", "school-studies", "family")),
-    DemoLogin("demo-moderator", 38, _L, (Role.MODERATOR,), tz_name="Europe/Berlin",
+    # Moderator and Ambassador are ladder roles: these two earn them in the demo's history
+    # (peerpath.demo.history), which keeps the staff groups in step.
+    DemoLogin("demo-moderator", 38, _L, tz_name="Europe/Berlin", joined_days=380,
               topics=("listening-skills", "anxiety"), display_name="Demo Moderator"),
-    DemoLogin("demo-ambassador", 45, _L, (Role.AMBASSADOR,), tz_name="America/Los_Angeles",
+    DemoLogin("demo-ambassador", 45, _L, tz_name="America/Los_Angeles", joined_days=520,
               topics=("listening-skills", "relationships"), display_name="Demo Ambassador"),
     DemoLogin("demo-staff", 36, _M, (Role.STAFF, Role.SAFEGUARDING), superuser=True,
               topics=("listening-skills",), display_name="Demo Staff"),
 )  # fmt: skip
 DEMO_EVENTS_PER_USER: Final = 60.0
+# Activity a page lists record by record (feedback, mock chats, trainings, events, sessions,
+# mentoring): for the demo logins it comes only with its record, written by the seeders of
+# those apps, so every count on a login's dashboard matches the page it summarises.
+RECORD_BACKED_KINDS: Final = frozenset(
+    {
+        ActivityKind.REVIEW_POSITIVE,
+        ActivityKind.REVIEW_NEGATIVE,
+        ActivityKind.MOCK_CHAT_PASSED,
+        ActivityKind.TRAINING_COMPLETED,
+        ActivityKind.EVENT_HOSTED,
+        ActivityKind.EVENT_ATTENDED,
+        ActivityKind.SESSION_HOSTED,
+        ActivityKind.MENTOR_CONVERSATION,
+        ActivityKind.MENTOR_CHECK_IN,
+    }
+)
 _DEMO_AVAILABILITY: Final = "".join(
     map(str, (_AVAILABILITY_TEMPLATES[0] | _AVAILABILITY_TEMPLATES[6]).tolist())
 )
@@ -1037,7 +1056,7 @@ def _create_demo_login(
         profile.topics.set(list(topics))
     for role in login.roles:
         services.grant_role(user=user, role=role)
-    joined = plan.anchor - dt.timedelta(days=300)
+    joined = plan.anchor - dt.timedelta(days=login.joined_days)
     joined = max(joined, user.teen_from + dt.timedelta(hours=1))
     User.objects.filter(pk=user.pk).update(
         password=password_hash,
@@ -1072,7 +1091,11 @@ def create_demo_logins(plan: Plan, writer: BulkWriter, *, bypass_reserved: bool)
         mean_per_user=DEMO_EVENTS_PER_USER,
         heterogeneous=False,  # every demo login should have a visible history
     )
-    return writer.insert_events(events)
+    backed = np.array([ActivityKind(k) in RECORD_BACKED_KINDS for k in KIND_VALUES])
+    keep = ~backed[events.kinds]
+    return writer.insert_events(
+        EventBatch(events.user_ids[keep], events.kinds[keep], events.occurred_at[keep])
+    )
 
 
 # --- Orchestration ------------------------------------------------------------------------

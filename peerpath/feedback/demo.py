@@ -1,10 +1,11 @@
 """Feedback for the demo community: demo-mentor gets enough responses (from their mentee and
 participants of a group session they hosted) for the aggregate to show; demo-listener gets
-three (below k, so the page shows the threshold message).
+three (below k, so the page shows the threshold message). Responses the demo's history
+(``peerpath.demo.history``) already wrote for them count towards those numbers.
 
 Rows are written directly, keeping the services' rules by construction: every author took
 part in a session the listener hosted (or is their mentee), same band, one per author.
-Deterministic for a seed and anchor; idempotent (a listener with feedback is skipped)."""
+Deterministic for a seed and anchor; idempotent (a listener at the target is skipped)."""
 
 from __future__ import annotations
 
@@ -72,11 +73,17 @@ def seed_feedback(*, seed: int, anchor: dt.datetime) -> Summary:
     written = listeners = 0
     for username, n in TARGETS.items():
         listener = User.objects.filter(username=username).first()
-        if listener is None or Feedback.objects.filter(listener=listener).exists():
+        if listener is None:
+            continue
+        # Responses the demo's history already wrote (sessions it replayed) count towards
+        # the target; nobody answers twice.
+        given = set(Feedback.objects.filter(listener=listener).values_list("author_id", flat=True))
+        n -= len(given)
+        if n <= 0:
             continue
         mentorship = Mentorship.objects.active().filter(mentor=listener).first()
         rows: list[Feedback] = []
-        if mentorship is not None:
+        if mentorship is not None and mentorship.mentee_id not in given:
             rows.append(
                 Feedback(
                     listener=listener,
@@ -91,7 +98,7 @@ def seed_feedback(*, seed: int, anchor: dt.datetime) -> Summary:
         people = [
             (uid, session)
             for uid, session in _participants(listener)
-            if mentorship is None or uid != mentorship.mentee_id
+            if (mentorship is None or uid != mentorship.mentee_id) and uid not in given
         ]
         order: list[int] = [int(j) for j in rng.permutation(len(people))]
         for i, j in enumerate(order):

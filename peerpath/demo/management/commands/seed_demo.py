@@ -80,15 +80,20 @@ class Command(BaseCommand):
             progress=self.stdout.write if verbose else None,
         )
         self.stdout.write(self.style.SUCCESS(summary.line()))
-        # Everyone's standing on the ladder, as the nightly job would leave it.
-        from peerpath.progression.services import batch
+        # The community's past: the ladder evaluated week by week over the history, careers
+        # applying for roles and approved, buddies, so awards carry the dates they were
+        # earned. Bigger sizes evaluate less often before the last five weeks.
+        from peerpath.demo.history import seed_history
 
-        ladder = batch.run()
-        self.stdout.write(
-            f"Ladder evaluated: {ladder.changes:,} awards for {ladder.users:,} people "
-            f"in {ladder.seconds:.1f} s."
+        coarse = 7 if size.users <= 10_000 else 28 if size.users <= 100_000 else 91
+        history = seed_history(
+            seed=options["seed"],
+            anchor=anchor,
+            coarse_days=coarse,
+            progress=self.stdout.write if verbose else None,
         )
-        # Room activity last: room locks are checked against the awards just evaluated.
+        self.stdout.write(history.line())
+        # Room activity next: room locks are checked against the awards of the history.
         from peerpath.demo.rooms import seed_rooms
 
         self.stdout.write(seed_rooms(seed=options["seed"], anchor=anchor).line())
@@ -111,3 +116,12 @@ class Command(BaseCommand):
         from peerpath.demo.safety import seed_safety
 
         self.stdout.write(seed_safety(seed=options["seed"], anchor=anchor).line())
+        # Everyone's standing today, as the nightly job would leave it: counts what the
+        # rooms, events and feedback just added.
+        from peerpath.progression.services import batch
+
+        ladder = batch.run()
+        self.stdout.write(
+            f"Ladder evaluated: {ladder.changes:,} awards for {ladder.users:,} people "
+            f"in {ladder.seconds:.1f} s."
+        )
