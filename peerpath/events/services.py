@@ -176,17 +176,16 @@ def create_event(
 
 
 def cancel_event(*, actor: User, event_id: int, now: dt.datetime | None = None) -> Event:
-    """The creator and staff cancel a coming event (``policies.can_cancel_event``);
-    everyone with a place (or on the waitlist) and every host is told."""
+    """Hosts, the creator and staff cancel a coming event; everyone with a place (or on the
+    waitlist) and every host is told."""
     now = now or timezone.now()
     with transaction.atomic():
         event = _event(actor, event_id, lock=True, now=now)
-        decision = policies.can_cancel_event(actor, event, now)
-        if decision.reason == policies.ALREADY_CANCELLED:
-            raise Conflict(decision.reason)
-        if decision.reason == policies.STARTED:
-            raise Refused(decision.reason)
-        Forbidden.unless(decision)
+        Forbidden.unless(policies.can_run_event(actor, event, selectors.host_ids(event)))
+        if event.status == EventStatus.CANCELLED:
+            raise Conflict("This event is already cancelled.")
+        if event.status == EventStatus.HELD or event.starts_at <= now:
+            raise Refused("This event has already started.")
         event.status = EventStatus.CANCELLED
         event.cancelled_at = now
         event.full_clean()
@@ -270,7 +269,7 @@ def rsvp(*, user: User, event_id: int, now: dt.datetime | None = None) -> RSVP:
             raise Conflict("You already have a place at this event.")
         if existing is not None and existing.status == RSVPStatus.WAITLISTED:
             raise Conflict("You are already on the waitlist for this event.")
-        taken = selectors.places_taken(event)
+        taken = RSVP.objects.filter(event=event, status=RSVPStatus.CONFIRMED).count()
         if taken < event.capacity:
             status = RSVPStatus.CONFIRMED
         elif event.waitlist:
@@ -305,7 +304,7 @@ def cancel_rsvp(*, user: User, event_id: int, now: dt.datetime | None = None) ->
         if row is None:
             raise Refused("You have no place at this event to cancel.")
         if event.status == EventStatus.HELD or event.starts_at <= now:
-            raise Refused(policies.STARTED)
+            raise Refused("This event has already started.")
         was_confirmed = row.status == RSVPStatus.CONFIRMED
         row.status = RSVPStatus.CANCELLED
         row.save(update_fields=["status", "updated_at"])
@@ -315,7 +314,7 @@ def cancel_rsvp(*, user: User, event_id: int, now: dt.datetime | None = None) ->
 
 
 def _promote(event: Event, now: dt.datetime) -> None:
-    taken = selectors.places_taken(event)
+    taken = RSVP.objects.filter(event=event, status=RSVPStatus.CONFIRMED).count()
     free = event.capacity - taken
     if free <= 0:
         return
@@ -380,7 +379,10 @@ def release_slot(*, mentor: User, slot_id: int, now: dt.datetime | None = None) 
         if slot is None:
             raise NotFound("No such host slot.")
         event = _event(mentor, slot.event_id, lock=True, now=now)
-        Refused.unless(policies.can_release_slot(mentor, slot.mentor_id, event, now))
+        if slot.mentor_id != mentor.pk:
+            raise Refused("This is not your host slot.")
+        if event.status != EventStatus.SCHEDULED or event.starts_at <= now:
+            raise Refused("This event is no longer coming up.")
         RotaSlot.objects.filter(pk=slot.pk).update(mentor=None, taken_at=None, updated_at=now)
         event.hosts.remove(mentor)
         slot.refresh_from_db()
