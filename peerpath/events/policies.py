@@ -26,6 +26,8 @@ from peerpath.events.models import Event, EventBand, EventStatus
 from peerpath.progression import ladder_roles
 
 NOT_FOUND: Final = "No such event."
+STARTED: Final = "This event has already started."
+ALREADY_CANCELLED: Final = "This event is already cancelled."
 ORGANISER_ROLES: Final = frozenset({ladder_roles.MENTOR_LEADER})
 
 
@@ -73,7 +75,7 @@ def can_rsvp(
     if event.status == EventStatus.CANCELLED:
         return Decision.deny("This event was cancelled.")
     if event.status == EventStatus.HELD or event.starts_at <= at:
-        return Decision.deny("This event has already started.")
+        return Decision.deny(STARTED)
     if is_host(user, host_ids):
         return Decision.deny("You are hosting this event: your place is kept.")
     return Decision.allow()
@@ -120,7 +122,7 @@ def can_volunteer(
     if event.status != EventStatus.SCHEDULED:
         return Decision.deny("This event is no longer scheduled.")
     if event.starts_at <= at:
-        return Decision.deny("This event has already started.")
+        return Decision.deny(STARTED)
     if is_host(user, host_ids):
         return Decision.deny("You are already hosting this event.")
     return Decision.allow()
@@ -138,6 +140,36 @@ def can_run_event(user: Any, event: Event, host_ids: frozenset[int]) -> Decision
     if is_host(user, host_ids) or event.created_by_id == user.pk:
         return Decision.allow()
     return Decision.deny("Only the event's hosts and staff can do that.")
+
+
+def can_cancel_event(user: Any, event: Event, at: dt.datetime | None = None) -> Decision:
+    """Staff and the event's creator call off a coming event (everyone with a place is told).
+    A host runs the event (marks it held) and can give their slot back, but does not cancel
+    an event someone else organised and people have joined."""
+    if not is_signed_in(user):
+        return Decision.deny("Please log in.")
+    if not is_staff_member(user):
+        usable = can_use_community(user)
+        if not usable:
+            return usable
+        if event.created_by_id != user.pk:
+            return Decision.deny("Only the event's organiser and staff can cancel it.")
+    if event.status == EventStatus.CANCELLED:
+        return Decision.deny(ALREADY_CANCELLED)
+    if event.status == EventStatus.HELD or event.starts_at <= (at or timezone.now()):
+        return Decision.deny(STARTED)
+    return Decision.allow()
+
+
+def can_release_slot(
+    user: Any, slot_mentor_id: int | None, event: Event, at: dt.datetime | None = None
+) -> Decision:
+    """A mentor gives their own host slot back while the event is still coming."""
+    if not is_signed_in(user) or slot_mentor_id != user.pk:
+        return Decision.deny("This is not your host slot.")
+    if event.status != EventStatus.SCHEDULED or event.starts_at <= (at or timezone.now()):
+        return Decision.deny("This event is no longer coming up.")
+    return Decision.allow()
 
 
 def can_view_rota(user: Any) -> Decision:

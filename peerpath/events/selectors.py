@@ -9,7 +9,16 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Final
 
-from django.db.models import Count, DateTimeField, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    DateTimeField,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -52,7 +61,7 @@ def upcoming_for(user: User, *, kind: str = "", now: dt.datetime | None = None) 
     if kind:
         qs = qs.filter(kind=kind)
     return qs.annotate(
-        confirmed=Count("rsvps", filter=Q(rsvps__status=RSVPStatus.CONFIRMED)),
+        places_taken=_places_taken_of_each(),
         open_slots=Count("slots", filter=Q(slots__mentor__isnull=True), distinct=True),
     ).order_by("starts_at", "pk")
 
@@ -88,8 +97,23 @@ def rsvp_of(user: User, event: Event) -> RSVP | None:
     return RSVP.objects.filter(event=event, user=user).first()
 
 
-def confirmed_count(event: Event) -> int:
-    return RSVP.objects.filter(event=event, status=RSVPStatus.CONFIRMED).count()
+def _places(event: Event | OuterRef) -> QuerySet[RSVP]:
+    """The RSVPs that take a place at an event: the one definition of "places taken"."""
+    return RSVP.objects.filter(event=event, status=RSVPStatus.CONFIRMED)
+
+
+def places_taken(event: Event) -> int:
+    """Places taken at one event (the event page, and the services deciding place or
+    waitlist)."""
+    return _places(event).count()
+
+
+def _places_taken_of_each() -> Coalesce:
+    """``places_taken`` of each event of a list, as a subquery: counted in the list's own
+    join with the host slots, every place was counted once per slot ("20 of 30" on the
+    list for "10 of 30" on the page)."""
+    per_event = _places(OuterRef("pk")).order_by().values("event").annotate(n=Count("pk"))
+    return Coalesce(Subquery(per_event.values("n"), output_field=IntegerField()), 0)
 
 
 def waitlist_position(event: Event, user: User) -> int | None:

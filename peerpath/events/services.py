@@ -176,16 +176,17 @@ def create_event(
 
 
 def cancel_event(*, actor: User, event_id: int, now: dt.datetime | None = None) -> Event:
-    """Hosts, the creator and staff cancel a coming event; everyone with a place (or on the
-    waitlist) and every host is told."""
+    """The creator and staff cancel a coming event (``policies.can_cancel_event``);
+    everyone with a place (or on the waitlist) and every host is told."""
     now = now or timezone.now()
     with transaction.atomic():
         event = _event(actor, event_id, lock=True, now=now)
-        Forbidden.unless(policies.can_run_event(actor, event, selectors.host_ids(event)))
-        if event.status == EventStatus.CANCELLED:
-            raise Conflict("This event is already cancelled.")
-        if event.status == EventStatus.HELD or event.starts_at <= now:
-            raise Refused("This event has already started.")
+        decision = policies.can_cancel_event(actor, event, now)
+        if decision.reason == policies.ALREADY_CANCELLED:
+            raise Conflict(decision.reason)
+        if decision.reason == policies.STARTED:
+            raise Refused(decision.reason)
+        Forbidden.unless(decision)
         event.status = EventStatus.CANCELLED
         event.cancelled_at = now
         event.full_clean()
@@ -269,7 +270,7 @@ def rsvp(*, user: User, event_id: int, now: dt.datetime | None = None) -> RSVP:
             raise Conflict("You already have a place at this event.")
         if existing is not None and existing.status == RSVPStatus.WAITLISTED:
             raise Conflict("You are already on the waitlist for this event.")
-        taken = RSVP.objects.filter(event=event, status=RSVPStatus.CONFIRMED).count()
+        taken = selectors.places_taken(event)
         if taken < event.capacity:
             status = RSVPStatus.CONFIRMED
         elif event.waitlist:
@@ -304,7 +305,7 @@ def cancel_rsvp(*, user: User, event_id: int, now: dt.datetime | None = None) ->
         if row is None:
             raise Refused("You have no place at this event to cancel.")
         if event.status == EventStatus.HELD or event.starts_at <= now:
-            raise Refused("This event has already started.")
+            raise Refused(policies.STARTED)
         was_confirmed = row.status == RSVPStatus.CONFIRMED
         row.status = RSVPStatus.CANCELLED
         row.save(update_fields=["status", "updated_at"])
@@ -314,7 +315,7 @@ def cancel_rsvp(*, user: User, event_id: int, now: dt.datetime | None = None) ->
 
 
 def _promote(event: Event, now: dt.datetime) -> None:
-    taken = RSVP.objects.filter(event=event, status=RSVPStatus.CONFIRMED).count()
+    taken = selectors.places_taken(event)
     free = event.capacity - taken
     if free <= 0:
         return
@@ -379,10 +380,7 @@ def release_slot(*, mentor: User, slot_id: int, now: dt.datetime | None = None) 
         if slot is None:
             raise NotFound("No such host slot.")
         event = _event(mentor, slot.event_id, lock=True, now=now)
-        if slot.mentor_id != mentor.pk:
-            raise Refused("This is not your host slot.")
-        if event.status != EventStatus.SCHEDULED or event.starts_at <= now:
-            raise Refused("This event is no longer coming up.")
+        Refused.unless(policies.can_release_slot(mentor, slot.mentor_id, event, now))
         RotaSlot.objects.filter(pk=slot.pk).update(mentor=None, taken_at=None, updated_at=now)
         event.hosts.remove(mentor)
         slot.refresh_from_db()

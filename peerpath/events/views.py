@@ -116,6 +116,8 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
     hosts = selectors.host_ids(event)
     rsvp = selectors.rsvp_of(user, event)
     can_run = policies.can_run_event(user, event, hosts)
+    slots = selectors.slots_of(event)
+    own_slot = next((s.mentor_id for s in slots if s.mentor_id == user.pk), None)
     attendance = None
     if can_run and event.status == EventStatus.SCHEDULED and event.starts_at <= now:
         people = [(r.user_id, r.user.username) for r in selectors.attendees(event)]
@@ -125,14 +127,12 @@ def event_detail(request: HttpRequest, event_id: int) -> HttpResponse:
         "hosts": list(event.hosts.order_by("username")),
         "rsvp": rsvp if rsvp and rsvp.status != RSVPStatus.CANCELLED else None,
         "position": selectors.waitlist_position(event, user),
-        "confirmed": selectors.confirmed_count(event),
-        "slots": selectors.slots_of(event),
+        "places_taken": selectors.places_taken(event),
+        "slots": slots,
         "can_rsvp": policies.can_rsvp(user, event, hosts, now),
         "can_volunteer": policies.can_volunteer(user, event, hosts, now),
-        "can_run": bool(can_run),
-        "can_cancel": bool(can_run)
-        and event.status == EventStatus.SCHEDULED
-        and event.starts_at > now,
+        "can_release": bool(policies.can_release_slot(user, own_slot, event, now)),
+        "can_cancel": bool(policies.can_cancel_event(user, event, now)),
         "attendance": attendance,
         "is_host": user.pk in hosts,
     }

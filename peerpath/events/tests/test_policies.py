@@ -73,3 +73,27 @@ def test_the_rota_is_for_mentors_and_staff(world):
     assert policies.can_view_rota(world.mentor)
     assert policies.can_view_rota(world.staff)
     assert not policies.can_view_rota(world.adult_listener)
+
+
+def test_the_organiser_and_staff_cancel_a_coming_event_hosts_do_not(world):
+    event = make_event(created_by=world.moderator)
+    assert policies.can_cancel_event(world.staff, event)
+    assert policies.can_cancel_event(world.moderator, event)
+    # a host (e.g. a mentor who just volunteered) runs the event but does not call it off
+    assert policies.can_run_event(world.mentor, event, frozenset({world.mentor.pk}))
+    refused = policies.can_cancel_event(world.mentor, event)
+    assert refused.reason == "Only the event's organiser and staff can cancel it."
+    assert not policies.can_cancel_event(world.adult_member, event)
+    started = make_event(created_by=world.moderator, starts_in=-dt.timedelta(minutes=5))
+    assert policies.can_cancel_event(world.staff, started).reason == policies.STARTED
+    gone = make_event(created_by=world.moderator, status=EventStatus.CANCELLED)
+    assert policies.can_cancel_event(world.staff, gone).reason == policies.ALREADY_CANCELLED
+
+
+def test_a_mentor_releases_only_their_own_slot_of_a_coming_event(world):
+    event = make_event()
+    assert policies.can_release_slot(world.mentor, world.mentor.pk, event)
+    assert not policies.can_release_slot(world.mentor, None, event)
+    assert not policies.can_release_slot(world.mentor, world.staff.pk, event)
+    started = make_event(starts_in=-dt.timedelta(minutes=5))
+    assert not policies.can_release_slot(world.mentor, world.mentor.pk, started)

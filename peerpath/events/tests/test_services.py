@@ -278,3 +278,25 @@ def test_cancelling_an_event_tells_everyone_with_a_place(world):
         )
     )
     assert told == {world.adult_member.username, world.adult_listener.username}
+
+
+def test_places_taken_is_one_count_for_the_list_and_the_page(world):
+    # issue 19: the list joined RSVPs with host slots and counted each place once per slot
+    event = make_event(capacity=30, slots=3, created_by=world.staff)
+    services.rsvp(user=world.adult_member, event_id=event.pk)
+    services.rsvp(user=world.adult_listener, event_id=event.pk)
+    listed = {e.pk: getattr(e, "places_taken", None) for e in selectors.upcoming_for(world.staff)}
+    assert listed[event.pk] == selectors.places_taken(event) == 2
+
+
+def test_a_host_cannot_cancel_an_event_they_did_not_organise(world):
+    event = make_event(slots=1, created_by=world.staff)
+    services.rsvp(user=world.adult_member, event_id=event.pk)
+    slot = RotaSlot.objects.get(event=event)
+    services.volunteer(mentor=world.mentor, slot_id=slot.pk)
+    with pytest.raises(Forbidden, match="organiser and staff"):
+        services.cancel_event(actor=world.mentor, event_id=event.pk)
+    assert Event.objects.get(pk=event.pk).status == EventStatus.SCHEDULED
+    services.cancel_event(actor=world.staff, event_id=event.pk)
+    with pytest.raises(Conflict, match="already cancelled"):
+        services.cancel_event(actor=world.staff, event_id=event.pk)
