@@ -16,6 +16,7 @@ from peerpath.accounts import policies as account_policies
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
+from peerpath.core.errors import Refused
 from peerpath.mentorship.models import (
     EndReason,
     MenteeProfile,
@@ -330,8 +331,6 @@ def test_a_mentor_approach_is_screened_when_it_changes(world: World) -> None:
 
 def test_alerts_are_recent_and_never_block_a_refusal(world: World) -> None:
     """A refused write (empty message) stores nothing and screens nothing."""
-    from peerpath.core.errors import Refused
-
     with pytest.raises(Refused):
         chat.post_message(sender=world.mentee, mentorship_id=world.m.pk, body="   ")
     assert not SafetyAlert.objects.exists()

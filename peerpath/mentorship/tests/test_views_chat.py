@@ -14,6 +14,7 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
+from peerpath.core import hub as core_hub
 from peerpath.mentorship.models import (
     MESSAGE_MAX_CHARS,
     EndReason,
@@ -24,6 +25,7 @@ from peerpath.mentorship.models import (
 )
 from peerpath.mentorship.selectors import chat as chat_reads
 from peerpath.mentorship.services import chat, lifecycle
+from peerpath.mentorship.tests.helpers import active_pair
 from tests.authz import mask_csrf
 
 pytestmark = pytest.mark.django_db
@@ -222,3 +224,28 @@ def test_a_disabled_chat_is_read_only(pair: Pair) -> None:
     assert 'id="chat-form"' not in html
     assert "<textarea" not in html
     assert "mentorship_chat.js" not in html
+
+
+# --- a broadcast that fails after commit -------------------------------------------------
+
+
+def test_a_broadcast_that_fails_after_commit_still_answers_success(
+    people, login, monkeypatch, django_capture_on_commit_callbacks, caplog
+):
+    """Redis down at the moment of the broadcast: the message is stored, so the answer is the
+    success redirect (it was a 500, and the user's retry stored a duplicate)."""
+
+    def refused(channel: str, raw: str) -> None:
+        raise ConnectionError("Redis is down")
+
+    monkeypatch.setattr(core_hub, "relay_enabled", lambda: True)
+    monkeypatch.setattr(core_hub, "_redis_publish", refused)
+    m = active_pair(people)
+    c = login(people["listener"])
+    url = reverse("mentorship:post_message", args=[m.pk])
+    data = {"body": "still here", "client_id": "0b8c6f1e-5a4d-4e3b-9c2a-1f0e9d8c7b6a"}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert c.post(url, data).status_code == 302
+    assert c.post(url, data).status_code == 302  # the retry finds the stored message
+    assert Message.objects.filter(body="still here").count() == 1
+    assert "relay publish failed" in caplog.text
