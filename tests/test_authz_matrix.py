@@ -400,7 +400,7 @@ def _alert_of(cell: Cell) -> str:
     the open room of their band, screened like a real message (responders: the room's
     moderators). Each alert's words are new: the same words again would join the open one."""
     from peerpath.rooms.models import RoomMessage
-    from peerpath.rooms.services import room_space
+    from peerpath.rooms.services.common import room_space
     from peerpath.safety import services as safety
 
     user = _target_user(cell)

@@ -48,7 +48,6 @@ from peerpath.core.bulk import BulkInserter, Epoch, date_strings, datetime_strin
 from peerpath.demo.generator import DEMO_LOGINS
 from peerpath.progression import facts as ladder_facts
 from peerpath.progression import ladder, ladder_roles, rules
-from peerpath.rooms.catalogue import load_catalogue
 from peerpath.rooms.models import (
     ModAction,
     ModerationLog,
@@ -69,6 +68,7 @@ from peerpath.rooms.models import (
     SanctionKind,
     SessionKind,
 )
+from peerpath.rooms.services.catalogue import load_catalogue
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]

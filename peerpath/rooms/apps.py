@@ -7,8 +7,9 @@ from django.db.models.signals import post_migrate
 
 
 def _load_catalogue(sender: AppConfig, **kwargs: Any) -> None:
-    # Imported late: models are not ready when this module is imported.
-    from peerpath.rooms.catalogue import load_catalogue
+    # Not at the top: apps.py is imported while the app registry loads, before any model
+    # (the catalogue imports models) may be imported.
+    from peerpath.rooms.services.catalogue import load_catalogue
 
     load_catalogue()
 

@@ -52,16 +52,29 @@ from peerpath.core.hub import message_id_of
 from peerpath.core.ids import MAX_DB_ID, is_db_id
 from peerpath.core.sockets import in_db_thread, signed_in_or_close
 from peerpath.core.text import clean_client_id
-from peerpath.rooms import locks, policies, realtime, selectors, services
+from peerpath.rooms import locks, policies, realtime
 from peerpath.rooms.hub import hub
 from peerpath.rooms.models import Room
 from peerpath.rooms.policies import Lock, Viewer
+from peerpath.rooms.selectors.catalogue import room_by_id
+from peerpath.rooms.selectors.common import blocked_ids
+from peerpath.rooms.selectors.common import standing as load_standing
+from peerpath.rooms.selectors.common import viewer as load_viewer
+from peerpath.rooms.selectors.posting import HISTORY_PAGE, messages_after, messages_before
+from peerpath.rooms.selectors.presence import HEARTBEAT_SECONDS, present_people
+from peerpath.rooms.services.posting import post_message
+from peerpath.rooms.services.presence import (
+    heartbeat,
+    join_presence,
+    leave_presence,
+    sweep_presence,
+)
 
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 8 * 1024
 HISTORY_LIMIT = 200
-PAGE = selectors.HISTORY_PAGE
+PAGE = HISTORY_PAGE
 RECHECK_SECONDS = 60.0  # roles, badge lock and blocks are reloaded at least this often
 FRAME_BURST = 30  # frames a socket may send in a burst…
 FRAME_RATE = 5.0  # …refilled at this many per second; far beyond: closed
@@ -129,7 +142,7 @@ class Presence:
             await asyncio.sleep(1.0)
             try:
                 await self.flush()
-                if time.monotonic() - last_beat >= selectors.HEARTBEAT_SECONDS:
+                if time.monotonic() - last_beat >= HEARTBEAT_SECONDS:
                     last_beat = time.monotonic()
                     await _beat()
             except asyncio.CancelledError:
@@ -150,7 +163,7 @@ class Presence:
 @in_db_thread
 def _beat() -> None:
     _beat_if_due(timezone.now(), force=True)
-    services.sweep_presence()
+    sweep_presence()
 
 
 _last_beat = 0.0
@@ -166,8 +179,8 @@ def _beat_if_due(now: dt.datetime, *, force: bool = False) -> None:
     """This process's heartbeat row, written before its first presence row and then at most
     every half heartbeat period (a connection storm wrote one per connect: 11% of its time)."""
     global _last_beat
-    if force or time.monotonic() - _last_beat >= selectors.HEARTBEAT_SECONDS / 2:
-        services.heartbeat(server=SERVER_ID, now=now)
+    if force or time.monotonic() - _last_beat >= HEARTBEAT_SECONDS / 2:
+        heartbeat(server=SERVER_ID, now=now)
         _last_beat = time.monotonic()
 
 
@@ -240,16 +253,16 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
             return CLOSE_NOT_FOUND, "No such room."
         now = timezone.now()
         # Blocks were loaded with the access (hidden); the standing needs none of its own.
-        standing = selectors.standing(self.user_id, access.room, now=now, with_blocks=False)
+        standing = load_standing(self.user_id, access.room, now=now, with_blocks=False)
         entry = policies.can_enter(access.viewer, access.room, access.lock, standing, now)
         if not entry:
             return CLOSE_FORBIDDEN, entry.reason
         _beat_if_due(now)
-        services.join_presence(
+        join_presence(
             room_id=self.room_id, user_id=self.user_id, server=SERVER_ID, channel=self.sock_id
         )
         room = access.room
-        latest = selectors.messages_before(room.pk, None, 1)
+        latest = messages_before(room.pk, None, 1)
         posting = policies.can_post(access.viewer, room, access.lock, standing, now)
         return {
             "type": "hello",
@@ -263,8 +276,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
                 "why_not": posting.reason,
             },
             "present": [
-                {"id": uid, "name": name}
-                for uid, name in selectors.present_people(room.pk, access.hidden)
+                {"id": uid, "name": name} for uid, name in present_people(room.pk, access.hidden)
             ],
             "slow_mode": room.slow_mode_seconds,
             "paused": room.locked_at is not None,
@@ -277,12 +289,12 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if user is None:
             return None
         now = timezone.now()
-        v = selectors.viewer(user, now=now)
-        room = selectors.room_by_id(v, self.room_id)
+        v = load_viewer(user, now=now)
+        room = room_by_id(v, self.room_id)
         if room is None:
             return None
         lock = locks.locks_for(user, [room], now=now)[room.pk]
-        hidden = selectors.blocked_ids(self.user_id)
+        hidden = blocked_ids(self.user_id)
         self.access = Access(v, room, lock, hidden, time.monotonic())
         self.hidden = hidden
         self.is_moderator = policies.is_moderator(v, room)
@@ -290,7 +302,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     @in_db_thread
     def _leave(self) -> None:
-        services.leave_presence(channel=self.sock_id)
+        leave_presence(channel=self.sock_id)
 
     # --- hub callbacks --------------------------------------------------------------------
 
@@ -335,7 +347,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         if access is None:
             return "You can no longer see this room."
         now = timezone.now()
-        standing = selectors.standing(self.user_id, access.room, now=now, with_blocks=False)
+        standing = load_standing(self.user_id, access.room, now=now, with_blocks=False)
         entry = policies.can_enter(access.viewer, access.room, access.lock, standing, now)
         return None if entry else entry.reason
 
@@ -428,7 +440,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         sender = User.objects.filter(pk=self.user_id, is_active=True).first()
         if sender is None or access is None:
             raise Refused("You can no longer see this room.", status=404)
-        posted = services.post_message(
+        posted = post_message(
             sender=sender,
             room_id=self.room_id,
             body=body,
@@ -456,7 +468,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     @in_db_thread
     def _page_after(self, after: int) -> dict[str, Any]:
-        rows = selectors.messages_after(self.room_id, after, HISTORY_LIMIT + 1, self.hidden)
+        rows = messages_after(self.room_id, after, HISTORY_LIMIT + 1, self.hidden)
         if rows[:HISTORY_LIMIT]:
             self.seen_id = max(self.seen_id, rows[:HISTORY_LIMIT][-1].pk)
         return {
@@ -476,7 +488,7 @@ class RoomConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
 
     @in_db_thread
     def _page_before(self, before: int | None) -> dict[str, Any]:
-        rows = selectors.messages_before(self.room_id, before, PAGE + 1, self.hidden)
+        rows = messages_before(self.room_id, before, PAGE + 1, self.hidden)
         more = len(rows) > PAGE
         rows = rows[-PAGE:]
         return {

@@ -31,7 +31,7 @@ SUPPORTER_ROLES = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """What the room rules need to know about a person (``selectors.viewer``)."""
+    """What the room rules need to know about a person (``selectors.common.viewer``)."""
 
     user_id: int
     band: str | None  # "teen" | "adult" | None (not signed in / under 13)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.urls import path, register_converter
 
-from peerpath.rooms import views
+from peerpath.rooms.views import catalogue, moderation, reports, sessions
 
 app_name = "rooms"
 
@@ -49,22 +49,22 @@ register_converter(RoomIdConverter, "room_pk")
 register_converter(RoomSlugConverter, "room_slug")
 
 urlpatterns = [
-    path("", views.room_list, name="list"),
-    path("moderation/", views.moderation_queue, name="moderation"),
-    path("hosting/", views.hosting, name="hosting"),
-    path("messages/<room_pk:message_id>/delete/", views.delete_message, name="delete_message"),
-    path("messages/<room_pk:message_id>/report/", views.report_message, name="report"),
-    path("people/<room_pk:user_id>/block/", views.block_person, name="block"),
-    path("sanctions/<room_pk:sanction_id>/lift/", views.lift_sanction, name="lift"),
-    path("reports/<room_pk:report_id>/resolve/", views.resolve_report, name="resolve_report"),
-    path("alerts/<room_pk:alert_id>/handle/", views.handle_alert, name="handle_alert"),
-    path("sessions/<room_pk:session_id>/start/", views.start_session, name="start_session"),
-    path("sessions/<room_pk:session_id>/end/", views.end_session, name="end_session"),
-    path("sessions/<room_pk:session_id>/cancel/", views.cancel_session, name="cancel_session"),
-    path("<room_slug:slug>/", views.room_detail, name="room"),
-    path("<room_slug:slug>/moderate/<slug:action>/", views.moderate, name="moderate"),
-    path("<room_slug:slug>/slow-mode/", views.slow_mode, name="slow_mode"),
-    path("<room_slug:slug>/pause/", views.pause_room, name="pause"),
-    path("<room_slug:slug>/unpause/", views.unpause_room, name="unpause"),
-    path("<room_slug:slug>/sessions/new/", views.schedule_session, name="schedule"),
+    path("", catalogue.room_list, name="list"),
+    path("moderation/", moderation.moderation_queue, name="moderation"),
+    path("hosting/", sessions.hosting, name="hosting"),
+    path("messages/<room_pk:message_id>/delete/", moderation.delete_message, name="delete_message"),
+    path("messages/<room_pk:message_id>/report/", reports.report_message, name="report"),
+    path("people/<room_pk:user_id>/block/", reports.block_person, name="block"),
+    path("sanctions/<room_pk:sanction_id>/lift/", moderation.lift_sanction, name="lift"),
+    path("reports/<room_pk:report_id>/resolve/", reports.resolve_report, name="resolve_report"),
+    path("alerts/<room_pk:alert_id>/handle/", moderation.handle_alert, name="handle_alert"),
+    path("sessions/<room_pk:session_id>/start/", sessions.start_session, name="start_session"),
+    path("sessions/<room_pk:session_id>/end/", sessions.end_session, name="end_session"),
+    path("sessions/<room_pk:session_id>/cancel/", sessions.cancel_session, name="cancel_session"),
+    path("<room_slug:slug>/", catalogue.room_detail, name="room"),
+    path("<room_slug:slug>/moderate/<slug:action>/", moderation.moderate, name="moderate"),
+    path("<room_slug:slug>/slow-mode/", moderation.slow_mode, name="slow_mode"),
+    path("<room_slug:slug>/pause/", moderation.pause_room, name="pause"),
+    path("<room_slug:slug>/unpause/", moderation.unpause_room, name="unpause"),
+    path("<room_slug:slug>/sessions/new/", sessions.schedule_session, name="schedule"),
 ]

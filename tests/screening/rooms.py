@@ -13,8 +13,8 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.rooms import services
 from peerpath.rooms.models import Room, RoomBand, RoomMessage
+from peerpath.rooms.services import posting, reports, sessions
 from peerpath.rooms.tests.helpers import make_room
 
 
@@ -33,13 +33,13 @@ def _teen() -> User:
 
 def message(text: str) -> Model:
     room = _teen_room_with_moderators()
-    return services.post_message(sender=_teen(), room_id=room.pk, body=text).message
+    return posting.post_message(sender=_teen(), room_id=room.pk, body=text).message
 
 
 def report_note(text: str) -> Model:
     room = _teen_room_with_moderators()
     reported: RoomMessage = RoomMessage.objects.create(room=room, sender=_teen(), body="hey")
-    return services.report_message(
+    return reports.report_message(
         reporter=_teen(), message_id=reported.pk, reason="safety", note=text
     ).report
 
@@ -48,7 +48,7 @@ def _session(*, title: str, description: str = "") -> Model:
     room = _teen_room_with_moderators()
     host = UserFactory.create(teen=True, listener=True, roles=[Role.MODERATOR])
     start = timezone.now() + dt.timedelta(hours=2)
-    return services.schedule_session(
+    return sessions.schedule_session(
         actor=host,
         room_id=room.pk,
         kind="sharing_circle",

@@ -13,13 +13,6 @@ from django.test.utils import CaptureQueriesContext
 
 from peerpath.accounts.taxonomy import TOPICS
 from peerpath.progression import ladder, rules
-from peerpath.rooms.catalogue import (
-    CATALOGUE_FILE,
-    CatalogueError,
-    load_catalogue,
-    read_catalogue,
-    validate_catalogue,
-)
 from peerpath.rooms.models import (
     HostingQuota,
     Room,
@@ -27,6 +20,13 @@ from peerpath.rooms.models import (
     RoomBand,
     RoomCategory,
     RoomCommunity,
+)
+from peerpath.rooms.services.catalogue import (
+    CATALOGUE_FILE,
+    CatalogueError,
+    load_catalogue,
+    read_catalogue,
+    validate_catalogue,
 )
 
 pytestmark = pytest.mark.django_db

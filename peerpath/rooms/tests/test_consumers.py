@@ -7,6 +7,7 @@ Data is committed (``transaction=True``): the consumer works in Channels' databa
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,13 +16,15 @@ import pytest
 import pytest_asyncio
 from asgiref.sync import sync_to_async
 from django.db import connections
+from django.utils import timezone
 
 from config.asgi import application
+from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.core.tests import ws
-from peerpath.rooms import consumers, services
+from peerpath.rooms import consumers
 from peerpath.rooms.models import (
     Presence,
     Room,
@@ -29,7 +32,9 @@ from peerpath.rooms.models import (
     RoomMessage,
     RoomSettings,
 )
+from peerpath.rooms.services import moderation, reports
 from peerpath.rooms.tests.helpers import make_room
+from peerpath.safety import crisis
 from peerpath.safety.models import SafetyAlert
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.asyncio]
@@ -166,7 +171,7 @@ async def test_a_banned_person_cannot_join() -> None:
     r = await room()
     mod, _ = await person(roles=[Role.MODERATOR])
     bob, cookie = await person()
-    await sync_to_async(services.ban)(actor=mod, room_id=r.pk, target_id=bob.pk, reason="abuse")
+    await sync_to_async(moderation.ban)(actor=mod, room_id=r.pk, target_id=bob.pk, reason="abuse")
     s = Socket(r, cookie)
     await s.connect()
     closed, code = await s.receive_close()
@@ -326,7 +331,7 @@ async def test_a_muted_person_is_told_and_refused_but_stays(sockets: list[Socket
     mod, _ = await person(roles=[Role.MODERATOR])
     bob, cookie = await person()
     s, _ = await opened(sockets, r, cookie)
-    await sync_to_async(services.mute)(actor=mod, room_id=r.pk, target_id=bob.pk, reason="calm")
+    await sync_to_async(moderation.mute)(actor=mod, room_id=r.pk, target_id=bob.pk, reason="calm")
     muted = await s.receive_type("muted")
     assert muted["reason"] == "calm"
     await s.send({"type": "send", "body": "hey", "client_id": "x"})
@@ -346,7 +351,7 @@ async def test_kicked_or_banned_sockets_close_at_once(sockets: list[Socket], act
     other, _ = await opened(sockets, r, a_cookie)
     s = Socket(r, b_cookie)
     await s.open()
-    fn = services.kick if action == "kick" else services.ban
+    fn = moderation.kick if action == "kick" else moderation.ban
     await sync_to_async(fn)(actor=mod, room_id=r.pk, target_id=bob.pk, reason="spam")
     closed, code = await s.receive_close()
     assert code == 4403
@@ -363,11 +368,11 @@ async def test_deleted_messages_and_room_state_are_broadcast(sockets: list[Socke
     s, _ = await opened(sockets, r, cookie)
     await s.send({"type": "send", "body": "oops", "client_id": "d1"})
     ack = await s.receive_type("ack")
-    await sync_to_async(services.delete_message)(actor=mod, message_id=ack["id"])
+    await sync_to_async(moderation.delete_message)(actor=mod, message_id=ack["id"])
     assert (await s.receive_type("deleted"))["id"] == ack["id"]
-    await sync_to_async(services.set_slow_mode)(actor=mod, room_id=r.pk, seconds=30)
+    await sync_to_async(moderation.set_slow_mode)(actor=mod, room_id=r.pk, seconds=30)
     assert (await s.receive_type("room"))["slow_mode"] == 30
-    await sync_to_async(services.lock_room)(actor=mod, room_id=r.pk, reason="break")
+    await sync_to_async(moderation.lock_room)(actor=mod, room_id=r.pk, reason="break")
     state = await s.receive_type("room")
     assert state["paused"] is True
     await s.send({"type": "send", "body": "still here?", "client_id": "d2"})
@@ -380,7 +385,7 @@ async def test_a_block_hides_the_blocked_persons_messages_live(sockets: list[Soc
     bob, b_cookie = await person()
     a, _ = await opened(sockets, r, a_cookie)
     b, _ = await opened(sockets, r, b_cookie)
-    await sync_to_async(services.block)(blocker=alice, blocked_id=bob.pk)
+    await sync_to_async(reports.block)(blocker=alice, blocked_id=bob.pk)
     await a.receive_type("refresh")
     await b.send({"type": "send", "body": "can you hear me", "client_id": "b1"})
     await b.receive_type("ack")
@@ -446,8 +451,6 @@ async def test_a_teen_rooms_alert_goes_to_its_teen_moderator_live(
 async def test_a_detector_error_still_delivers_and_acks_without_help(
     sockets: list[Socket], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from peerpath.safety import crisis
-
     def broken(text: str) -> None:
         raise RuntimeError("lexicon missing")
 
@@ -466,12 +469,6 @@ async def test_a_detector_error_still_delivers_and_acks_without_help(
 
 
 async def test_a_suspension_mid_socket_stops_the_next_message(sockets: list[Socket]) -> None:
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from peerpath.accounts import services as account_services
-
     r = await room()
     staff, _ = await person(roles=[Role.STAFF])
     bob, cookie = await person()

@@ -34,7 +34,7 @@ from peerpath.rooms.models import (
     RoomCommunity,
 )
 
-CATALOGUE_FILE: Final = Path(__file__).resolve().parent / "catalogue.toml"
+CATALOGUE_FILE: Final = Path(__file__).resolve().parent.parent / "catalogue.toml"
 LANGUAGE_CODES: Final = frozenset(code for code, _ in LANGUAGES)
 MAX_SLOW_MODE_SECONDS: Final = 3600
 MAX_SORT_ORDER: Final = 32_767
