@@ -150,8 +150,9 @@ def start_session(*, actor: User, session_id: int, now: dt.datetime | None = Non
 def end_session(
     *, actor: User | None, session_id: int, now: dt.datetime | None = None
 ) -> RoomSession:
-    """Close the session; its hosting time is credited (``credited_minutes``) and
-    the host gets a ``session_hosted`` activity. ``actor`` None: the upkeep job."""
+    """Close the session; its hosting time is credited
+    (``selectors.sessions.credited_minutes``) and the host gets a ``session_hosted``
+    activity. ``actor`` None: the upkeep job."""
     now = now or timezone.now()
     with transaction.atomic():
         if actor is None:
