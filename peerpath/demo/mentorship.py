@@ -53,7 +53,6 @@ from peerpath.mentorship.models import (
     EndReason,
     Flag,
     FlagPriority,
-    FlagTopic,
     MatchProposal,
     MatchRun,
     MatchRunStatus,
@@ -71,6 +70,7 @@ from peerpath.mentorship.models import (
     TargetStatus,
     TicketStatus,
 )
+from peerpath.resources.models import FlagTopic
 
 I64 = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]

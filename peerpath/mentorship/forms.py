@@ -20,8 +20,8 @@ from peerpath.mentorship.models import (
     NOTE_MAX_CHARS,
     ConversationKind,
     FlagPriority,
-    FlagTopic,
 )
+from peerpath.resources.models import FlagTopic
 
 REASON_MAX_CHARS = 500
 Choices = list[tuple[str, str]]

@@ -24,6 +24,7 @@ from django.utils import timezone
 from peerpath.accounts.models import Topic
 from peerpath.core.idempotency import IdempotentModel, key_constraint
 from peerpath.core.models import BaseModel
+from peerpath.resources.models import FlagTopic  # shared with the library (see there)
 
 MAX_CAPACITY = 20
 MESSAGE_MAX_CHARS = 2000
@@ -512,15 +513,6 @@ class CheckIn(IdempotentModel):
 
     def __str__(self) -> str:
         return f"Check-in {self.rating}/5 by {self.author_id}"
-
-
-class FlagTopic(models.TextChoices):
-    SAFETY = "safety", "Someone may be unsafe"
-    WELLBEING = "wellbeing", "Wellbeing concern"
-    CONDUCT = "conduct", "Inappropriate behaviour"
-    BOUNDARIES = "boundaries", "Boundaries"
-    NO_CONTACT = "no_contact", "No contact"
-    OTHER = "other", "Something else"
 
 
 class FlagPriority(models.TextChoices):

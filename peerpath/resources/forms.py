@@ -6,11 +6,11 @@ from __future__ import annotations
 from django import forms
 
 from peerpath.core.forms import Form
-from peerpath.mentorship.models import FlagTopic
 from peerpath.resources.models import (
     BODY_MAX_CHARS,
     SUMMARY_MAX_CHARS,
     TITLE_MAX_CHARS,
+    FlagTopic,
     ResourceAudience,
     ResourceTopic,
 )

@@ -2,7 +2,7 @@
 
 Topics and flag topics are stored as comma-delimited slugs wrapped in commas
 (``",listening,self-care,"``) so one ``contains`` lookup filters on SQLite and PostgreSQL
-alike; the vocabularies are closed (``ResourceTopic``, ``mentorship.FlagTopic``).
+alike; the vocabularies are closed (``ResourceTopic``, ``FlagTopic``).
 Bodies are plain text, always rendered escaped.
 """
 
@@ -32,6 +32,19 @@ class ResourceTopic(models.TextChoices):
     GROUP_HOSTING = "group-hosting", "Hosting groups"
     MODERATION = "moderation", "Moderation"
     MENTORING = "mentoring", "Mentoring"
+
+
+class FlagTopic(models.TextChoices):
+    """What a concern is about: a mentorship ``Flag``'s topic, and the tag that suggests a
+    resource after such a flag. It lives here, below mentorship, because both use it: the
+    mentoring pages show the library's resources, and the library never imports mentorship."""
+
+    SAFETY = "safety", "Someone may be unsafe"
+    WELLBEING = "wellbeing", "Wellbeing concern"
+    CONDUCT = "conduct", "Inappropriate behaviour"
+    BOUNDARIES = "boundaries", "Boundaries"
+    NO_CONTACT = "no_contact", "No contact"
+    OTHER = "other", "Something else"
 
 
 class ResourceAudience(models.TextChoices):

@@ -15,11 +15,11 @@ from typing import Any, Final
 
 from django.db import transaction
 
-from peerpath.mentorship.models import FlagTopic
 from peerpath.resources.models import (
     RESERVED_SLUGS,
     SUMMARY_MAX_CHARS,
     TITLE_MAX_CHARS,
+    FlagTopic,
     Resource,
     ResourceAudience,
     ResourceTopic,

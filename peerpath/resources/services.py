@@ -10,13 +10,13 @@ from django.utils.text import slugify
 from peerpath.accounts.models import User
 from peerpath.core.errors import Forbidden, Refused
 from peerpath.core.text import clean_text
-from peerpath.mentorship.models import FlagTopic
 from peerpath.resources import policies
 from peerpath.resources.models import (
     BODY_MAX_CHARS,
     RESERVED_SLUGS,
     SUMMARY_MAX_CHARS,
     TITLE_MAX_CHARS,
+    FlagTopic,
     Resource,
     ResourceAudience,
     ResourceTopic,

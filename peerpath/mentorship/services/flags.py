@@ -15,10 +15,10 @@ from peerpath.mentorship.models import (
     NOTE_MAX_CHARS,
     Flag,
     FlagPriority,
-    FlagTopic,
 )
 from peerpath.mentorship.screening import Written
 from peerpath.mentorship.services import common
+from peerpath.resources.models import FlagTopic
 
 
 @transaction.atomic

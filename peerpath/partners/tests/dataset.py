@@ -21,11 +21,11 @@ from peerpath.mentorship.models import (
     EndReason,
     Flag,
     FlagPriority,
-    FlagTopic,
     Mentorship,
     MentorshipStatus,
 )
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
+from peerpath.resources.models import FlagTopic
 
 DAY = dt.timedelta(days=1)
 

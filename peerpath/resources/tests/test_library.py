@@ -2,8 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from peerpath.mentorship.models import FlagTopic
-from peerpath.resources.models import Resource, ResourceAudience, ResourceTopic
+from peerpath.resources.models import FlagTopic, Resource, ResourceAudience, ResourceTopic
 from peerpath.resources.seed import (
     MAX_WORDS,
     MIN_WORDS,
