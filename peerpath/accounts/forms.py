@@ -15,7 +15,7 @@ from peerpath.accounts import services
 from peerpath.accounts.ageband import available_timezones
 from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
 from peerpath.accounts.validators import HOURS_PER_WEEK
-from peerpath.core.forms import CleanInputMixin, ModelForm
+from peerpath.core.forms import CleanInputMixin, Form, ModelForm
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -171,3 +171,18 @@ class ProfileForm(ModelForm[Profile]):
         languages.queryset = Language.objects.all()
         self.fields["languages"].required = True
         self.fields["languages"].error_messages["required"] = "Pick at least one language."
+
+
+class UnblockForm(Form):
+    """Which of one's blocks to lift (the selector checks it is the person's own)."""
+
+    block = forms.IntegerField(
+        min_value=1,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "Choose whom to unblock.",
+            "invalid": "Choose whom to unblock.",
+            "min_value": "Choose whom to unblock.",
+            "max_value": "Choose whom to unblock.",
+        },
+    )

@@ -124,6 +124,16 @@ def can_edit_profile(editor: Any, subject: Any) -> Decision:
     return Decision.allow()
 
 
+def can_unblock(user: Any, block: Any) -> Decision:
+    """Only the person who made a block may lift it; to anyone else it does not exist (the
+    blocked person is never told of a block)."""
+    if not is_signed_in(user):
+        return Decision.deny("Please log in.")
+    if block.blocker_id != user.pk:
+        return Decision.deny("No such block.")
+    return Decision.allow()
+
+
 def is_reserved_username(username: str, *, debug: bool | None = None) -> bool:
     """Names nobody may register: system words, and the demo logins outside development."""
     debug = settings.DEBUG if debug is None else debug

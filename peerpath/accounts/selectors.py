@@ -35,3 +35,21 @@ def is_blocked_between(a_id: int, b_id: int) -> bool:
     return Block.objects.filter(
         Q(blocker_id=a_id, blocked_id=b_id) | Q(blocker_id=b_id, blocked_id=a_id)
     ).exists()
+
+
+def blocks_made(user: User) -> list[Block]:
+    """The people ``user`` has blocked, most recent first, with their profiles."""
+    return list(
+        Block.objects.filter(blocker=user)
+        .select_related("blocked__profile")
+        .order_by("-created_at", "-id")
+    )
+
+
+def block_to_lift(*, actor: User, block_id: int) -> Block:
+    """A block ``actor`` may lift (their own), or NotFound: someone else's block and a
+    missing one answer the same way."""
+    block = Block.objects.select_related("blocked").filter(pk=block_id).first()
+    if block is None or not policies.can_unblock(actor, block):
+        raise NotFound("No such block.")
+    return block

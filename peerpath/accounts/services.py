@@ -327,4 +327,6 @@ def block_user(*, blocker: User, blocked: User) -> Block:
 
 @transaction.atomic
 def unblock_user(*, blocker: User, blocked: User) -> None:
+    """Idempotent. Lifts ``blocker``'s block of ``blocked`` (a block the other way stays);
+    the page is ``accounts:blocked``."""
     Block.objects.filter(blocker=blocker, blocked=blocked).delete()

@@ -6,5 +6,6 @@ app_name = "accounts"
 
 urlpatterns = [
     path("profile/", views.profile_edit, name="profile"),
+    path("blocked/", views.blocked, name="blocked"),
     path("people/<str:username>/", views.profile_detail, name="profile_detail"),
 ]

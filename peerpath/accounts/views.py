@@ -9,7 +9,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from peerpath.accounts import selectors, services
-from peerpath.accounts.forms import ProfileForm
+from peerpath.accounts.forms import ProfileForm, UnblockForm
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.safety.web import show_help
 
@@ -51,3 +51,21 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
 def profile_detail(request: HttpRequest, username: str) -> HttpResponse:
     profile = selectors.profile_for_viewer(viewer=_user(request), username=username)
     return TemplateResponse(request, "accounts/profile_detail.html", {"profile": profile})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def blocked(request: HttpRequest) -> HttpResponse:
+    """The people one has blocked, each with an Unblock button (a POST of the block's id)."""
+    user = _user(request)
+    form = UnblockForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            block = selectors.block_to_lift(actor=user, block_id=form.cleaned_data["block"])
+            services.unblock_user(blocker=user, blocked=block.blocked)
+            messages.success(request, f"You unblocked {block.blocked.username}.")
+            return redirect("accounts:blocked")
+        status = 400
+    context = {"blocks": selectors.blocks_made(user), "form": form}
+    return TemplateResponse(request, "accounts/blocked.html", context, status=status)

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from peerpath.accounts import policies
+from peerpath.accounts import policies, services
 from peerpath.accounts.tests.factories import UserFactory, years_ago
 
 pytestmark = pytest.mark.django_db
@@ -100,3 +100,12 @@ def test_suspension_gate(world):
 )
 def test_reserved_usernames(name, debug, reserved):
     assert policies.is_reserved_username(name, debug=debug) is reserved
+
+
+def test_only_the_person_who_blocked_may_unblock():
+    ana, ben, cai = UserFactory.create(), UserFactory.create(), UserFactory.create()
+    block = services.block_user(blocker=ana, blocked=ben)
+    assert policies.can_unblock(ana, block)
+    assert not policies.can_unblock(ben, block)  # the blocked person: no such block
+    assert not policies.can_unblock(cai, block)
+    assert not policies.can_unblock(AnonymousUser(), block)
