@@ -66,12 +66,92 @@ _ONBOARDING_ANSWERS: dict[int, tuple[str, ...]] = {
         "sounds so discouraging. What has it been like at home?' The person gets to lead.",
     ),
 }
-_REPLIES = (
-    "I really recognise that low. Thank you for being so honest about it.",
-    "Your second high made me smile: that is exactly why we do this.",
-    "Pausing before replying is something I want to learn too. Any tips?",
-    "That sounds like a heavy night. I'm glad you shared it here.",
-)
+#: Replies written for each seeded answer (same order as the answers above): each answers
+#: what that answer said, and each reply to one answer is a different one.
+_REPLIES: dict[str, tuple[str, ...]] = {
+    _ANSWERS[0]: (
+        "Pausing before replying is something I want to learn too. Do you count, or just "
+        "read their message twice?",
+        "The night nobody answered sounds lonely. Did you tell your mentor about it? Mine "
+        "said those nights happen to everyone.",
+        "Doubting whether you said the right thing is my biggest low as well. The member "
+        "thanking you says you probably did.",
+    ),
+    _ANSWERS[1]: (
+        "Keeping your own evenings free is such a good high to have on the list. How do "
+        "you stop yourself picking up one more chat?",
+        "Missing the signs someone needed a moderator: I worry about that too. The "
+        "escalation page in week two helped me.",
+        "Someone coming back to say they're better must feel amazing. Thank you for "
+        "sharing the tiredness part as well.",
+    ),
+    _ANSWERS[2]: (
+        "A sharing circle that runs itself is the dream! What did you do at the start that "
+        "made it work?",
+        "Exam season stress is real; I'm glad you still showed up. Not knowing when to "
+        "step back is my low too.",
+        "Learning from your mentor as a high made me smile. The hard conversation you keep "
+        "thinking about might be worth bringing to them.",
+    ),
+    _ANSWERS[3]: (
+        "Giving too much advice is my trap as well. Now I ask 'what would help most right "
+        "now?' before I suggest anything.",
+        "Burnout creeping in: please look after yourself. The self-care module has a "
+        "good check-in list.",
+        "A rude visitor can spoil a whole evening. Did a moderator step in? Finding new "
+        "friends here is a lovely high.",
+    ),
+    _ONBOARDING_ANSWERS[1][0]: (
+        "Being that 2am person for someone else is a beautiful reason. Listening without "
+        "rushing is what I want to learn too.",
+        "It's lovely that you remember the person who listened to you. Do you still talk to them?",
+        "Two years on and here to give it back: that's the spirit of this place. Welcome!",
+    ),
+    _ONBOARDING_ANSWERS[1][1]: (
+        "Friends coming to you already says a lot. The training gave me words for what I "
+        "was half doing already.",
+        "Looking after yourself too is so important; I'm glad it's part of why you're here.",
+        "Not knowing what to say is exactly why I joined as well. We'll learn it together.",
+    ),
+    _ONBOARDING_ANSWERS[1][2]: (
+        "Nursing and listening go so well together. Hearing people properly will help "
+        "you on the wards too.",
+        "Holding a hard conversation is the skill I want most as well. Good luck with "
+        "your studies!",
+        "Giving some calm is a lovely way to put it. Patients will be lucky to have you.",
+    ),
+    _ONBOARDING_ANSWERS[1][3]: (
+        "I'm glad talking helped you through a rough year, and that you feel steady "
+        "enough now. That matters.",
+        "Meeting listeners who care about the same things is half of why I'm here too.",
+        "Giving back once you're steady: that's exactly the right order. Welcome!",
+    ),
+    _ONBOARDING_ANSWERS[2][0]: (
+        "Your listening reply names the disappointment from others, which the fixing "
+        "reply skips completely. Really good example.",
+        "'Make a schedule' was almost word for word my fixing reply too. Yours shows how "
+        "quickly we jump to it.",
+        "Letting them feel seen before anything else: I'm writing that down.",
+    ),
+    _ONBOARDING_ANSWERS[2][1]: (
+        "'Exams don't matter that much' is such a common fix, and you're right, it closes "
+        "the door.",
+        "Noticing the pressure from home instead of the exam itself is a great catch.",
+        "The door metaphor really helped me see the difference. Thank you.",
+    ),
+    _ONBOARDING_ANSWERS[2][2]: (
+        "Reading them back is a great trick. I tried it after your post and my fixing "
+        "reply jumped out straight away.",
+        "Tutoring tips are kind, but asking how they feel first is kinder. Nice contrast.",
+        "Only the second felt kind: that's the test I'm going to use from now on.",
+    ),
+    _ONBOARDING_ANSWERS[2][3]: (
+        "Asking what it has been like at home opens so much more than revision tips. "
+        "Great example.",
+        "'The person gets to lead' sums up the whole discussion for me.",
+        "Starting with 'I'm sorry, that sounds so discouraging' is something I'll borrow.",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -180,6 +260,14 @@ def seed_training(
     return summary
 
 
+def _reply_to(answer: str, k: int) -> str:
+    """The ``k``-th reply written for ``answer``: the replies to one answer all differ."""
+    replies = _REPLIES.get(answer) or (
+        "Thank you for sharing this; it gave me a lot to think about.",
+    )
+    return replies[k % len(replies)]
+
+
 def _discussion(
     rng: np.random.Generator,
     cohort: Cohort,
@@ -188,16 +276,18 @@ def _discussion(
     anchor: dt.datetime,
     texts: tuple[str, ...],
 ) -> int:
-    """Every peer answers; each replies to the next one or two (never to themselves)."""
+    """Every peer answers (each a different answer); each replies to the next one or two
+    (never to themselves) with a reply written for that answer."""
     at = anchor - dt.timedelta(days=12 - 2 * discussion.position)
     answers: list[Post] = []
+    first = int(rng.integers(0, len(texts)))
     for n, user in enumerate(peers):
         answers.append(
             Post.objects.create(
                 discussion=discussion,
                 cohort=cohort,
                 author=user,
-                body=texts[(n + int(rng.integers(0, len(texts)))) % len(texts)],
+                body=texts[(n + first) % len(texts)],
                 created_at=at + dt.timedelta(hours=5 * n),
             )
         )
@@ -210,7 +300,7 @@ def _discussion(
                 cohort=cohort,
                 author=user,
                 parent=parent,
-                body=_REPLIES[(n + step) % len(_REPLIES)],
+                body=_reply_to(parent.body, step - 1),
                 created_at=parent.created_at + dt.timedelta(hours=6 + n),
             )
             written += 1

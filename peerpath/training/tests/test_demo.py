@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
-from peerpath.training.demo import seed_training
+from peerpath.training.demo import _REPLIES, seed_training
 from peerpath.training.models import Cohort, Enrollment, Post
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +33,21 @@ def test_seed_training_enrols_the_demo_listeners_with_peers_of_their_band(settin
         bands = {e.user.is_teen for e in cohort.enrollments.select_related("user")}
         assert bands <= {cohort.band == "teen"}
     assert not Post.objects.filter(parent__author=F("author")).exists()
+    # Replies answer what they reply to: written for that answer, and never repeated on it.
+    replies = Post.objects.filter(parent__isnull=False).select_related("parent")
+    assert replies.exists()
+    for reply in replies:
+        assert reply.body in _REPLIES[reply.parent.body]
+    pairs = list(replies.values_list("parent_id", "body"))
+    assert len(pairs) == len(set(pairs))
+    for cohort in Cohort.objects.all():
+        for discussion in cohort.program.discussions.all():
+            bodies = list(
+                Post.objects.filter(
+                    cohort=cohort, discussion=discussion, parent__isnull=True
+                ).values_list("body", flat=True)
+            )
+            assert len(bodies) == len(set(bodies))
     # A newcomer joining the demo onboarding cohort finds two fellow trainees' answers to reply
     # to in every written discussion, so onboarding can be finished in the demo.
     onboarding = adult.cohort

@@ -1,0 +1,188 @@
+"""The demo community's past (peerpath.demo.history): the ladder replayed over the history,
+so the seeded world shows every rung, applications, buddies, an obligation, a grace period,
+an experiment, and dashboards whose counts match the pages they summarise."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Q
+from django.utils import timezone
+
+from peerpath.accounts.models import User
+from peerpath.activity.models import ActivityEvent, ActivityKind
+from peerpath.activity.selectors import activity_counts_for_user
+from peerpath.demo import generator
+from peerpath.demo.experiment import SLUG
+from peerpath.demo.generator import Size
+from peerpath.feedback.models import Feedback
+from peerpath.mentorship.selectors.common import mentor_load
+from peerpath.nudges.models import NudgeRule
+from peerpath.nudges.selectors import experiment_results
+from peerpath.progression.models import (
+    Achievement,
+    AchievementKind,
+    Application,
+    ApplicationStatus,
+    Audience,
+    Award,
+    AwardSource,
+    AwardState,
+    BuddyPair,
+)
+from peerpath.progression.selectors.applications import applications_to_review
+from peerpath.progression.selectors.mock_chats import assessments_by, assessments_for
+from peerpath.spotlights.models import Spotlight, SpotlightAnswer
+from peerpath.spotlights.selectors import request_decision
+
+ANCHOR = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(0), tzinfo=dt.UTC)
+# Enough generated listeners of both bands with a year or more behind them for the careers.
+SIZE = Size(users=1_000, events_per_user=10.0)
+
+
+@pytest.fixture
+def seeded(db, settings, monkeypatch):
+    settings.DEBUG = True
+    monkeypatch.setitem(generator.SIZES, "small", SIZE)
+    out = io.StringIO()
+    call_command(
+        "seed_demo", "--size", "small", "--seed", "2", "--anchor", ANCHOR.date().isoformat(),
+        stdout=out,
+    )  # fmt: skip
+    return out.getvalue()
+
+
+def _user(username: str) -> User:
+    return User.objects.get(username=username)
+
+
+def _band(user: User, at: dt.datetime) -> str:
+    return "adult" if user.adult_from <= at else "teen"
+
+
+def test_the_demo_has_a_past(seeded):
+    now = timezone.now()
+    assert "History: ladder evaluated at" in seeded
+
+    # Every rung of the ladder (roles and listener milestones) held in every band where it
+    # exists, Mentor Leaders and Ambassadors included.
+    held: dict[str, set[str]] = {}
+    for award in Award.objects.filter(state=AwardState.ACTIVE).select_related(
+        "achievement", "user"
+    ):
+        held.setdefault(award.achievement.slug, set()).add(_band(award.user, now))
+    rungs = Achievement.objects.filter(
+        active=True, kind__in=[AchievementKind.ROLE, AchievementKind.MILESTONE]
+    )
+    for rung in rungs:
+        bands = {Audience.ADULTS: {"adult"}, Audience.TEENS: {"teen"}}.get(
+            rung.audience, {"adult", "teen"}
+        )
+        assert bands <= held.get(rung.slug, set()), rung.slug
+
+    # Awards carry the dates their activity earned them: tenures are not all zero.
+    ambassador = _user("demo-ambassador")
+    dates = dict(
+        Award.objects.filter(user=ambassador, state=AwardState.ACTIVE).values_list(
+            "achievement__slug", "granted_at"
+        )
+    )
+    assert dates["ambassador"] - dates["mentor-leader"] >= dt.timedelta(days=90)
+    assert dates["mentor-leader"] - dates["group-support-mentor"] >= dt.timedelta(days=90)
+    assert now - dates["ambassador"] >= dt.timedelta(days=7)
+    assert Award.objects.filter(granted_at__lte=ANCHOR - dt.timedelta(days=180)).exists()
+    moderator = _user("demo-moderator")
+    assert {"Moderator"} <= moderator.role_names  # kept in step by the ladder
+    assert {"Ambassador"} <= ambassador.role_names
+    approved = Award.objects.filter(source=AwardSource.APPLICATION)
+    assert approved.count() >= 8
+
+    # Pending applications wait in the review queue.
+    staff = _user("demo-staff")
+    pending = applications_to_review(staff)
+    assert pending.count() >= 2
+    assert Application.objects.filter(
+        user=moderator, status=ApplicationStatus.PENDING, achievement__slug="group-support-mentor"
+    ).exists()
+
+    # Buddy pairs, some with their check-in still to come or overdue.
+    pairs = BuddyPair.objects.filter(status=BuddyPair.Status.ACTIVE)
+    assert pairs.exists()
+    assert pairs.filter(checked_in_at__isnull=True).exists()
+    assert pairs.filter(checked_in_at__isnull=False).exists()
+    for pair in pairs.select_related("newcomer", "buddy"):
+        assert _band(pair.newcomer, now) == _band(pair.buddy, now)
+
+    # A Group Support Mentor owes Global Mod training, due within 7 to 10 days.
+    owed = Award.objects.filter(
+        achievement__slug="group-support-mentor",
+        state=AwardState.ACTIVE,
+        obligation_due__gte=ANCHOR + dt.timedelta(days=7),
+        obligation_due__lte=ANCHOR + dt.timedelta(days=10),
+    )
+    assert owed.exists()
+
+    # Someone is in a grace period (below the low-water mark, not lapsed yet).
+    grace = Award.objects.filter(state=AwardState.ACTIVE, below_since__isnull=False)
+    assert grace.exists()
+    assert all(
+        g.below_since + dt.timedelta(days=g.achievement.grace_days) > now
+        for g in grace.select_related("achievement")
+    )
+
+    # An experiment with enough data for a verdict: an uplift and its interval.
+    results = experiment_results(NudgeRule.objects.get(slug=SLUG), now)
+    assert results is not None
+    assert all(arm.n >= results.min_sample for arm in results.arms)
+    (comparison,) = results.comparisons
+    assert comparison.low is not None
+    assert comparison.high is not None
+    assert comparison.low < comparison.uplift < comparison.high
+    assert comparison.uplift > 0
+
+
+def test_spotlights_and_dashboards_agree_with_their_pages(seeded):
+    # Spotlights: distinct interviews, and mentors with room (the call to action works).
+    answers = list(SpotlightAnswer.objects.values_list("answer", flat=True))
+    assert answers
+    assert len(answers) == len(set(answers))
+    listener = _user("demo-listener")
+    adult_spotlights = Spotlight.objects.filter(band="adult").select_related("mentor")
+    assert adult_spotlights.exists()
+    for spotlight in adult_spotlights:
+        profile = spotlight.mentor.mentor_profile
+        assert mentor_load(spotlight.mentor_id) < profile.capacity
+        assert request_decision(listener, spotlight.mentor), spotlight.mentor.username
+
+    # Dashboards: counts of record-backed activity match their pages for every demo login.
+    for login in generator.DEMO_LOGINS:
+        user = _user(login.username)
+        counts = {kind.value: n for kind, n in activity_counts_for_user(user).items()}
+        passed = assessments_for(user).filter(passed=True).count()
+        assert counts.get(ActivityKind.MOCK_CHAT_PASSED, 0) == passed, login.username
+        positive = Feedback.objects.filter(listener=user, rating__gte=4).count()
+        negative = Feedback.objects.filter(listener=user, rating__lte=2).count()
+        assert counts.get(ActivityKind.REVIEW_POSITIVE, 0) == positive, login.username
+        assert counts.get(ActivityKind.REVIEW_NEGATIVE, 0) == negative, login.username
+        unbacked = ActivityEvent.objects.filter(
+            user=user,
+            kind__in=[k.value for k in generator.RECORD_BACKED_KINDS],
+            ref_type="",
+        )
+        assert not unbacked.exists(), login.username
+    # demo-listener passed a mock chat with demo-mentor, and has three responses.
+    assert assessments_for(listener).filter(passed=True).count() == 1
+    assert assessments_by(_user("demo-mentor")).filter(listener=listener).exists()
+    assert Feedback.objects.filter(listener=listener).count() == 3
+    assert (
+        Award.objects.filter(
+            Q(achievement__slug="listener-level-1") | Q(achievement__slug="room-supporter"),
+            user=listener,
+            state=AwardState.ACTIVE,
+            granted_at__lt=ANCHOR - dt.timedelta(days=30),
+        ).count()
+        == 2
+    )
