@@ -456,3 +456,5 @@ CSRF_FAILURE_VIEW = "peerpath.core.views.csrf_failure"
 # WhiteNoise serves static files under ASGI too; in development straight from the finders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+# Files browsers and tools ask for at the site's root (/favicon.ico), served as they are.
+WHITENOISE_ROOT = BASE_DIR / "static" / "icons"
