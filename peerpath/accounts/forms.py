@@ -15,7 +15,7 @@ from peerpath.accounts import services
 from peerpath.accounts.ageband import available_timezones
 from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
 from peerpath.accounts.validators import HOURS_PER_WEEK
-from peerpath.core.forms import CleanInputMixin, Form, ModelForm
+from peerpath.core.forms import CleanInputMixin, Form, HiddenIdField, ModelForm
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -176,13 +176,8 @@ class ProfileForm(ModelForm[Profile]):
 class UnblockForm(Form):
     """Which of one's blocks to lift (the selector checks it is the person's own)."""
 
-    block = forms.IntegerField(
-        min_value=1,
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": "Choose whom to unblock.",
-            "invalid": "Choose whom to unblock.",
-            "min_value": "Choose whom to unblock.",
-            "max_value": "Choose whom to unblock.",
-        },
+    block = HiddenIdField(
+        required="Choose whom to unblock.",
+        invalid="Choose whom to unblock.",
+        missing="Choose whom to unblock.",
     )

@@ -15,7 +15,7 @@ sign-up) harden their fields when a form is built (``harden_field``):
 - an ``IntegerField`` without bounds gets the database's 64-bit bounds.
 
 Fields more than one app's forms use live here too: ``LocalDateTimeField`` (a date and
-time typed in the person's own zone).
+time typed in the person's own zone), ``HiddenIdField`` (an id in a hidden input).
 
 The admin's forms get the same (``CoreConfig.ready`` makes ``ModelForm`` the admin's default
 form class). ``tests/test_input_hygiene.py`` checks that every form class of the project
@@ -172,6 +172,26 @@ class LocalDateTimeField(forms.DateTimeField):
             error_messages={
                 "invalid": "Enter a date and time, like 2030-05-17 18:30.",
                 "required": "Please enter a date and time.",
+            },
+            **kwargs,
+        )
+
+
+class HiddenIdField(forms.IntegerField):
+    """A database id a page sends in a hidden input, with the person's words for each
+    refusal: ``required`` (none sent), ``invalid`` (not a number), ``missing`` (a number no
+    row could have)."""
+
+    def __init__(self, *, required: str, invalid: str, missing: str, **kwargs: Any) -> None:
+        super().__init__(
+            min_value=1,
+            max_value=MAX_DB_ID,
+            widget=forms.HiddenInput,
+            error_messages={
+                "required": required,
+                "invalid": invalid,
+                "min_value": missing,
+                "max_value": missing,
             },
             **kwargs,
         )

@@ -14,9 +14,8 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from peerpath.core.forms import Form, LocalDateTimeField
+from peerpath.core.forms import Form, HiddenIdField, LocalDateTimeField
 from peerpath.core.idempotency import IdempotencyKeyField
-from peerpath.core.ids import MAX_DB_ID
 from peerpath.rooms.models import (
     REASON_MAX_CHARS,
     ReportReason,
@@ -160,18 +159,12 @@ class ReportForm(Form):
     note = _reason("Anything moderators should know (optional)", required=False, textarea=True)
 
 
-class TargetField(forms.IntegerField):
+class TargetField(HiddenIdField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
-            min_value=1,
-            max_value=MAX_DB_ID,
-            widget=forms.HiddenInput,
-            error_messages={
-                "required": "Choose the person this is about.",
-                "invalid": "The person must be given by their id.",
-                "min_value": "No such person.",
-                "max_value": "No such person.",
-            },
+            required="Choose the person this is about.",
+            invalid="The person must be given by their id.",
+            missing="No such person.",
             **kwargs,
         )
 
