@@ -16,9 +16,14 @@ from django.utils import timezone
 
 from peerpath.core.decisions import Decision
 from peerpath.progression import ladder_roles
-from peerpath.rooms.models import Room, RoomAudience, RoomCategory, Sanction
+from peerpath.rooms.models import Room, RoomAudience, RoomCategory, RoomSession, Sanction
 
 NO_SUCH_SANCTION = "No such sanction."
+
+# A host may open a session this long before its scheduled start; hosting time is credited
+# up to SESSION_LATE after its scheduled end (and the upkeep job ends it then).
+SESSION_EARLY = dt.timedelta(minutes=15)
+SESSION_LATE = dt.timedelta(minutes=30)
 
 SUPPORTER_SLUG = ladder_roles.ROOM_SUPPORTER
 HOST_SLUG = ladder_roles.SHARING_CIRCLE_HOST
@@ -304,3 +309,17 @@ def can_run_session(viewer: Viewer, room: Room, host_id: int) -> Decision:
     if viewer.user_id == host_id or is_moderator(viewer, room):
         return Decision.allow()
     return Decision.deny("Only the session's host or a moderator can do that.")
+
+
+def session_opens_at(session: RoomSession) -> dt.datetime:
+    """The first moment a session may be started (``SESSION_EARLY`` before its start)."""
+    return session.starts_at - SESSION_EARLY
+
+
+def can_start_session(session: RoomSession, now: dt.datetime) -> Decision:
+    """The session's time allows starting it: from ``SESSION_EARLY`` before its start to its
+    end. Who may start it is ``can_run_session``; the room page offers "Start" only when both
+    allow it, and the service refuses with this reason otherwise."""
+    if session_opens_at(session) <= now < session.ends_at:
+        return Decision.allow()
+    return Decision.deny("A session can be started from 15 minutes before its start to its end.")

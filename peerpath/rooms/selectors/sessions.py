@@ -14,9 +14,7 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.progression.models import Award, AwardState
 from peerpath.rooms.models import HostingQuota, Participation, Room, RoomSession
-
-SESSION_EARLY = dt.timedelta(minutes=15)
-SESSION_LATE = dt.timedelta(minutes=30)
+from peerpath.rooms.policies import SESSION_EARLY, SESSION_LATE
 
 
 def sessions_for_room(room: Room, *, now: dt.datetime | None = None) -> list[RoomSession]:

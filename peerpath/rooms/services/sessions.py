@@ -19,8 +19,8 @@ from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
 from peerpath.core.text import clean_text as _clean
 from peerpath.rooms import policies, realtime
 from peerpath.rooms.models import ModAction, RoomSession, SessionKind
-from peerpath.rooms.policies import Viewer
-from peerpath.rooms.selectors.sessions import SESSION_EARLY, SESSION_LATE, credited_minutes
+from peerpath.rooms.policies import SESSION_LATE, Viewer
+from peerpath.rooms.selectors.sessions import credited_minutes
 from peerpath.rooms.services.common import (
     actor_viewer,
     find_person,
@@ -135,8 +135,7 @@ def start_session(*, actor: User, session_id: int, now: dt.datetime | None = Non
             raise Conflict("This session was cancelled.")
         if s.started_at is not None:
             raise Conflict("This session has already started.")
-        if now < s.starts_at - SESSION_EARLY or now >= s.ends_at:
-            raise Refused("A session can be started from 15 minutes before its start to its end.")
+        Refused.unless(policies.can_start_session(s, now))
         s.started_at = now
         s.save(update_fields=["started_at", "updated_at"])
         log_action(actor, ModAction.SESSION_STARTED, room=s.room, now=now, session=s.pk)

@@ -9,7 +9,14 @@ import pytest
 from django.utils import timezone
 
 from peerpath.rooms import policies
-from peerpath.rooms.models import Room, RoomAudience, RoomBand, RoomCategory, Sanction
+from peerpath.rooms.models import (
+    Room,
+    RoomAudience,
+    RoomBand,
+    RoomCategory,
+    RoomSession,
+    Sanction,
+)
 from peerpath.rooms.policies import OPEN, Lock, Standing, Viewer
 
 NOW = timezone.now()
@@ -209,3 +216,14 @@ def test_reports_and_sessions() -> None:
     assert not policies.can_host_session(person(band="teen", hosts_rooms=frozenset({7})), r)
     assert policies.can_run_session(person(), r, host_id=1)
     assert not policies.can_run_session(person(), r, host_id=2)
+
+
+def test_a_session_can_be_started_from_15_minutes_before_to_its_end() -> None:
+    start = dt.datetime(2025, 3, 1, 18, 0, tzinfo=dt.UTC)
+    s = RoomSession(starts_at=start, ends_at=start + dt.timedelta(hours=1))
+    assert policies.session_opens_at(s) == start - dt.timedelta(minutes=15)
+    assert not policies.can_start_session(s, start - dt.timedelta(minutes=16))
+    assert "15 minutes before" in policies.can_start_session(s, start - dt.timedelta(days=2)).reason
+    assert policies.can_start_session(s, start - dt.timedelta(minutes=15))
+    assert policies.can_start_session(s, start + dt.timedelta(minutes=59))
+    assert not policies.can_start_session(s, start + dt.timedelta(hours=1))

@@ -177,6 +177,22 @@ def test_room_page_shows_session_buttons_to_its_host(login, rooms) -> None:
     assert f"/rooms/sessions/{s.pk}/start/" not in text(login(person()).get("/rooms/evening-room/"))
 
 
+def test_start_is_offered_only_once_the_session_can_be_started(login, rooms) -> None:
+    # issue 19: "Start" showed days early and led to "can be started from 15 minutes before"
+    host = moderator()
+    host.timezone = "Europe/London"
+    host.save(update_fields=["timezone"])
+    later = make_session(rooms["adult"], host, starts_in=dt.timedelta(days=2))
+    page = text(login(host).get("/rooms/evening-room/"))
+    assert f"/rooms/sessions/{later.pk}/start/" not in page
+    assert f"/rooms/sessions/{later.pk}/cancel/" in page  # it can still be cancelled
+    opens = timezone.localtime(
+        later.starts_at - dt.timedelta(minutes=15), zoneinfo.ZoneInfo("Europe/London")
+    )
+    assert f'You can start it from <time datetime="{opens.isoformat()}">' in page
+    assert opens.strftime("%H:%M") in page
+
+
 def test_room_page_offers_feedback_for_a_session_one_joined(login, rooms) -> None:
     host = moderator()
     s = make_session(rooms["adult"], host, starts_in=dt.timedelta(hours=-2))

@@ -155,8 +155,24 @@ def room_list(request: HtmxHttpRequest) -> HttpResponse:
 
 @dataclass(frozen=True, slots=True)
 class SessionRow:
+    """A coming session as the room page shows it. ``can_run``: the viewer hosts or
+    moderates it; ``can_start``: and its time allows starting it now (the policy the service
+    checks); before that the page says from when (``opens_at``)."""
+
     session: RoomSession
     can_run: bool
+    can_start: bool
+    opens_at: dt.datetime
+
+
+def _session_row(v: Viewer, room: Room, s: RoomSession, now: dt.datetime) -> SessionRow:
+    can_run = bool(policies.can_run_session(v, room, s.host_id))
+    return SessionRow(
+        session=s,
+        can_run=can_run,
+        can_start=can_run and bool(policies.can_start_session(s, now)),
+        opens_at=policies.session_opens_at(s),
+    )
 
 
 def _enter(user: User, v: Viewer, room: Room, now: dt.datetime) -> tuple[Lock, Standing, Decision]:
@@ -190,10 +206,7 @@ def room_detail(request: HttpRequest, slug: str) -> HttpResponse:
     more = len(history) > page
     history = history[-page:]
     is_moderator = policies.is_moderator(v, room)
-    sessions = [
-        SessionRow(s, bool(policies.can_run_session(v, room, s.host_id)))
-        for s in sessions_for_room(room, now=now)
-    ]
+    sessions = [_session_row(v, room, s, now) for s in sessions_for_room(room, now=now)]
     live = next((row.session for row in sessions if row.session.running), None)
     context: dict[str, Any] = {
         "room": room,
