@@ -5,9 +5,11 @@ history of changes, and what other apps ask ("does this person hold X?").
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from django.utils import timezone
 
@@ -27,6 +29,26 @@ from peerpath.progression.models import (
 )
 
 TRAINING_REF = facts_mod.TRAINING_REF
+K = TypeVar("K", bound=Hashable)
+
+
+# --- Names as a viewer sees them ----------------------------------------------------------
+
+
+def display_name(achievement: Achievement, viewer: Any) -> str:
+    """An achievement's name as ``viewer`` sees it: the teen name ("Teen Star") for a teen,
+    the name otherwise. The one rule every page and lock message uses."""
+    return achievement.name_for(teen=bool(getattr(viewer, "is_teen", False)))
+
+
+def vocabulary_for(read: ladder.Ladder, *, teen: bool) -> rules.Vocabulary:
+    """The ladder's vocabulary with achievements named as a teen or an adult sees them, so
+    criteria lines say "Holds Teen Star" to a teen (``display_name``, for every slug)."""
+    if not teen:
+        return read.vocab
+    names = dict(read.vocab.achievement_names)
+    names.update({a.slug: a.teen_name for a in read.achievements if a.teen_name})
+    return dataclasses.replace(read.vocab, achievement_names=names)
 
 
 @dataclass(slots=True)
@@ -289,3 +311,99 @@ def award_history(user: User, *, limit: int = 50) -> list[AwardLog]:
         .select_related("achievement")
         .order_by("-at", "-id")[:limit]
     )
+
+
+# --- Locks (rooms and anything else written in the criteria language) ----------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LockProgress:
+    """How far one person is from meeting a lock's criteria: ``missing`` in short phrases
+    with the distance ("12 of 20 group chats"; a badge or role needed names its own unmet
+    criteria: "needs the Verified Listener badge (3 of 10 one-to-one chats)")."""
+
+    met: bool
+    progress: float  # 0..1
+    missing: tuple[str, ...]
+
+
+def lock_progress(
+    user: User, locks: Mapping[K, rules.Criterion], *, now: dt.datetime | None = None
+) -> dict[K, LockProgress]:
+    """Each lock's progress for ``user``, from ONE facts load (the ladder's loader and
+    evaluator, so "12 of 20 group chats" here and on ``/path/`` always agree), names as the
+    person sees them (teen names for teens). Nobody signed in: every lock unmet."""
+    if not locks:
+        return {}
+    if not getattr(user, "pk", None):
+        return {key: LockProgress(False, 0.0, ("sign in",)) for key in locks}
+    now = now or timezone.now()
+    read = ladder.read_ladder()
+    lock_rules = [
+        rules.Rule(slug=f"lock:{n}", criteria=c, automatic=False)
+        for n, c in enumerate(locks.values())
+    ]
+    facts, _ = facts_mod.load(
+        [*read.rule_set, *lock_rules],
+        now=now,
+        user_ids=[user.pk],
+        achievement_slugs=read.achievement_slugs,
+        training_ids=read.training_ids,
+    )
+    if facts.n == 0:
+        return {key: LockProgress(False, 0.0, ("sign in",)) for key in locks}
+    vocab = vocabulary_for(read, teen=bool(facts.is_teen[0]))
+    walker = _Missing(facts, vocab, read)
+    out: dict[K, LockProgress] = {}
+    for key, criterion in locks.items():
+        result = rules.evaluate(criterion, facts)
+        met = bool(result.met[0])
+        missing = () if met else tuple(walker.phrases(criterion, frozenset()))
+        out[key] = LockProgress(met, float(result.progress[0]), missing)
+    return out
+
+
+@dataclass(slots=True)
+class _Missing:
+    """What is missing from a criteria tree for the one person of ``facts``."""
+
+    facts: rules.Facts
+    vocab: rules.Vocabulary
+    read: ladder.Ladder
+
+    def phrases(self, c: rules.Criterion, seen: frozenset[str]) -> list[str]:
+        facts = self.facts
+        if bool(rules.evaluate(c, facts).met[0]):
+            return []
+        if isinstance(c, rules.All):
+            return [p for item in c.items for p in self.phrases(item, seen)]
+        if isinstance(c, rules.AnyOf | rules.AtLeast):
+            # The closest unmet alternatives: one for "one of", the missing count for "at least".
+            scored = [
+                (float(rules.evaluate(i, facts).progress[0]), n, i)
+                for n, i in enumerate(c.items)
+                if not bool(rules.evaluate(i, facts).met[0])
+            ]
+            scored.sort(key=lambda t: (-t[0], t[1]))
+            met_count = len(c.items) - len(scored)
+            need = 1 if isinstance(c, rules.AnyOf) else c.n - met_count
+            return [p for _, _, item in scored[: max(need, 1)] for p in self.phrases(item, seen)]
+        if isinstance(c, rules.Not):
+            if isinstance(c.item, rules.Held):
+                return [f"not for holders of {self._name(c.item.slug)}"]
+            return ["not available to you"]
+        if isinstance(c, rules.Held):
+            return [self._held(c.slug, seen)]
+        return [rules.describe(rules.evaluate(c, facts).leaves[0], 0, self.vocab)]
+
+    def _name(self, slug: str) -> str:
+        return self.vocab.achievement_names.get(slug, slug)
+
+    def _held(self, slug: str, seen: frozenset[str]) -> str:
+        kinds = {a.slug: a.kind for a in self.read.achievements}
+        what = f"the {self._name(slug)} {kinds.get(slug, AchievementKind.BADGE)}"
+        rule = next((r for r in self.read.rule_set if r.slug == slug), None)
+        if rule is None or slug in seen:
+            return f"needs {what}"
+        own = self.phrases(rule.criteria, seen | {slug})
+        return f"needs {what}" + (f" ({'; '.join(own)})" if own else "")
