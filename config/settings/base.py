@@ -219,6 +219,10 @@ else:
         "consumer": {"workers": 2, "worker_type": "thread"},
     }
 
+# Where a hub without Redis (peerpath.core.hub) hands what a process without sockets
+# publishes: the same database relay (core names it here instead of importing an app).
+HUB_DATABASE_RELAY = "peerpath.notifications.relay"
+
 # --- Cache: shared by every process (rate limits, suggestion arrays) ------------------------
 # Redis when configured (degrading to a miss while Redis is down: peerpath.core.cache), else
 # Django's database cache in the table a core migration creates. Never per-process memory:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import importlib
 import logging
 import threading
 from collections.abc import Callable
@@ -158,9 +159,6 @@ class Hub:
             mine.pop(sock, None)
             if not mine:
                 del self.people[sock.user_id]
-
-    def local_count(self, room_id: int) -> int:
-        return len(self.rooms.get(room_id, ()))
 
     # --- publishing (any thread) ----------------------------------------------------------
 
@@ -354,11 +352,10 @@ async def _safe(fn: Callable[[str], Any], text: str) -> None:
 
 
 def _live_relay() -> Any:
-    """The embedded default's database relay (``peerpath.notifications.relay``), imported
-    late: it is only wanted once a hub exists, after apps are loaded."""
-    from peerpath.notifications import relay
-
-    return relay
+    """The embedded default's database relay: the module ``settings.HUB_DATABASE_RELAY``
+    names (``peerpath.notifications.relay``, which owns its table), so core imports no app
+    above it. Looked up when a hub needs it, after apps are loaded."""
+    return importlib.import_module(settings.HUB_DATABASE_RELAY)
 
 
 def relay_enabled() -> bool:
