@@ -133,6 +133,28 @@ CUE_KINDS: Final = (
     "stalk",  # watching a target: "following him home", "know his routine", "his bus"
     "intruder",  # an attacker at hand: "someone downstairs", "kicking the door", "breaking in"
     "bequest",  # handing on: "she can have my", "goes to my cousin", "i want you to have my"
+    # Round 4 (final statements, harm by others, self-harm by its habits): words for those
+    # left behind, affairs put in order, threats against the writer, captivity.
+    "relay",  # a message passed on: "tell my sister", "if anyone knows my brother", "dites lui"
+    "absolve",  # words for those left: "it s not her fault", "none of it is your fault", "i
+    #             forgive her", "she did nothing wrong", "tell her i love her"
+    "affairs",  # affairs put in order: "left my passwords", "paid back what i owed", "cancelled
+    #             my phone contract", "updated my will", "the keys are with the neighbour"
+    "settled",  # "everything is sorted now", "it s all in order", "tout est en ordre", "tied up"
+    "gratitude",  # looking back on the others: "you were the only ones who listened", "you kept
+    #               me going", "it was nice talking to you", "made the last year bearable"
+    "starve",  # not eating: "haven t eaten in 3 days", "skip meals", "sin comer", "nie jem nic"
+    "streak",  # a clean streak: "after 64 days", "2 weeks clean", "3 mois clean", "2 ay temizdim"
+    "relapse",  # "relapsed", "rechute", "tive recaída", "weer gekrast"
+    "menace",  # harm threatened against the writer: "he ll kill me", "said i m next", "break my
+    #            arm", "make sure i end up in hospital", "il me tue", "beni öldürecek"
+    "serious",  # the threat is real: "he means it", "not joking", "he s done it before", "like
+    #             last time", "last time it was the belt"
+    "ambush",  # people waiting for the writer: "wait for me after school", "me van a esperar a
+    #            la salida", "mi aspettano fuori", "vão me pegar na saída"
+    "captive",  # held by someone: "has my passport", "locks me in", "won t let me leave", "takes
+    #             my phone and my money", "make me sleep in the garage"
+    "symptom",  # effects of an overdose: "so dizzy", "can t feel my hands", "throwing up"
 )
 WINDOW: Final = 200  # characters: the cues of a combination must lie this close together
 NEAR: Final = 30  # characters: a closer window for rules whose cues are common alone
@@ -234,11 +256,12 @@ RULES: Final = (
     _rule("hint height", "suicide", "high"),
     _rule("hint plan", "suicide", "high"),
     _rule("hint place", "suicide", "high"),
-    # Self-harm by its effects, its acts and their concealment.
-    _rule("injury conceal", "self_harm", "medium"),
-    _rule("injury purpose", "self_harm", "medium"),
-    _rule("injury relief", "self_harm", "medium"),
-    _rule("injury selfharm", "self_harm", "medium"),
+    # Self-harm by its effects, its acts and their concealment; marks are no ordinary plan,
+    # so a plan in the message does not veto them ("hide the marks for swim class").
+    _rule("injury conceal", "self_harm", "medium", "joke game"),
+    _rule("injury purpose", "self_harm", "medium", "joke game"),
+    _rule("injury relief", "self_harm", "medium", "joke game"),
+    _rule("injury selfharm", "self_harm", "medium", "joke game"),
     _rule("selfharm purpose", "self_harm", "medium"),
     _rule("selfharm relief", "self_harm", "medium"),
     _rule("selfharm conceal", "self_harm", "medium"),
@@ -273,6 +296,55 @@ RULES: Final = (
     _rule("bequest goodbye", "final_statements", "high"),
     _rule("giveaway farewell", "final_statements", "high"),
     _rule("giveaway plan", "final_statements", "high"),
+    # Round 4: words for those left, affairs put in order, looking back on the others.
+    _rule("relay absolve", "final_statements", "high"),
+    _rule("relay finality", "final_statements", "high"),
+    _rule("relay goodbye", "final_statements", "high"),
+    _rule("absolve finality", "final_statements", "high"),
+    _rule("absolve goodbye", "final_statements", "high"),
+    _rule("absolve farewell", "final_statements", "high"),
+    _rule("affairs settled", "final_statements", "high"),
+    _rule("affairs giveaway", "final_statements", "high"),
+    _rule("affairs bequest", "final_statements", "high"),
+    _rule("affairs farewell", "final_statements", "high"),
+    _rule("affairs finality", "final_statements", "high"),
+    _rule("affairs goodbye", "final_statements", "high"),
+    _rule("affairs hint", "final_statements", "high"),
+    _rule("settled farewell", "final_statements", "high"),
+    _rule("settled goodbye", "final_statements", "high"),
+    _rule("settled finality", "final_statements", "high"),
+    _rule("settled giveaway", "final_statements", "high"),
+    _rule("settled bequest", "final_statements", "high"),
+    _rule("gratitude finality", "final_statements", "high"),
+    _rule("gratitude goodbye", "final_statements", "high"),
+    _rule("gratitude farewell", "final_statements", "high"),
+    _rule("gratitude absolve", "final_statements", "high"),
+    _rule("gratitude relay", "final_statements", "high"),
+    _rule("resolve gratitude", "final_statements", "high"),
+    # Round 4: self-harm by its habits (not eating as a punishment, a clean streak broken).
+    _rule("starve purpose", "self_harm", "medium"),
+    _rule("streak relapse", "self_harm", "medium", "future joke game trivial"),
+    _rule("streak selfharm", "self_harm", "medium", "future joke game trivial"),
+    _rule("streak injury", "self_harm", "medium", "future joke game trivial"),
+    _rule("relapse selfharm", "self_harm", "medium", "future joke game trivial"),
+    _rule("relapse injury", "self_harm", "medium", "future joke game trivial"),
+    # Round 4: harm threatened against the writer, people waiting for them, captivity.
+    _rule("menace serious", "harmed_by_others", "high", "joke game trivial"),
+    _rule("menace threat", "harmed_by_others", "high", "joke game trivial"),
+    _rule("menace weapon", "harmed_by_others", "high", "joke game trivial"),
+    _rule("menace captive", "harmed_by_others", "high", "joke game trivial"),
+    _rule("ambush weapon", "harmed_by_others", "high", "joke game trivial"),
+    _rule("ambush violence", "harmed_by_others", "high", "joke game trivial"),
+    _rule("ambush menace", "harmed_by_others", "high", "joke game trivial"),
+    _rule("ambush serious", "harmed_by_others", "high", "joke game trivial"),
+    _rule("captive conceal", "harmed_by_others", "high", "joke game"),
+    _rule("captive threat", "harmed_by_others", "high", "joke game"),
+    _rule("captive serious", "harmed_by_others", "high", "joke game"),
+    # Violence at home that is real ("when he drinks", "like last time") and its marks.
+    _rule("serious injury", "harmed_by_others", "high", "joke game"),
+    # Round 4: an overdose taken, by its effects.
+    _rule("symptom act", "immediate_danger", "high", "joke game"),
+    _rule("symptom means", "immediate_danger", "high", "joke game"),
     # A negated phrase ("i won t kill myself") next to a sign of danger is still reported.
     _rule("negated means", "negated", "medium", ""),
     _rule("negated place", "negated", "medium", ""),
@@ -317,6 +389,8 @@ STRONG_KINDS: Final = frozenset(
     | {"violence", "weapon", "negated"}
     | {"resolve", "method", "injury", "selfharm", "secret", "sexual", "revenge", "stalk"}
     | {"intruder", "bequest", "minor"}
+    | {"relay", "absolve", "affairs", "settled", "gratitude", "starve", "streak", "relapse"}
+    | {"menace", "ambush", "captive", "symptom"}
 )
 if not all(rule.kinds & STRONG_KINDS for rule in RULES):  # pragma: no cover
     raise ValueError("every rule needs a strong cue kind")

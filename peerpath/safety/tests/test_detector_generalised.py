@@ -206,3 +206,46 @@ def test_round_three_english_families_are_reported(text, category):
 @pytest.mark.parametrize("text", ROUND3_EN_ORDINARY)
 def test_round_three_english_ordinary_talk_is_not_reported(text):
     assert detect(text) is None
+
+
+# --- Round 4: words for those left, affairs in order, threats against the writer, habits ---
+
+ROUND4 = [
+    # Final statements: a message passed on with absolution, affairs put in order.
+    ("tell my brother it's not his fault ok", "final_statements"),
+    ("left my bank details for my dad, everything is sorted now", "final_statements"),
+    ("you guys were the only ones who listened. logging off for good", "final_statements"),
+    ("díganle a mi mamá que no tiene la culpa", "final_statements"),
+    ("zeg tegen papa dat het niet aan hem lag", "final_statements"),
+    # Harmed by others: a threat against the writer that is real, people waiting for them.
+    ("my stepdad said he'll break my arm next time and he's done it before", "harmed_by_others"),
+    ("they said they'll wait for me after school and one of them has a knife", "harmed_by_others"),
+    ("my boss has my passport and won't let me leave", "harmed_by_others"),
+    # Self-harm by its habits.
+    ("haven't eaten in 2 days as punishment for failing", "self_harm"),
+    ("relapsed last night, 3 months clean gone", "self_harm"),
+    # An overdose by its effects.
+    ("swallowed the whole packet an hour ago and now i can't feel my fingers", "immediate_danger"),
+]
+
+ROUND4_ORDINARY = [
+    "tell my brother i said happy birthday",
+    "paid off my credit card, everything is sorted now, so relieved",
+    "relapsed and had a cigarette after 30 days, annoyed",
+    "my mum will kill me if she sees this haircut lol",
+    "last day at my job tomorrow, thank you for everything team",
+    "haven't eaten in 5 hours, so hungry lol",
+    "how do i support my sister, she's been self harming",
+]
+
+
+@pytest.mark.parametrize(("text", "category"), ROUND4)
+def test_round_four_families_are_reported(text, category):
+    hit = detect(text)
+    assert hit is not None, text
+    assert hit.category == category
+
+
+@pytest.mark.parametrize("text", ROUND4_ORDINARY)
+def test_round_four_ordinary_talk_is_not_reported(text):
+    assert detect(text) is None
