@@ -139,6 +139,10 @@ PRIORITY: tuple[tuple[str, str], ...] = (
     (r"^/mentors/$", '[data-testid="mentor-card"] h3 a'),
     (r"^/mentorships/$", '#mentorships a[href^="/mentorships/"]'),
     (r"^/rooms/$", '[data-testid="room-card"][data-enterable="true"] h3 a'),
+    (r"^/mentorships/staff/matching/$", 'main table a[href*="/matching/"]'),
+    (r"^/nudges/$", '[data-testid="nudge-rule"] a'),
+    (r"^/staff/safety/$", '[data-testid="safety-alert"] h2 a'),
+    (r"^/admin/$", '#content-main th[scope="row"] a'),
 )
 
 
@@ -326,7 +330,13 @@ def watch(page: Page, walk: Walk) -> None:
             walk.fail(f"{request.method} {path_of(response.url)} answered {response.status}")
 
     page.on("console", on_console)
-    page.on("pageerror", lambda exc: walk.fail(f"uncaught page error: {exc}"))
+
+    def on_page_error(exc: PlaywrightError) -> None:
+        frames = [line.strip() for line in (exc.stack or "").splitlines() if "at " in line]
+        where = f" ({frames[0].removeprefix('at ').replace(BASE, '')})" if frames else ""
+        walk.fail(f"uncaught page error: {exc.message}{where}")
+
+    page.on("pageerror", on_page_error)
     page.on("requestfailed", on_request_failed)
     page.on("response", on_response)
 
@@ -489,6 +499,8 @@ def check_counts(page: Page, walk: Walk, path: str) -> None:
             if shown is None:
                 continue
             href = link_of(holder, rule) or rule.fallback
+            if not href:
+                continue  # a figure this login sees without the page behind it
             target = followable(href) if "://" in href else href
             if not target:
                 walk.fail(f"{rule.name}: '{text}' links nowhere we can follow ({href!r})")
