@@ -5,7 +5,8 @@ three (below k, so the page shows the threshold message). Responses the demo's h
 
 Rows are written directly, keeping the services' rules by construction: every author took
 part in a session the listener hosted (or is their mentee), same band, one per author.
-Deterministic for a seed and anchor; idempotent (a listener at the target is skipped)."""
+Deterministic for a seed and anchor; idempotent (a listener at the target is skipped).
+Every batch of k waiting responses is released at the anchor, as the site does."""
 
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ from django.db import transaction
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityEvent
 from peerpath.feedback.models import ContextKind, Feedback
-from peerpath.feedback.services import FEEDBACK_REF, review_kind
+from peerpath.feedback.services import FEEDBACK_REF, release_feedback, review_kind
 from peerpath.mentorship.models import Mentorship
 from peerpath.rooms.models import Participation, RoomSession
 
@@ -138,4 +139,6 @@ def seed_feedback(*, seed: int, anchor: dt.datetime) -> Summary:
         record_activities_bulk(events)
         written += len(created)
         listeners += 1
+    # Shown in batches of k, like responses given on the site (the history's ones too).
+    release_feedback(now=anchor)
     return Summary(written, listeners, time.perf_counter() - started)

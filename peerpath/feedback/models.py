@@ -2,7 +2,8 @@
 group session they hosted, and the community's k-anonymity settings.
 
 Invariants the database enforces: a rating is 1-5; nobody rates themselves; a hidden
-comment records who hid it and when (both or neither). "One per listener per 48 hours" is a
+comment records who hid it and when (both or neither). A response is read only once it is
+released in a batch of at least k (``released_at``). "One per listener per 48 hours" is a
 sliding window checked in ``services.give_feedback`` under a row lock on the author.
 """
 
@@ -28,6 +29,14 @@ class FeedbackQuerySet(models.QuerySet["Feedback"]):
     def for_listener(self, listener_id: int) -> FeedbackQuerySet:
         return self.filter(listener_id=listener_id)
 
+    def released(self) -> FeedbackQuerySet:
+        """Responses the listener (and their mentor) may read: released in a batch."""
+        return self.filter(released_at__isnull=False)
+
+    def waiting(self) -> FeedbackQuerySet:
+        """Responses not yet released: they wait for a batch of k."""
+        return self.filter(released_at__isnull=True)
+
     def visible_comments(self) -> FeedbackQuerySet:
         """Comments that are written and not hidden by staff."""
         return self.filter(hidden_at__isnull=True).exclude(comment="")
@@ -49,6 +58,9 @@ class Feedback(models.Model):
     context_kind = models.CharField(max_length=16, choices=ContextKind.choices)
     context_id = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(db_index=True)
+    # Responses are shown in batches of at least k (services.release_feedback): a response
+    # shown the moment it arrives could be told apart as the one newest author's.
+    released_at = models.DateTimeField(null=True, blank=True)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -95,7 +107,10 @@ class FeedbackSettings(models.Model):
     k = models.PositiveSmallIntegerField(
         default=5,
         validators=[MinValueValidator(2), MaxValueValidator(100)],
-        help_text="Feedback is shown only once a listener has at least this many responses.",
+        help_text=(
+            "Feedback is shown only once a listener has at least this many responses, and "
+            "new responses are shown in batches of at least this many."
+        ),
     )
     window_hours = models.PositiveSmallIntegerField(
         default=48,

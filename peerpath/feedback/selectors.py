@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Avg, Count, Max
+from django.db.models import Avg, Count, Max, Q
 
 from peerpath.accounts.models import User
 from peerpath.feedback.models import ContextKind, Feedback, FeedbackSettings
@@ -105,8 +105,9 @@ class Comment:
 
 @dataclass(frozen=True)
 class Aggregate:
-    count: int
+    count: int  # released responses: the only ones anything below is computed from
     k: int
+    waiting: int = 0  # responses not yet released (a batch needs k of them)
     mean: float | None = None
     positive: int = 0
     bars: list[Bar] = field(default_factory=list)
@@ -118,25 +119,49 @@ class Aggregate:
 
     @property
     def remaining(self) -> int:
-        return max(0, self.k - self.count)
+        """Responses still to come before the next batch is shown."""
+        return max(0, self.k - self.waiting)
 
 
-def feedback_count(listener: User) -> int:
-    return Feedback.objects.for_listener(listener.pk).count()
+def waiting_by_listener(*, k: int, listener_id: int | None = None) -> dict[int, int]:
+    """Listeners with at least ``k`` responses waiting (due a release), and how many."""
+    rows = Feedback.objects.waiting()
+    if listener_id is not None:
+        rows = rows.filter(listener_id=listener_id)
+    return dict(
+        rows.values_list("listener_id")
+        .annotate(n=Count("id"))
+        .filter(n__gte=k)
+        .order_by("listener_id")
+        .values_list("listener_id", "n")
+    )
+
+
+def released_before(listener: User, at: dt.datetime) -> bool:
+    """Whether a batch of the listener's responses was released before ``at``."""
+    return Feedback.objects.for_listener(listener.pk).filter(released_at__lt=at).exists()
 
 
 def aggregate_for(listener: User, *, k: int | None = None) -> Aggregate:
-    """The listener's anonymized aggregate (three queries). Below ``k`` responses only the
-    count is returned. Hidden comments are left out, but their ratings still count (the
-    rating was a fair answer even when the words were not).
+    """The listener's anonymized aggregate (four queries), from released responses only: a
+    response is shown in a batch of at least ``k`` (``services.release_feedback``), never
+    alone, so the newest author's rating and words cannot be told apart. Below ``k``
+    released responses only the count waiting is returned. Hidden comments are left out,
+    but their ratings still count (the rating was a fair answer even when the words were
+    not).
 
     Comments carry no author and only their month; they are ordered by month (newest first)
     and, within a month, by their text, so their order tells nothing about who wrote them."""
     k = FeedbackSettings.load().k if k is None else k
-    rows = Feedback.objects.for_listener(listener.pk)
-    count = rows.count()
+    mine = Feedback.objects.for_listener(listener.pk)
+    counts = mine.aggregate(
+        released=Count("id", filter=Q(released_at__isnull=False)),
+        waiting=Count("id", filter=Q(released_at__isnull=True)),
+    )
+    count, waiting = counts["released"], counts["waiting"]
     if not shows_aggregate(count, k):
-        return Aggregate(count=count, k=k)
+        return Aggregate(count=count, k=k, waiting=waiting)
+    rows = mine.released()
     per_rating: dict[int, int] = dict(rows.values_list("rating").annotate(n=Count("id")).order_by())
     mean = rows.aggregate(mean=Avg("rating"))["mean"]
     bars = [
@@ -158,6 +183,7 @@ def aggregate_for(listener: User, *, k: int | None = None) -> Aggregate:
     return Aggregate(
         count=count,
         k=k,
+        waiting=waiting,
         mean=round(float(mean), 2) if mean is not None else None,
         positive=per_rating.get(4, 0) + per_rating.get(5, 0),
         bars=bars,

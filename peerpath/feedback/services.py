@@ -104,9 +104,9 @@ def give_feedback(
         record_activity(
             user=listener, kind=kind, occurred_at=now, ref=Ref(FEEDBACK_REF, feedback.pk)
         )
-    if selectors.feedback_count(listener) == settings.k:
-        listener_id = listener.pk
-        transaction.on_commit(lambda: _tell_feedback_visible(listener_id))
+    if release_feedback(now=now, listener_id=listener.pk, k=settings.k):
+        listener_id, first = listener.pk, not selectors.released_before(listener, now)
+        transaction.on_commit(lambda: _tell_feedback_released(listener_id, first=first))
     space = safety.Space(
         channel=Channel.FEEDBACK,
         where=f"Feedback for {listener.username}",
@@ -116,14 +116,35 @@ def give_feedback(
     return FeedbackGiven(feedback, screening)
 
 
-def _tell_feedback_visible(listener_id: int) -> None:
+def release_feedback(
+    *, now: dt.datetime | None = None, listener_id: int | None = None, k: int | None = None
+) -> dict[int, int]:
+    """Release the waiting responses of every listener (or of one) who has at least ``k``
+    (the anonymity threshold) waiting: they become readable together, so none can be told
+    apart as the newest author's. Returns {listener id: responses released}. Idempotent:
+    a second call releases nothing until k more have arrived."""
+    now = now or timezone.now()
+    k = FeedbackSettings.load().k if k is None else k
+    due = selectors.waiting_by_listener(k=k, listener_id=listener_id)
+    if due:
+        Feedback.objects.waiting().filter(listener_id__in=list(due)).update(released_at=now)
+    return due
+
+
+def _tell_feedback_released(listener_id: int, *, first: bool) -> None:
     from peerpath.notifications.services import notify
 
+    if first:
+        title = "Your feedback is ready to read"
+        body = "Enough people have left you feedback: read what they said, anonymously."
+    else:
+        title = "New feedback to read"
+        body = "A new batch of feedback has arrived: read what people said, anonymously."
     notify(
         [listener_id],
         "progression",
-        "Your feedback is ready to read",
-        "Enough people have left you feedback: read what they said, anonymously.",
+        title,
+        body,
         url=reverse("feedback:mine"),
         source=f"feedback-visible-{listener_id}",
     )

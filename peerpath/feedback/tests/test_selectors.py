@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 def test_k_anonymity_4_responses_hidden_5_shown():
     mentor, _authors = mentor_with_feedback(4)
     hidden = selectors.aggregate_for(mentor)
-    assert (hidden.visible, hidden.count, hidden.remaining) == (False, 4, 1)
+    assert (hidden.visible, hidden.count, hidden.waiting, hidden.remaining) == (False, 0, 4, 1)
     assert hidden.mean is None
     assert hidden.comments == []
     assert hidden.bars == []
