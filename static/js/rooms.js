@@ -188,6 +188,7 @@
     if (body) { body.textContent = "message removed"; }
     var menu = li.querySelector(".message-menu");
     if (menu) { menu.remove(); }
+    ensureRoving();
   }
 
   function addMessage(m) {
@@ -241,17 +242,42 @@
   }
 
   // --- the message menu: report, block, and moderation ---------------------------------------
+  // Every message has a "⋯" <details>; only one of them is in the tab order at a time (the
+  // "roving" one: Up/Down, Home/End move between them), so the message box stays a few Tab
+  // presses away however long the log. A menu's body is filled from the template when first
+  // opened and shown as a popover over the log (fixed, placed here): the log never reflows.
 
-  function addMenu(li) {
-    if (!menuTemplate || li.querySelector(".message-menu") || li.classList.contains("room-removed")) { return; }
+  var rovingSummary = null;
+  var rovingChosen = false; // the person moved to a menu: keep it rather than the newest
+
+  function menuSummaries() {
+    return Array.prototype.slice.call(log.querySelectorAll(".message-menu > summary"));
+  }
+
+  function setRoving(summary) {
+    if (rovingSummary && rovingSummary !== summary && rovingSummary.isConnected) {
+      rovingSummary.tabIndex = -1;
+    }
+    rovingSummary = summary || null;
+    if (rovingSummary) { rovingSummary.tabIndex = 0; }
+  }
+
+  // The newest message's menu is the one Tab reaches, unless the person moved to another.
+  function ensureRoving() {
+    if (rovingChosen && rovingSummary && rovingSummary.isConnected) { return; }
+    rovingChosen = false;
+    var all = menuSummaries();
+    setRoving(all.length ? all[all.length - 1] : null);
+  }
+
+  function fillMenu(menu, li) {
+    var body = menuTemplate.content.firstElementChild.cloneNode(true);
     var id = li.dataset.id;
     var senderId = li.dataset.senderId;
-    if (!id || !senderId) { return; }
     var mine = Number(senderId) === userId;
-    var menu = menuTemplate.content.firstElementChild.cloneNode(true);
-    menu.querySelectorAll("form.menu-form").forEach(function (f) {
+    body.querySelectorAll("form.menu-form").forEach(function (f) {
       if (mine && f.dataset.for === "others") {
-        f.remove();
+        (f.closest(".menu-more") || f).remove();
         return;
       }
       var key = f.dataset.targetId === "sender" ? senderId : id;
@@ -262,15 +288,123 @@
       var formKey = f.querySelector("input[name=key]");
       if (formKey) { formKey.value = newClientId(); }
     });
-    if (!menu.querySelector("form.menu-form")) { return; }
-    var summary = menu.querySelector("summary .visually-hidden");
-    if (summary) { summary.textContent = "Options for the message from " + (li.dataset.sender || "someone"); }
-    li.appendChild(menu);
+    body.setAttribute("aria-label", "Options for the message from " + (li.dataset.sender || "someone"));
+    menu.appendChild(body);
   }
+
+  function hasMenuActions(mine) {
+    if (!menuTemplate) { return false; }
+    var forms = menuTemplate.content.querySelectorAll("form.menu-form");
+    return Array.prototype.some.call(forms, function (f) { return !mine || f.dataset.for !== "others"; });
+  }
+
+  function placeMenu(menu) {
+    var body = menu.querySelector(".menu-body");
+    var summary = menu.querySelector("summary");
+    if (!body || !summary) { return; }
+    var r = summary.getBoundingClientRect();
+    var w = body.offsetWidth;
+    var h = body.offsetHeight;
+    var margin = 8;
+    var left = Math.min(Math.max(margin, r.right - w), window.innerWidth - w - margin);
+    var top = r.bottom + 4;
+    if (top + h > window.innerHeight - margin) { top = Math.max(margin, r.top - h - 4); }
+    body.style.left = Math.max(margin, left) + "px";
+    body.style.top = top + "px";
+  }
+
+  function openMenus() {
+    return Array.prototype.slice.call(log.querySelectorAll(".message-menu[open]"));
+  }
+
+  function closeMenu(menu, refocus) {
+    menu.open = false;
+    if (refocus) {
+      var summary = menu.querySelector("summary");
+      if (summary) { setRoving(summary); summary.focus(); }
+    }
+  }
+
+  function addMenu(li) {
+    if (!menuTemplate || li.querySelector(".message-menu") || li.classList.contains("room-removed")) { return; }
+    var id = li.dataset.id;
+    var senderId = li.dataset.senderId;
+    if (!id || !senderId) { return; }
+    if (!hasMenuActions(Number(senderId) === userId)) { return; }
+    var menu = document.createElement("details");
+    menu.className = "message-menu";
+    var summary = document.createElement("summary");
+    summary.tabIndex = -1;
+    var dots = document.createElement("span");
+    dots.setAttribute("aria-hidden", "true");
+    dots.textContent = "⋯";
+    var label = document.createElement("span");
+    label.className = "visually-hidden";
+    label.textContent = "Options for the message from " + (li.dataset.sender || "someone");
+    summary.append(dots, label);
+    menu.appendChild(summary);
+    menu.addEventListener("toggle", function () {
+      if (!menu.open) { return; }
+      if (!menu.querySelector(".menu-body")) { fillMenu(menu, li); }
+      openMenus().forEach(function (other) { if (other !== menu) { other.open = false; } });
+      setRoving(summary);
+      placeMenu(menu);
+    });
+    li.appendChild(menu);
+    ensureRoving();
+  }
+
+  log.addEventListener("keydown", function (event) {
+    var summary = event.target.closest ? event.target.closest(".message-menu > summary") : null;
+    if (event.key === "Escape") {
+      var open = event.target.closest ? event.target.closest(".message-menu[open]") : null;
+      if (open) {
+        event.preventDefault();
+        closeMenu(open, true);
+      }
+      return;
+    }
+    if (!summary) { return; }
+    var all = menuSummaries();
+    var at = all.indexOf(summary);
+    var next = null;
+    if (event.key === "ArrowDown") { next = all[at + 1]; }
+    if (event.key === "ArrowUp") { next = all[at - 1]; }
+    if (event.key === "Home") { next = all[0]; }
+    if (event.key === "End") { next = all[all.length - 1]; }
+    if (!next) { return; }
+    event.preventDefault();
+    setRoving(next);
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+  });
+
+  log.addEventListener("focusin", function (event) {
+    var summary = event.target.closest ? event.target.closest(".message-menu > summary") : null;
+    if (summary) {
+      rovingChosen = true;
+      setRoving(summary);
+    }
+  });
+
+  // A click outside an open menu closes it.
+  document.addEventListener("click", function (event) {
+    openMenus().forEach(function (menu) {
+      if (!menu.contains(event.target)) { closeMenu(menu, false); }
+    });
+  });
+
+  function replaceOpenMenus() {
+    openMenus().forEach(placeMenu);
+  }
+  log.addEventListener("scroll", replaceOpenMenus);
+  window.addEventListener("resize", replaceOpenMenus);
+  window.addEventListener("scroll", replaceOpenMenus, { passive: true });
 
   function hideSender(senderId) {
     hidden.add(senderId);
     log.querySelectorAll('li.room-message[data-sender-id="' + senderId + '"]').forEach(function (li) { li.remove(); });
+    ensureRoving();
     people.delete(senderId);
     renderPeople();
   }
@@ -736,6 +870,7 @@
 
   log.querySelectorAll("li.room-message[data-id]").forEach(addMenu);
   form.hidden = false;
+  document.getElementById("room-skip").hidden = false;
   updateComposer();
   scrollToEnd();
   connect();

@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests import factories
-from peerpath.rooms.models import RoomSession, SessionKind
+from peerpath.rooms.models import RoomMessage, RoomSession, SessionKind
 from tests.e2e.test_rooms_e2e import log_in, make_room
 
 if TYPE_CHECKING:
@@ -63,4 +63,90 @@ def test_start_is_offered_only_when_the_session_can_be_started(
     expect(page.get_by_text("can be started from 15 minutes before")).to_have_count(0)
     soon.refresh_from_db()
     assert soon.started_at is not None
+    assert browser_problems.all() == []
+
+
+TAB_BUDGET = 20  # the header's links, the room's skip link, older messages, the log, one menu
+
+FOCUSED_ID = "() => document.activeElement ? document.activeElement.id : ''"
+MESSAGE_BOXES = """() => [...document.querySelectorAll('#room-log > li.room-message')]
+  .map((li) => { const r = li.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"""
+TABBABLE_MENUS = """() => [...document.querySelectorAll('#room-log .message-menu > summary')]
+  .filter((s) => s.tabIndex >= 0).length"""
+
+
+def _fill_log(room_id: int, n: int) -> None:
+    people = [factories.UserFactory.create(username=f"talker-{i}", listener=True) for i in range(3)]
+    start = timezone.now() - dt.timedelta(hours=2)
+    RoomMessage.objects.bulk_create(
+        RoomMessage(
+            room_id=room_id,
+            sender=people[i % 3],
+            body=f"Message number {i}: thanks for being here tonight.",
+            created_at=start + dt.timedelta(seconds=30 * i),
+        )
+        for i in range(n)
+    )
+
+
+def test_the_message_box_is_a_few_tabs_away_and_menus_are_popovers(
+    page: Page, browser_problems: BrowserProblems
+) -> None:
+    room = make_room("e2e-long-log", "E2E long log")
+    _fill_log(room.pk, 60)
+    mod = factories.UserFactory.create(username="mo-mod", listener=True, roles=[Role.MODERATOR])
+
+    log_in(page, mod)
+    page.goto(f"/rooms/{room.slug}/")
+    expect(page.locator("#room-status")).to_have_text("connected")
+    expect(page.locator("#room-log .message-menu")).to_have_count(50)  # one history page
+    # One message menu at a time is in the tab order, whatever the length of the log.
+    assert page.evaluate(TABBABLE_MENUS) == 1
+
+    page.locator("body").focus()
+    presses = 0
+    while page.evaluate(FOCUSED_ID) != "room-body":
+        page.keyboard.press("Tab")
+        presses += 1
+        assert presses <= TAB_BUDGET, f"the message box is not reached in {TAB_BUDGET} Tabs"
+
+    # The skip link goes straight to the box.
+    page.goto(f"/rooms/{room.slug}/")
+    expect(page.locator("#room-status")).to_have_text("connected")
+    page.get_by_role("link", name="Skip to the message box").focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate(FOCUSED_ID) == "room-body"
+
+    # Arrow keys move between the messages' menus; Tab still finds only one.
+    newest = page.locator("#room-log .message-menu > summary").last
+    newest.focus()
+    page.keyboard.press("ArrowUp")
+    previous = page.locator("#room-log .message-menu > summary").nth(-2)
+    expect(previous).to_be_focused()
+    assert page.evaluate(TABBABLE_MENUS) == 1
+
+    # Opening a menu (a moderator's, the longest) moves no message: it is a popover.
+    before = page.evaluate(MESSAGE_BOXES)
+    previous.click()
+    body = page.locator("#room-log .message-menu[open] > .menu-body")
+    expect(body).to_be_visible()
+    expect(body.get_by_label("What is wrong?")).to_be_visible()
+    expect(body.get_by_text("Ban this person")).to_be_visible()
+    assert page.evaluate(MESSAGE_BOXES) == before
+    box = body.bounding_box()
+    viewport = page.viewport_size
+    assert box is not None and viewport is not None
+    assert box["height"] <= 420, box  # compact: the moderation forms fold away
+    assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], box
+    assert (
+        page.evaluate(
+            "getComputedStyle(document.querySelector('.message-menu[open] > .menu-body')).position"
+        )
+        == "fixed"
+    )
+    # Escape closes it and gives focus back to its button.
+    body.get_by_label("What is wrong?").focus()
+    page.keyboard.press("Escape")
+    expect(body).to_have_count(0)
+    expect(previous).to_be_focused()
     assert browser_problems.all() == []
