@@ -138,9 +138,17 @@ class UserAdmin(DjangoUserAdmin):  # type: ignore[type-arg]
             return
         user: User = form.instance
         held = set(user.groups.all())
-        for group in wanted - held:
+        self.write_roles(request, form, user, add=wanted - held, remove=held - wanted)
+
+    def write_roles(
+        self, request: HttpRequest, form: Any, user: User, *, add: set[Group], remove: set[Group]
+    ) -> None:
+        """Give and take roles. The roles the ladder knows (Moderator, Ambassador) are
+        awards: ``progression.admin`` registers this admin again with a ``write_roles`` that
+        hands those to the ladder's service (accounts sits below progression and cannot)."""
+        for group in add:
             services.set_role_members(role=group.name, add=[user])
-        for group in held - wanted:
+        for group in remove:
             services.set_role_members(role=group.name, remove=[user])
 
 

@@ -1,17 +1,31 @@
 """Staff configuration of the ladder. Editing an achievement validates the whole ladder with
 the edit (unknown activity kinds, negative counts, prerequisite cycles are refused with the
-reason) and records the change; awards are revoked through the service."""
+reason) and records the change; awards are revoked through the service, with a reason.
+
+The people admin (``accounts.admin.UserAdmin``) is registered again here, as
+``LadderUserAdmin``: its role field gives and takes the roles the ladder knows (an
+achievement's ``group_name``: Moderator, Ambassador) through ``grant_by_staff`` and
+``revoke_award``, so a staff-granted Moderator is a held Chatroom Moderator with its date.
+The admin lives above both apps at run time, but ``accounts`` sits below ``progression`` in
+the import layers and may not call it; moving the whole people admin up to a top-layer app
+would separate it from the accounts it edits, so progression extends it instead."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
+from peerpath.accounts import services as account_services
+from peerpath.accounts.admin import UserAdmin, UserChangeForm
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
 from peerpath.core.forms import ModelForm
@@ -21,6 +35,7 @@ from peerpath.progression.models import (
     Application,
     Award,
     AwardLog,
+    AwardState,
     BuddyPair,
     Certificate,
     CriteriaChange,
@@ -29,8 +44,9 @@ from peerpath.progression.models import (
     MockChatAssessment,
     Training,
 )
+from peerpath.progression.selectors.awards import achievements_by_group
 from peerpath.progression.services.achievements import update_achievement
-from peerpath.progression.services.awards import revoke_award
+from peerpath.progression.services.awards import grant_by_staff, revoke_award
 
 
 class AchievementForm(ModelForm[Achievement]):
@@ -115,18 +131,46 @@ class CriteriaChangeAdmin(ReadOnly):
         return json.dumps(obj.after, indent=2)
 
 
-@admin.action(description="Revoke the selected awards (reason: 'Revoked by staff')")
-def revoke(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Award]) -> None:
+class RevokeForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text='The holder is told, and their path shows it: "Revoked on … because …".',
+    )
+
+
+@admin.action(description="Revoke the selected awards (with a reason)")
+def revoke(
+    modeladmin: Any, request: HttpRequest, queryset: QuerySet[Award]
+) -> TemplateResponse | None:
+    """First a page asking why (the holder sees the reason), then ``revoke_award`` for each."""
+    actor = _staff(request)
+    form = RevokeForm(request.POST if "reason" in request.POST else None)
+    if form.is_bound and form.is_valid():
+        done = 0
+        for award in queryset.select_related("user", "achievement"):
+            try:
+                revoke_award(award=award, actor=actor, reason=form.cleaned_data["reason"])
+                done += 1
+            except Refused as exc:
+                messages.warning(request, f"{award}: {exc.message}")
+        messages.info(request, f"{done} award(s) revoked.")
+        return None
+    context = {
+        **modeladmin.admin_site.each_context(request),
+        "title": "Why are these awards revoked?",
+        "awards": queryset.select_related("user", "achievement"),
+        "form": form,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        "opts": modeladmin.model._meta,
+    }
+    return TemplateResponse(request, "progression/admin/revoke.html", context)
+
+
+def _staff(request: HttpRequest) -> User:
     actor = request.user
     assert isinstance(actor, User)  # noqa: S101 - the admin requires a signed-in staff user
-    done = 0
-    for award in queryset:
-        try:
-            revoke_award(award=award, actor=actor, reason="Revoked by staff")
-            done += 1
-        except Refused as exc:
-            messages.warning(request, f"{award}: {exc.message}")
-    messages.info(request, f"{done} award(s) revoked.")
+    return actor
 
 
 @admin.register(Award)
@@ -182,3 +226,78 @@ class BuddyPairAdmin(ReadOnly):
 @admin.register(MockChatAssessment)
 class MockChatAssessmentAdmin(ReadOnly):
     list_display = ["listener", "assessor", "held_on", "passed"]
+
+
+# --- People: roles the ladder knows go through its service ------------------------------
+
+
+class LadderUserChangeForm(UserChangeForm):
+    role_reason = forms.CharField(
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why the ladder roles change",
+        help_text=(
+            "Required when you add or remove a role of the ladder (Moderator, Ambassador): "
+            "it is a Chatroom Moderator / Group Support Ambassador award, and the person sees "
+            "why in their path's history."
+        ),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if "groups" in cleaned and self.instance.pk:
+            wanted = {g.name for g in cleaned["groups"]}
+            held = set(self.instance.groups.values_list("name", flat=True))
+            if (
+                set(achievements_by_group()) & (wanted ^ held)
+                and not cleaned.get("role_reason", "").strip()
+            ):
+                self.add_error("role_reason", "Say why: the person is told.")
+        return cleaned
+
+
+class LadderUserAdmin(UserAdmin):
+    form = LadderUserChangeForm
+
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return tuple(
+            (
+                name,
+                {**opts, "fields": (*opts["fields"], "role_reason")}
+                if "groups" in opts["fields"]
+                else opts,
+            )
+            for name, opts in fieldsets
+        )
+
+    def write_roles(
+        self, request: HttpRequest, form: Any, user: User, *, add: set[Group], remove: set[Group]
+    ) -> None:
+        ladder_roles = achievements_by_group()
+        reason = form.cleaned_data.get("role_reason", "").strip()
+        actor = _staff(request)
+        plain_add = {g for g in add if g.name not in ladder_roles}
+        plain_remove = {g for g in remove if g.name not in ladder_roles}
+        super().write_roles(request, form, user, add=plain_add, remove=plain_remove)
+        for group in add - plain_add:
+            achievement = ladder_roles[group.name]
+            try:
+                grant_by_staff(user=user, achievement=achievement, by=actor, reason=reason)
+            except Refused as exc:
+                messages.warning(request, f"{achievement.name}: {exc.message}")
+        for group in remove - plain_remove:
+            award = Award.objects.filter(
+                user=user, achievement=ladder_roles[group.name], state=AwardState.ACTIVE
+            ).first()
+            if award is None:  # a group without its award (held before the ladder knew it)
+                account_services.set_role_members(role=group.name, remove=[user])
+                continue
+            revoke_award(award=award, actor=actor, reason=reason)
+
+
+admin.site.unregister(User)
+admin.site.register(User, LadderUserAdmin)

@@ -23,6 +23,11 @@ PENDING_TRAINING: Final = 2
 LAPSED: Final = 3
 REVOKED: Final = 4
 
+# A staff revocation stands this long; then the ladder decides again as after a lapse: an
+# automatic award is re-granted once its criteria are met, a role by application may be
+# applied for again. So a revocation never blocks the rungs above it for good.
+REVOCATION_DAYS: Final = 90
+
 
 @dataclass(slots=True)
 class Standing:
@@ -32,10 +37,21 @@ class Standing:
     granted_at: Floats
     below_since: Floats
     obligation_due: Floats
+    # Granted by staff: held whatever the criteria say (never put in grace or lapsed by them).
+    by_staff: Bools | None = None
+    # When a revoked award was revoked (NaN otherwise).
+    revoked_at: Floats | None = None
 
     @classmethod
     def empty(cls, n: int) -> Standing:
-        return cls(np.zeros(n, np.int8), np.full(n, np.nan), np.full(n, np.nan), np.full(n, np.nan))
+        return cls(
+            np.zeros(n, np.int8),
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+            np.full(n, np.nan),
+            np.zeros(n, np.bool_),
+            np.full(n, np.nan),
+        )
 
     def copy(self) -> Standing:
         return Standing(
@@ -43,7 +59,20 @@ class Standing:
             self.granted_at.copy(),
             self.below_since.copy(),
             self.obligation_due.copy(),
+            None if self.by_staff is None else self.by_staff.copy(),
+            None if self.revoked_at is None else self.revoked_at.copy(),
         )
+
+    def staff_mask(self) -> Bools:
+        return self.by_staff if self.by_staff is not None else np.zeros(len(self.state), np.bool_)
+
+    def revocation_over(self, now: float) -> Bools:
+        """Revoked long enough ago (``REVOCATION_DAYS``) for the ladder to decide again."""
+        if self.revoked_at is None:
+            return np.zeros(len(self.state), np.bool_)
+        since = np.where(np.isnan(self.revoked_at), -np.inf, now - self.revoked_at)
+        over: Bools = (self.state == REVOKED) & (since >= REVOCATION_DAYS * DAY)
+        return over
 
 
 @dataclass(slots=True)
@@ -86,10 +115,12 @@ def evaluate_ladder(
 
     Automatic awards are granted at the full bar and kept while at the low-water bar; below
     it a grace period starts (``below_since``) and the award lapses once it has lasted
-    ``grace_days``. An obligation (training within D days of the grant) sets a deadline; at
-    the deadline an unmet obligation turns the award to pending training, and completing the
-    training restores it. ``facts.held`` / ``held_since`` are updated as decisions are made,
-    so a badge earned now counts for the roles that need it in the same run.
+    ``grace_days``. An award granted by staff is kept whatever the criteria say (staff decided
+    it); a staff revocation stands ``REVOCATION_DAYS``, then counts as a lapse. An obligation
+    (training within D days of the grant) sets a deadline; at the deadline an unmet
+    obligation turns the award to pending training, and completing the training restores it.
+    ``facts.held`` / ``held_since`` are updated as decisions are made, so a badge earned now
+    counts for the roles that need it in the same run.
     """
     now = facts.now
     out: list[Decisions] = []
@@ -110,11 +141,14 @@ def evaluate_ladder(
                 if rule.low_water >= 1.0
                 else evaluate(rule.criteria, facts, scale=rule.low_water).met & audience
             )
-            # Revoked by staff stays revoked; pending training is handled by the obligation.
-            granted = full & ((state == NONE) | (state == LAPSED))
-            keep = active & low
+            # Revoked by staff stays revoked while the revocation stands; pending training is
+            # handled by the obligation.
+            open_to_grant = (state == NONE) | (state == LAPSED) | before.revocation_over(now)
+            granted = full & open_to_grant
+            staff = before.staff_mask()
+            keep = active & (low | staff)
             recovered = keep & ~np.isnan(before.below_since)
-            falling = active & ~low
+            falling = active & ~low & ~staff
             below = falling & np.isnan(before.below_since)
             waited = np.where(np.isnan(before.below_since), 0.0, now - before.below_since)
             lapsed = falling & ~below & (waited >= rule.grace_days * DAY)

@@ -22,7 +22,7 @@ from django.utils import timezone
 from peerpath.accounts.models import AccountType, User
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.progression import awarding, rules
-from peerpath.progression.models import Achievement, Award, AwardState, Training
+from peerpath.progression.models import Achievement, Award, AwardSource, AwardState, Training
 
 TRAINING_REF: Final = "progression.training"
 STATE_CODES: Final = {
@@ -250,9 +250,9 @@ def _standings(
         slugs = dict(Achievement.objects.values_list("pk", "slug"))
     rows = _fetch(
         f"SELECT user_id, achievement_id, state, {epoch_sql('granted_at')}, "  # noqa: S608
-        f"{epoch_sql('below_since')}, {epoch_sql('obligation_due')} FROM {awards_t} "
-        f"WHERE {where}",
-        params,
+        f"{epoch_sql('below_since')}, {epoch_sql('obligation_due')}, "
+        f"{epoch_sql('changed_at')}, source = %s FROM {awards_t} WHERE {where}",
+        [AwardSource.STAFF.value, *params],
     )
     out: dict[str, awarding.Standing] = {}
     if not rows:
@@ -260,7 +260,8 @@ def _standings(
     uid = np.fromiter((r[0] for r in rows), np.int64, len(rows))
     aid = np.fromiter((r[1] for r in rows), np.int64, len(rows))
     state = np.fromiter((STATE_CODES[r[2]] for r in rows), np.int8, len(rows))
-    times = np.array([r[3:] for r in rows], dtype=np.float64).reshape(len(rows), 3)
+    times = np.array([r[3:7] for r in rows], dtype=np.float64).reshape(len(rows), 4)
+    staff = np.fromiter((bool(r[7]) for r in rows), np.bool_, len(rows))
     n = facts.n
     pos = np.searchsorted(facts.user_ids, uid)
     pos_clipped = np.minimum(pos, max(n - 1, 0))
@@ -276,6 +277,10 @@ def _standings(
         st.granted_at[p] = times[sel, 0]
         st.below_since[p] = times[sel, 1]
         st.obligation_due[p] = times[sel, 2]
+        by_staff, revoked_at = np.zeros(n, np.bool_), np.full(n, np.nan)
+        by_staff[p] = staff[sel]
+        revoked_at[p] = np.where(state[sel] == awarding.REVOKED, times[sel, 3], np.nan)
+        st.by_staff, st.revoked_at = by_staff, revoked_at
         out[slug] = st
         # What people hold before this run: read by criteria of achievements the batch
         # does not decide (roles by application).

@@ -46,9 +46,9 @@ def can_apply(user: Any, achievement: Achievement, item: PathItem | None) -> Dec
         return Decision.deny(f"{achievement.name} is not a role you apply for.")
     if not achievement.active:
         return Decision.deny(f"{achievement.name} is not open at the moment.")
-    if not band_allows(user, achievement.audience):
-        who = "adults" if achievement.audience == Audience.ADULTS else "teens"
-        return Decision.deny(f"{achievement.name} is a role for {who}.")
+    hold = can_hold(user, achievement)
+    if not hold:
+        return hold
     if item is None:
         return Decision.deny("This role is not on your path.")
     if item.held:
@@ -90,6 +90,16 @@ def can_review(reviewer: Any, application: Application) -> Decision:
         return Decision.deny("Applications are reviewed by Mentor Leaders, Ambassadors and staff.")
     if reviewer.age_band is not application.user.age_band:
         return Decision.deny(NOT_FOUND)
+    return Decision.allow()
+
+
+def can_hold(user: Any, achievement: Achievement) -> Decision:
+    """Whether ``user`` may hold ``achievement`` at all (its audience: adults-only roles are
+    never given to a teen, by hand or otherwise)."""
+    if not band_allows(user, achievement.audience):
+        who = "adults" if achievement.audience == Audience.ADULTS else "teens"
+        kind = "a role" if achievement.kind == AchievementKind.ROLE else "an achievement"
+        return Decision.deny(f"{achievement.name} is {kind} for {who}.")
     return Decision.allow()
 
 

@@ -281,6 +281,12 @@ def public_badges(user: User) -> list[Award]:
     return out + sorted(top.values(), key=lambda a: a.achievement.position)
 
 
+def achievements_by_group() -> dict[str, Achievement]:
+    """The ladder's achievements that carry a staff role (group), by the group's name:
+    {"Moderator": Chatroom Moderator, "Ambassador": Group Support Ambassador}."""
+    return {a.group_name: a for a in Achievement.objects.exclude(group_name="")}
+
+
 def held_slugs(user: User) -> frozenset[str]:
     if not getattr(user, "pk", None):
         return frozenset()

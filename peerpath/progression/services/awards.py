@@ -1,6 +1,7 @@
-"""Writes of awards one at a time: staff grants and approved applications (``grant_award``,
-which also issues the certificate and keeps the role's staff group in step), staff
-revocations (``revoke_award``), and the training completions other apps report. The batch
+"""Writes of awards one at a time: grants (``grant_award``, which also issues the certificate
+and keeps the role's staff group in step; by hand through ``grant_by_staff``, on approval
+through ``services.applications``), staff revocations (``revoke_award``), and the training
+completions other apps report. The batch
 (``services/batch.py``) writes the same tables in bulk.
 
 Every change to an award writes an ``AwardLog`` row with its reasons.
@@ -100,6 +101,36 @@ def grant_award(
             Certificate.objects.create(id=certificate_ids()[0], award=award, issued_at=at)
     _sync_group(award)
     return award
+
+
+@transaction.atomic
+def grant_by_staff(
+    *,
+    user: User,
+    achievement: Achievement,
+    by: User,
+    reason: str,
+    at: dt.datetime | None = None,
+    track: str = "",
+) -> Award:
+    """Staff give someone an achievement by hand: the one way a staff-granted role that the
+    ladder knows (``Achievement.group_name``: Moderator, Ambassador) is given. It is a held
+    award like any other (source ``staff``; its tenure counts from ``at``), with its audit row,
+    certificate and staff group; the batch never takes it away by criteria."""
+    Refused.unless(policies.can_manage_awards(by), status=403)
+    Refused.unless(policies.can_hold(user, achievement))
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Say why you grant it; the holder sees it in their history.")
+    return grant_award(
+        user=user,
+        achievement=achievement,
+        source=AwardSource.STAFF,
+        reasons=reason,
+        actor=by,
+        track=track,
+        at=at,
+    )
 
 
 @transaction.atomic

@@ -36,6 +36,7 @@ from peerpath.progression.models import (
     AwardAction,
     AwardLog,
     AwardSource,
+    AwardState,
     Certificate,
     EvaluationRun,
     certificate_ids,
@@ -174,11 +175,18 @@ def touched_since(
             .values_list("user_id", flat=True)
             .distinct()
         )
-    # Grace periods and deadlines running; awards changed by hand; new listeners; birthdays.
+    # Grace periods and deadlines running; awards changed by hand; revocations that stop
+    # standing; new listeners; birthdays.
     for running in (Q(below_since__isnull=False), Q(obligation_due__isnull=False)):
         ids |= set(Award.objects.filter(running).values_list("user_id", flat=True))
     ids |= set(
         AwardLog.objects.filter(at__gt=since, run__isnull=True).values_list("user_id", flat=True)
+    )
+    revoked = dt.timedelta(days=awarding.REVOCATION_DAYS)
+    ids |= set(
+        Award.objects.filter(
+            state=AwardState.REVOKED, changed_at__gt=since - revoked, changed_at__lte=now - revoked
+        ).values_list("user_id", flat=True)
     )
     ids |= set(users.filter(listener_since__gt=since).values_list("pk", flat=True))
     ids |= set(users.filter(adult_from__gt=since, adult_from__lte=now).values_list("pk", flat=True))
@@ -295,9 +303,14 @@ def write(
             )
         if len(old):
             table = connection.ops.quote_name(Award._meta.db_table)
+            # A grant by the ladder makes the award automatic again (after a lapse or a
+            # revocation that no longer stands); other changes keep who granted it.
+            automatic = AwardSource.AUTOMATIC.value
+            sources = [automatic if g else None for g in d.granted[old].tolist()]
             params = list(
                 zip(
                     _state_column(a.state[old]),
+                    sources,
                     _dt_column(a.granted_at[old]),
                     [now_text] * len(old),
                     _dt_column(a.below_since[old]),
@@ -309,8 +322,8 @@ def write(
             )
             with connection.cursor() as cursor:
                 cursor.executemany(
-                    f"UPDATE {table} SET state = %s, granted_at = %s, changed_at = %s, "  # noqa: S608
-                    "below_since = %s, obligation_due = %s "
+                    f"UPDATE {table} SET state = %s, source = COALESCE(%s, source), "  # noqa: S608
+                    "granted_at = %s, changed_at = %s, below_since = %s, obligation_due = %s "
                     "WHERE achievement_id = %s AND user_id = %s",
                     params,
                 )
@@ -387,6 +400,13 @@ def _write_log(
 
 
 def _issue_certificates(writer: BulkInserter, achievement: Achievement, now: dt.datetime) -> None:
+    # Granted again after a revocation: the same certificate (same link) is valid again.
+    Certificate.objects.filter(
+        award__achievement=achievement,
+        award__granted_at=now,
+        award__state="active",
+        revoked_at__isnull=False,
+    ).update(issued_at=now, revoked_at=None, revoked_reason="")
     award_ids = list(
         Award.objects.filter(
             achievement=achievement, granted_at=now, state="active", certificate__isnull=True
