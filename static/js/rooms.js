@@ -229,16 +229,17 @@
     addMenu(li);
   }
 
+  // A message the room refused (slow mode, a mute...) was never sent: it leaves the log and
+  // its text goes back into the box (before anything typed since), to edit and send again.
   function fail(clientId) {
     var item = pending.get(clientId);
     if (!item) { return; }
     pending.delete(clientId);
-    item.li.classList.remove("room-pending");
-    item.li.classList.add("room-failed");
-    var state = item.li.querySelector(".room-state");
-    if (state) { state.textContent = "not sent"; }
-    item.li.querySelector("time").textContent = "";
-    if (!textarea.value) { textarea.value = item.body; } // let them edit and try again
+    item.li.remove();
+    var typed = textarea.value;
+    if (typed.indexOf(item.body) === -1) {
+      textarea.value = typed ? item.body + "\n" + typed : item.body;
+    }
   }
 
   // --- the message menu: report, block, and moderation ---------------------------------------

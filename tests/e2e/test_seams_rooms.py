@@ -8,6 +8,7 @@ go, and teens read the teen names of roles."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -135,9 +136,11 @@ def test_the_message_box_is_a_few_tabs_away_and_menus_are_popovers(
     assert page.evaluate(MESSAGE_BOXES) == before
     box = body.bounding_box()
     viewport = page.viewport_size
-    assert box is not None and viewport is not None
+    assert box is not None
+    assert viewport is not None
     assert box["height"] <= 420, box  # compact: the moderation forms fold away
-    assert 0 <= box["y"] and box["y"] + box["height"] <= viewport["height"], box
+    assert box["y"] >= 0, box
+    assert box["y"] + box["height"] <= viewport["height"], box
     assert (
         page.evaluate(
             "getComputedStyle(document.querySelector('.message-menu[open] > .menu-body')).position"
@@ -149,4 +152,34 @@ def test_the_message_box_is_a_few_tabs_away_and_menus_are_popovers(
     page.keyboard.press("Escape")
     expect(body).to_have_count(0)
     expect(previous).to_be_focused()
+    assert browser_problems.all() == []
+
+
+def test_a_message_refused_by_slow_mode_leaves_the_log_and_stays_in_the_box(
+    page: Page, browser_problems: BrowserProblems
+) -> None:
+    room = make_room("e2e-slow", "E2E slow room", slow_mode_seconds=60)
+    ana = factories.UserFactory.create(username="ana-slow")
+
+    log_in(page, ana)
+    page.goto(f"/rooms/{room.slug}/")
+    expect(page.locator("#room-status")).to_have_text("connected")
+    box = page.locator("#room-body")
+    box.fill("First thing I wanted to say.")
+    box.press("Enter")
+    mine = page.locator("#room-log .room-message.room-mine")
+    expect(mine.locator(".room-state")).to_have_text(["sent"])
+
+    box.fill("And a second thing, too soon.")
+    box.press("Enter")
+    error = page.locator("#room-error")
+    expect(error).to_contain_text("Slow mode is on")
+    expect(error).to_contain_text(re.compile(r"You can send again in \d+ s"))
+    expect(mine).to_have_count(1)
+    expect(page.locator("#room-log")).not_to_contain_text("too soon")
+    expect(page.locator("#room-log")).not_to_contain_text("not sent")
+    expect(box).to_have_value("And a second thing, too soon.")
+    assert [m.body for m in RoomMessage.objects.filter(room=room)] == [
+        "First thing I wanted to say."
+    ]
     assert browser_problems.all() == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,6 +41,13 @@ from peerpath.safety import services as safety
 from peerpath.safety.models import SafetyAlert
 
 PARTICIPATION_REF = "rooms.participation"
+
+
+def slow_mode_wait(seconds: int, last: dt.datetime, now: dt.datetime) -> int:
+    """Whole seconds (at least 1) until slow mode lets someone whose last message in the
+    room was at ``last`` write again."""
+    left = (last + dt.timedelta(seconds=seconds) - now).total_seconds()
+    return max(1, math.ceil(left))
 
 
 @dataclass(slots=True)
@@ -102,11 +110,19 @@ def post_message(
             policies.is_moderator(v, room) or policies.is_host(v, room)
         ):
             since = now - dt.timedelta(seconds=room.slow_mode_seconds)
-            if RoomMessage.objects.filter(
-                sender=sender, room=room, created_at__gt=since, deleted_at__isnull=True
-            ).exists():
+            last = (
+                RoomMessage.objects.filter(
+                    sender=sender, room=room, created_at__gt=since, deleted_at__isnull=True
+                )
+                .order_by("-created_at")
+                .values_list("created_at", flat=True)
+                .first()
+            )
+            if last is not None:
+                wait = slow_mode_wait(room.slow_mode_seconds, last, now)
                 raise RateLimited(
-                    f"Slow mode is on: one message every {room.slow_mode_seconds} seconds."
+                    f"Slow mode is on: one message every {room.slow_mode_seconds} seconds. "
+                    f"You can send again in {wait} s."
                 )
         session = live_session(room)
         try:

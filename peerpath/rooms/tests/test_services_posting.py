@@ -126,6 +126,10 @@ def test_slow_mode_spaces_out_messages_but_not_for_moderators() -> None:
     with pytest.raises(RateLimited) as exc:
         post(alice, room.pk, "two", at=NOW + dt.timedelta(seconds=10))
     assert "30 seconds" in exc.value.message
+    assert "You can send again in 20 s." in exc.value.message  # issue 19: how long to wait
+    with pytest.raises(RateLimited) as exc:
+        post(alice, room.pk, "two", at=NOW + dt.timedelta(seconds=29, milliseconds=500))
+    assert "You can send again in 1 s." in exc.value.message
     post(alice, room.pk, "two", at=NOW + dt.timedelta(seconds=31))
     post(mod, room.pk, "a", at=NOW)
     post(mod, room.pk, "b", at=NOW + dt.timedelta(seconds=1))
