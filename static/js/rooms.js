@@ -467,6 +467,7 @@
       var li = document.createElement("li");
       li.dataset.userId = String(entry[0]);
       li.textContent = entry[1].name;
+      li.title = entry[1].name; // shown whole on hover when the list cuts it short
       peopleList.appendChild(li);
     });
     peopleCount.textContent = String(entries.length);

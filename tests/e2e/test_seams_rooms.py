@@ -183,3 +183,26 @@ def test_a_message_refused_by_slow_mode_leaves_the_log_and_stays_in_the_box(
         "First thing I wanted to say."
     ]
     assert browser_problems.all() == []
+
+
+# How many lines each name in "Here now" takes, and whether it is shown whole or cut short.
+NAME_LINES = """() => [...document.querySelectorAll('#room-people > li')].map((li) => {
+  const range = document.createRange();
+  range.selectNodeContents(li);
+  const tops = new Set([...range.getClientRects()].map((r) => Math.round(r.top)));
+  return [li.textContent, li.title, tops.size];
+})"""
+
+
+def test_here_now_keeps_names_whole(page: Page, browser_problems: BrowserProblems) -> None:
+    room = make_room("e2e-here-now", "E2E here now")
+    long_name = "listener-with-a-long-pseudonym"  # 30 characters, the most a pseudonym has
+    who = factories.UserFactory.create(username=long_name, listener=True)
+
+    log_in(page, who)
+    page.goto(f"/rooms/{room.slug}/")
+    expect(page.locator("#room-status")).to_have_text("connected")
+    expect(page.locator("#room-people")).to_contain_text(long_name)
+    # One line per name: never broken at a hyphen; the whole name is its title (hover).
+    assert page.evaluate(NAME_LINES) == [[long_name, long_name, 1]]
+    assert browser_problems.all() == []
