@@ -155,6 +155,7 @@ CUE_KINDS: Final = (
     "captive",  # held by someone: "has my passport", "locks me in", "won t let me leave", "takes
     #             my phone and my money", "make me sleep in the garage"
     "symptom",  # effects of an overdose: "so dizzy", "can t feel my hands", "throwing up"
+    "substance",  # a streak about a substance, no self-harm: "sober", "drinking again", "vaping"
 )
 WINDOW: Final = 200  # characters: the cues of a combination must lie this close together
 NEAR: Final = 30  # characters: a closer window for rules whose cues are common alone
@@ -296,20 +297,22 @@ RULES: Final = (
     _rule("bequest goodbye", "final_statements", "high"),
     _rule("giveaway farewell", "final_statements", "high"),
     _rule("giveaway plan", "final_statements", "high"),
-    # Round 4: words for those left, affairs put in order, looking back on the others.
+    # Round 4: words for those left, affairs put in order, looking back on the others. A
+    # nervous "lol" does not excuse affairs put in order ("the password is under the
+    # keyboard. idk why im telling u this lol").
     _rule("relay absolve", "final_statements", "high"),
     _rule("relay finality", "final_statements", "high"),
     _rule("relay goodbye", "final_statements", "high"),
     _rule("absolve finality", "final_statements", "high"),
     _rule("absolve goodbye", "final_statements", "high"),
     _rule("absolve farewell", "final_statements", "high"),
-    _rule("affairs settled", "final_statements", "high"),
-    _rule("affairs giveaway", "final_statements", "high"),
-    _rule("affairs bequest", "final_statements", "high"),
-    _rule("affairs farewell", "final_statements", "high"),
-    _rule("affairs finality", "final_statements", "high"),
-    _rule("affairs goodbye", "final_statements", "high"),
-    _rule("affairs hint", "final_statements", "high"),
+    _rule("affairs settled", "final_statements", "high", "future game"),
+    _rule("affairs giveaway", "final_statements", "high", "future game"),
+    _rule("affairs bequest", "final_statements", "high", "future game"),
+    _rule("affairs farewell", "final_statements", "high", "future game"),
+    _rule("affairs finality", "final_statements", "high", "future game"),
+    _rule("affairs goodbye", "final_statements", "high", "future game"),
+    _rule("affairs hint", "final_statements", "high", "future game"),
     _rule("settled farewell", "final_statements", "high"),
     _rule("settled goodbye", "final_statements", "high"),
     _rule("settled finality", "final_statements", "high"),
@@ -323,11 +326,11 @@ RULES: Final = (
     _rule("resolve gratitude", "final_statements", "high"),
     # Round 4: self-harm by its habits (not eating as a punishment, a clean streak broken).
     _rule("starve purpose", "self_harm", "medium"),
-    _rule("streak relapse", "self_harm", "medium", "future joke game trivial"),
-    _rule("streak selfharm", "self_harm", "medium", "future joke game trivial"),
-    _rule("streak injury", "self_harm", "medium", "future joke game trivial"),
-    _rule("relapse selfharm", "self_harm", "medium", "future joke game trivial"),
-    _rule("relapse injury", "self_harm", "medium", "future joke game trivial"),
+    _rule("streak relapse", "self_harm", "medium", "future joke game substance"),
+    _rule("streak selfharm", "self_harm", "medium", "future joke game substance"),
+    _rule("streak injury", "self_harm", "medium", "future joke game substance"),
+    _rule("relapse selfharm", "self_harm", "medium", "future joke game substance"),
+    _rule("relapse injury", "self_harm", "medium", "future joke game substance"),
     # Round 4: harm threatened against the writer, people waiting for them, captivity.
     _rule("menace serious", "harmed_by_others", "high", "joke game trivial"),
     _rule("menace threat", "harmed_by_others", "high", "joke game trivial"),

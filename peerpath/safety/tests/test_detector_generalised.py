@@ -236,6 +236,11 @@ ROUND4_ORDINARY = [
     "last day at my job tomorrow, thank you for everything team",
     "haven't eaten in 5 hours, so hungry lol",
     "how do i support my sister, she's been self harming",
+    "tell my sister i said hi and that i love her new haircut",
+    "everything is sorted now for the move, thanks for everything guys",
+    "tell the group i'm sorry i missed the meeting, i won't be on here tonight",
+    "i updated my will after the baby was born, feels good to have it all sorted",
+    "if he touches my fries again i will kill him lol",
 ]
 
 
