@@ -9,8 +9,6 @@ after a crash, never send twice.
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -142,9 +140,17 @@ class NudgeRule(BaseModel):
     def merged_params(self) -> dict[str, int]:
         from peerpath.nudges.triggers import TRIGGERS
 
-        trigger = TRIGGERS[self.trigger]
-        given: dict[str, Any] = self.params if isinstance(self.params, dict) else {}
-        return {k: int(given.get(k, p.default)) for k, p in trigger.params.items()}
+        return TRIGGERS[self.trigger].merge(self.params)
+
+    @property
+    def when(self) -> str:
+        """When the rule fires, in words (staff pages): never the raw trigger and dict."""
+        from peerpath.nudges.triggers import TRIGGERS
+
+        trigger = TRIGGERS.get(self.trigger)
+        if trigger is None:
+            return f"unknown trigger “{self.trigger}”: nothing is sent"
+        return trigger.describe(self.params)
 
 
 class NudgeVariant(models.Model):

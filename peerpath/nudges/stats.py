@@ -74,6 +74,10 @@ class Arm:
     def rate(self) -> float:
         return self.successes / self.n if self.n else 0.0
 
+    @property
+    def rate_label(self) -> str:
+        return pct(self.rate)
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -83,12 +87,27 @@ class Comparison:
     high: float
     verdict: str
 
+    @property
+    def known(self) -> bool:
+        """False without a control or without people: the interval is all of -1 to 1."""
+        return not (self.low <= -1.0 and self.high >= 1.0)
 
-def _pct(x: float) -> str:
+    @property
+    def uplift_label(self) -> str:
+        return points(self.uplift) if self.known else "unknown"
+
+    @property
+    def interval_label(self) -> str:
+        return f"{points(self.low)} to {points(self.high)}" if self.known else "unknown"
+
+
+def pct(x: float) -> str:
+    """A proportion as a percentage with one decimal: "12.5%"."""
     return f"{x * 100:.1f}%"
 
 
-def _points(x: float) -> str:
+def points(x: float) -> str:
+    """A difference of proportions in percentage points: "+3.2 points"."""
     return f"{x * 100:+.1f} points"
 
 
@@ -111,19 +130,19 @@ def compare(arms: Sequence[Arm], *, min_sample: int, outcome: str) -> list[Compa
             )
         elif low > 0:
             verdict = (
-                f"{arm.label} works: {outcome} went from {_pct(control.rate)} without a "
-                f"message to {_pct(arm.rate)} ({_points(d)}, 95% CI {_points(low)} to "
-                f"{_points(high)})."
+                f"{arm.label} works: {outcome} went from {pct(control.rate)} without a "
+                f"message to {pct(arm.rate)} ({points(d)}, 95% CI {points(low)} to "
+                f"{points(high)})."
             )
         elif high < 0:
             verdict = (
-                f"{arm.label} does worse than sending nothing: {_pct(arm.rate)} against "
-                f"{_pct(control.rate)} ({_points(d)}, 95% CI {_points(low)} to {_points(high)})."
+                f"{arm.label} does worse than sending nothing: {pct(arm.rate)} against "
+                f"{pct(control.rate)} ({points(d)}, 95% CI {points(low)} to {points(high)})."
             )
         else:
             verdict = (
-                f"No clear difference yet: {_pct(arm.rate)} against {_pct(control.rate)} "
-                f"({_points(d)}, 95% CI {_points(low)} to {_points(high)} includes zero)."
+                f"No clear difference yet: {pct(arm.rate)} against {pct(control.rate)} "
+                f"({points(d)}, 95% CI {points(low)} to {points(high)} includes zero)."
             )
         out.append(Comparison(arm, d, low, high, verdict))
     return out

@@ -69,6 +69,21 @@ class Trigger:
     params: Mapping[str, Param]
     variables: tuple[str, ...]
     find: Callable[[Mapping[str, int], dt.datetime], Iterator[Found]]
+    words: Callable[[Mapping[str, int]], str]  # the merged parameters in plain words
+
+    def merge(self, given: Any) -> dict[str, int]:
+        """The rule's parameters over the trigger's defaults."""
+        values: dict[str, Any] = given if isinstance(given, dict) else {}
+        return {k: int(values.get(k, p.default)) for k, p in self.params.items()}
+
+    def describe(self, given: Any) -> str:
+        """When the trigger fires, in words ("after 7 days without a check-in…")."""
+        return self.words(self.merge(given))
+
+
+def _n(count: int, unit: str) -> str:
+    """A count with its unit: 1 day, 7 days."""
+    return f"{count} {unit}{'' if count == 1 else 's'}"
 
 
 COMMON_VARS: Final = ("name",)
@@ -322,10 +337,20 @@ def _trigger(
     *,
     pair: bool,
     params: Mapping[str, Param],
+    words: Callable[[Mapping[str, int]], str],
     variables: tuple[str, ...] = (),
 ) -> Trigger:
     base = COMMON_VARS + (PAIR_VARS if pair else ())
-    return Trigger(kind, label, pair, params, base + variables, find)
+    return Trigger(kind, label, pair, params, base + variables, find, words)
+
+
+def _joined_words(p: Mapping[str, int]) -> str:
+    when = (
+        "when someone joins"
+        if p["after_hours"] == 0
+        else f"{_n(p['after_hours'], 'hour')} after joining"
+    )
+    return f"{when} (people who joined in the last {_n(p['within_days'], 'day')})"
 
 
 TRIGGERS: Final[dict[str, Trigger]] = {
@@ -336,6 +361,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Joined the community",
             _joined,
             pair=False,
+            words=_joined_words,
             params={
                 "after_hours": Param(0, 0, 24 * 30, "Hours after joining."),
                 "within_days": Param(3, 1, 30, "Only people who joined this recently."),
@@ -346,6 +372,11 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Listener without a mentor",
             _no_mentor,
             pair=False,
+            words=lambda p: (
+                f"after {_n(p['listener_days'], 'day')} as a listener without a mentor or an "
+                f"open request (listeners of the last {_n(p['within_days'], 'day')}), "
+                "once a week"
+            ),
             params={
                 "listener_days": Param(7, 0, 365, "Days since becoming a listener."),
                 "within_days": Param(
@@ -358,6 +389,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Mentor request pending",
             _request_pending,
             pair=False,
+            words=lambda p: f"after a mentor request has waited {_n(p['days'], 'day')}",
             params={"days": Param(5, 1, 60, "Days the request has waited.")},
             variables=("days",),
         ),
@@ -366,6 +398,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Required training due",
             _obligation_due,
             pair=False,
+            words=lambda p: f"{_n(p['days'], 'day')} before a required training is due",
             params={"days": Param(1, 1, 60, "Days before the deadline.")},
             variables=("role", "training", "due_date"),
         ),
@@ -374,6 +407,10 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Days after a match",
             _matched,
             pair=True,
+            words=lambda p: (
+                f"{_n(p['after_days'], 'day')} after a match (still sent up to "
+                f"{_n(p['grace_days'], 'day')} late)"
+            ),
             params={
                 "after_days": Param(3, 0, 365, "Days after the mentorship started."),
                 "grace_days": Param(3, 1, 30, "Still sent this many days late (first run)."),
@@ -385,6 +422,9 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "One-to-one chats since the last mentor check-in",
             _chats_since_contact,
             pair=True,
+            words=lambda p: (
+                f"after {_n(p['chats'], 'one-to-one chat')} since the last check-in or conversation"
+            ),
             params={"chats": Param(10, 1, 1000, "Chats since the last check-in.")},
             variables=("chats",),
         ),
@@ -393,6 +433,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Days since the last mentorship contact",
             _days_since_contact,
             pair=True,
+            words=lambda p: f"after {_n(p['days'], 'day')} without a check-in or conversation",
             params={"days": Param(14, 1, 365, "Days since the last check-in or conversation.")},
             variables=("days",),
         ),
@@ -401,6 +442,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "No conversation since the match",
             _no_conversation,
             pair=True,
+            words=lambda p: f"{_n(p['days'], 'day')} after a match with no conversation logged",
             params={"days": Param(7, 1, 365, "Days after the match.")},
             variables=("days",),
         ),
@@ -409,6 +451,10 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Conversations reached",
             _conversations_reached,
             pair=True,
+            words=lambda p: (
+                f"when a pair reaches {_n(p['count'], 'conversation')} within "
+                f"{_n(p['within_days'], 'day')}"
+            ),
             params={
                 "count": Param(3, 1, 100, "Conversations logged."),
                 "within_days": Param(14, 1, 90, "Reached within this many days."),
@@ -420,6 +466,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             "Event coming up (reminder)",
             _event_tomorrow,
             pair=False,
+            words=lambda p: f"{_n(p['hours'], 'hour')} before an event the person has a place at",
             params={"hours": Param(24, 1, 168, "Hours before the event starts.")},
             variables=("event", "starts", "location", "event_url"),
         ),
