@@ -55,6 +55,11 @@ def can_apply(user: Any, achievement: Achievement, item: PathItem | None) -> Dec
         return Decision.deny(f"You already hold {item.name}.")
     if item.pending_training:
         return Decision.deny(f"You hold {item.name}; finish the required training to resume it.")
+    if item.revocation_stands and item.revoked_at and item.revocation_ends:
+        return Decision.deny(
+            f"{item.name} was revoked on {item.revoked_at:%d %B %Y}; you can apply again "
+            f"from {item.revocation_ends:%d %B %Y}."
+        )
     if not item.eligible:
         missing = "; ".join(line.text for line in item.lines if not line.met and not line.group)
         return Decision.deny(f"Not yet: {missing}.")

@@ -421,6 +421,15 @@ def _describe(
     *,
     negate: bool,
 ) -> None:
+    if isinstance(c, AnyOf | AtLeast):
+        # Alternatives for another account type or age band are not this person's routes
+        # (a listener is not shown the member route): only the routes that apply are shown.
+        routes = tuple(item for item in c.items if _route_applies(item, facts, i))
+        if routes and len(routes) < len(c.items):
+            if isinstance(c, AnyOf) and len(routes) == 1:
+                _describe(routes[0], facts, i, vocab, depth, out, negate=negate)
+                return
+            c = AnyOf(routes) if isinstance(c, AnyOf) else AtLeast(min(c.n, len(routes)), routes)
     result = evaluate(c, facts)
     met, prog = bool(result.met[i]), float(result.progress[i])
     if isinstance(c, All | AnyOf | AtLeast):
@@ -452,6 +461,15 @@ def _describe(
         return
     leaf = result.leaves[0]
     out.append(Line(depth, describe(leaf, i, vocab), met, prog))
+
+
+def _route_applies(c: Criterion, facts: Facts, i: int) -> bool:
+    """Whether an alternative is open to person ``i``: its account-type and age-band
+    conditions (what effort cannot change) hold."""
+    fixed = [c] if isinstance(c, AccountIs | BandIs) else []
+    if isinstance(c, All):
+        fixed = [item for item in c.items if isinstance(item, AccountIs | BandIs)]
+    return all(bool(evaluate(item, facts).met[i]) for item in fixed)
 
 
 # --- The ladder -------------------------------------------------------------------------

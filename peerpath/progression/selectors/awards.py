@@ -23,6 +23,7 @@ from peerpath.progression.models import (
     Application,
     ApplicationStatus,
     Award,
+    AwardAction,
     AwardLog,
     AwardState,
     GrantMode,
@@ -62,6 +63,8 @@ class PathItem:
     certificate_id: str | None = None
     application: Application | None = None  # the latest one
     in_audience: bool = True
+    revoked_reason: str = ""  # why staff revoked it (the audit row), when revoked
+    revocation_stands: bool = False  # revoked, and the ladder does not decide again yet
 
     @property
     def state(self) -> str | None:
@@ -78,6 +81,27 @@ class PathItem:
     @property
     def obligation_due(self) -> dt.datetime | None:
         return self.award.obligation_due if self.award else None
+
+    @property
+    def grace_until(self) -> dt.datetime | None:
+        """While held below the low-water mark: when the grace period ends (it lapses then)."""
+        if not self.held or self.award is None or self.award.below_since is None:
+            return None
+        return self.award.below_since + dt.timedelta(days=self.achievement.grace_days)
+
+    @property
+    def revoked(self) -> bool:
+        return self.state == AwardState.REVOKED
+
+    @property
+    def revoked_at(self) -> dt.datetime | None:
+        return self.award.changed_at if self.award and self.revoked else None
+
+    @property
+    def revocation_ends(self) -> dt.datetime | None:
+        """From when the ladder decides again (``awarding.REVOCATION_DAYS`` after it)."""
+        at = self.revoked_at
+        return at + dt.timedelta(days=awarding.REVOCATION_DAYS) if at else None
 
     @property
     def automatic(self) -> bool:
@@ -137,6 +161,7 @@ class Path:
             and i.in_audience
             and not i.held
             and not i.pending_training
+            and not i.revocation_stands
         ]
         return sorted(open_items, key=lambda i: -i.progress)[:3]
 
@@ -189,6 +214,8 @@ def paths_for(
     applications: dict[tuple[int, int], Application] = {}
     for app in Application.objects.filter(user_id__in=list(paths)).order_by("created_at", "id"):
         applications[(app.user_id, app.achievement_id)] = app
+    revoked_why = _revocation_reasons([a for a in awards.values() if a.state == AwardState.REVOKED])
+    stands_after = now - dt.timedelta(days=awarding.REVOCATION_DAYS)
     for achievement in achievements:
         rule = by_slug.get(achievement.slug)
         decision = decisions.get(achievement.slug)
@@ -210,9 +237,32 @@ def paths_for(
                     certificate_id=cert.id if cert else None,
                     application=applications.get((user_id, achievement.pk)),
                     in_audience=bool(audience[i]),
+                    revoked_reason=revoked_why.get((user_id, achievement.pk), ""),
+                    revocation_stands=bool(
+                        award
+                        and award.state == AwardState.REVOKED
+                        and award.changed_at > stands_after
+                    ),
                 )
             )
     return paths
+
+
+def _revocation_reasons(revoked: Sequence[Award]) -> dict[tuple[int, int], str]:
+    """Why each revoked award was revoked: its latest revocation's audit row (one query,
+    only when something is revoked)."""
+    if not revoked:
+        return {}
+    rows = (
+        AwardLog.objects.filter(
+            user_id__in={a.user_id for a in revoked},
+            achievement_id__in={a.achievement_id for a in revoked},
+            action=AwardAction.REVOKED,
+        )
+        .order_by("at", "id")
+        .values_list("user_id", "achievement_id", "reasons")
+    )
+    return {(user_id, achievement_id): why for user_id, achievement_id, why in rows}
 
 
 @dataclass(frozen=True, slots=True)

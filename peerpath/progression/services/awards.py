@@ -10,6 +10,7 @@ Every change to an award writes an ``AwardLog`` row with its reasons.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Final
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +20,9 @@ from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Refused
+from peerpath.notifications.services import notify
 from peerpath.progression import policies
+from peerpath.progression.awarding import REVOCATION_DAYS
 from peerpath.progression.facts import TRAINING_REF
 from peerpath.progression.models import (
     Achievement,
@@ -32,7 +35,12 @@ from peerpath.progression.models import (
     Training,
     certificate_ids,
 )
-from peerpath.progression.selectors.awards import has_completed_training
+from peerpath.progression.selectors.awards import display_name, has_completed_training
+
+# Every ladder notice: its category, where it leads, and who sent it.
+CATEGORY: Final = "progression"
+PATH_URL: Final = "/path/"
+SOURCE: Final = "progression"
 
 
 def _sync_group(award: Award) -> None:
@@ -153,6 +161,17 @@ def revoke_award(*, award: Award, actor: User, reason: str, at: dt.datetime | No
     )
     _log(award, AwardAction.REVOKED, reason, at=at, actor=actor)
     _sync_group(award)
+    name = display_name(award.achievement, award.user)
+    again = at + dt.timedelta(days=REVOCATION_DAYS)
+    notify(
+        [award.user],
+        CATEGORY,
+        f"{name} was revoked",
+        f"Staff revoked your {name} on {at:%d %B %Y} because: {reason}\n"
+        f"The ladder looks at it again from {again:%d %B %Y}.",
+        url=PATH_URL,
+        source=SOURCE,
+    )
     return award
 
 

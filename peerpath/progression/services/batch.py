@@ -42,14 +42,19 @@ from peerpath.progression.models import (
     certificate_ids,
 )
 
+# Each change the evaluator decides: its mask on ``Decisions``, its audit action, the
+# reason's opening words, and which criteria follow them (the met ones for a grant, the
+# unmet ones for a fall; none where the change is about a training).
+MET: Final = True
+UNMET: Final = False
 ACTIONS: Final = (
-    ("granted", AwardAction.GRANTED, "Met"),
-    ("below", AwardAction.BELOW_LOW_WATER, "Below the low-water mark"),
-    ("recovered", AwardAction.RECOVERED, "Back above the low-water mark"),
-    ("lapsed", AwardAction.LAPSED, "Grace period over; not met"),
-    ("pending_training", AwardAction.PENDING_TRAINING, "Training deadline passed"),
-    ("obligation_met", AwardAction.OBLIGATION_MET, "Required training completed"),
-    ("restored", AwardAction.RESTORED, "Required training completed"),
+    ("granted", AwardAction.GRANTED, "Met", MET),
+    ("below", AwardAction.BELOW_LOW_WATER, "Below the low-water mark", UNMET),
+    ("recovered", AwardAction.RECOVERED, "Back above the low-water mark", MET),
+    ("lapsed", AwardAction.LAPSED, "Grace period over; not met", UNMET),
+    ("pending_training", AwardAction.PENDING_TRAINING, "Training deadline passed", None),
+    ("obligation_met", AwardAction.OBLIGATION_MET, "Required training completed", None),
+    ("restored", AwardAction.RESTORED, "Required training completed", None),
 )
 
 
@@ -219,19 +224,33 @@ def _reasons(
     vocab: rules.Vocabulary,
     rows: npt.NDArray[np.int64],
     prefix: str,
+    which: bool | None,
 ) -> list[str]:
-    """Reasons such as "Met: 5/5 group chats; 30/28 days as a listener", column-wise."""
+    """Reasons such as "Met: 5/5 group chats; 30/28 days as a listener", column-wise: the
+    criteria each person met (``which`` True) or did not meet (False), so an alternative
+    route someone did not take is never listed under "Met:"; ``None``: the prefix alone."""
     if len(rows) == 0:
         return []
-    # Fixed-width NumPy strings: the concatenations run in C, not once per row in Python.
-    text = np.full(len(rows), prefix + ":", dtype="U16")
-    for j, leaf in enumerate(result.leaves):
+    # NumPy strings: the concatenations run in C, not once per row in Python. The start is
+    # as wide as the prefix (a fixed width would cut "Below the low-water mark" short).
+    text = np.full(len(rows), prefix, dtype=f"U{len(prefix) + 1}")
+    if which is None:
+        out_plain: list[str] = text.tolist()
+        return out_plain
+    text = np.strings.add(text, ":")
+    empty = np.ones(len(rows), np.bool_)
+    for leaf in result.leaves:
+        met = leaf.met[rows] != leaf.negated  # a "not" leaf is met when its inner one is not
+        shown = met if which else ~met
+        if not shown.any():
+            continue
         label = ("not " if leaf.negated else "") + _leaf_label(leaf.node, vocab)
         values = leaf.value[rows].astype(np.int64).astype("U12")
         targets = leaf.target[rows].astype(np.int64).astype("U12")
         piece = np.strings.add(np.strings.add(values, "/"), targets)
-        text = np.strings.add(np.strings.add(text, " " if j == 0 else "; "), piece)
-        text = np.strings.add(text, " " + label)
+        piece = np.strings.add(np.where(empty, " ", "; "), np.strings.add(piece, " " + label))
+        text = np.where(shown, np.strings.add(text, piece), text)
+        empty &= ~shown
     out: list[str] = text.tolist()
     return out
 
@@ -373,7 +392,7 @@ def _write_log(
     actions: list[str] = []
     reasons: list[str] = []
     result: rules.Result | None = None
-    for attr, action, prefix in ACTIONS:
+    for attr, action, prefix, which in ACTIONS:
         mask: npt.NDArray[np.bool_] = getattr(d, attr)
         rows = np.nonzero(mask)[0]
         if not len(rows):
@@ -382,7 +401,7 @@ def _write_log(
         actions += [action.value] * len(rows)
         if result is None:  # evaluated once per achievement, only when something changed
             result = rules.evaluate(rule.criteria, facts)
-        reasons += _reasons(result, vocab, rows, prefix)
+        reasons += _reasons(result, vocab, rows, prefix, which)
     if not users:
         return
     writer.insert(

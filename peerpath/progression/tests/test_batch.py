@@ -76,6 +76,9 @@ def test_newbie_badge_lapses_at_four_weeks_and_room_supporter_follows(now: dt.da
     assert log.action == "granted"
     assert "2/2 group chats" in log.reasons
     assert "not holds Newbie" in log.reasons
+    # only what was met follows "Met:": not the member route a listener did not take
+    assert "member account" not in log.reasons
+    assert "days as a member" not in log.reasons
 
 
 def test_members_follow_the_member_branch(now: dt.datetime) -> None:
@@ -186,6 +189,11 @@ def test_hysteresis_and_grace_in_the_database(now: dt.datetime) -> None:
         user=person, achievement__slug="listener-level-4", action="lapsed"
     )
     assert "0/15 one-to-one chats in 30 days" in lapsed.reasons
+    # the stored reason is whole, and names what fell short (not what still holds)
+    below = AwardLog.objects.get(
+        user=person, achievement__slug="listener-level-4", action="below_low_water"
+    )
+    assert below.reasons == "Below the low-water mark: 0/15 one-to-one chats in 30 days"
 
 
 def _group_support_mentor(now: dt.datetime, *, granted_days_ago: float) -> tuple[Any, Any]:

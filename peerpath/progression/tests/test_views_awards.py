@@ -155,6 +155,50 @@ def test_an_owed_training_shows_under_obligations(login) -> None:
     assert "complete Global Mod training by" in body
 
 
+def test_a_role_in_its_grace_period_says_until_when(login) -> None:
+    lee = listener("lee-listener")
+    award = grant(lee, "room-supporter", days_ago=30)
+    below = timezone.now() - dt.timedelta(days=3)
+    Award.objects.filter(pk=award.pk).update(source=AwardSource.AUTOMATIC, below_since=below)
+    room = item_html(login(lee).get(PATH), "room-supporter")
+    until = timezone.localtime(below + dt.timedelta(days=14), ZoneInfo("Europe/London"))
+    assert f'data-testid="status">Held — in grace until {until.day} {until:%B %Y}<' in room
+
+
+def test_a_listener_is_shown_only_the_listener_route(login) -> None:
+    """Room Supporter has a member route and a listener route; a listener sees theirs."""
+    lee = listener("lee-listener")
+    events(lee, ActivityKind.GROUP_CHAT, 1)
+    response = login(lee).get(PATH)
+    body = text(response)
+    steps = body[body.index('id="next-steps"') : body.index("</section>", body.index("next-steps"))]
+    room = item_html(response, "room-supporter")
+    for html in (steps, room):
+        assert "member" not in html
+        assert "of 5 group chats" not in html
+    assert "1 of 2 group chats" in room
+    assert "One of these" not in room  # one route left: no "one of" group
+
+
+def test_path_leads_with_next_steps_and_held_roles_and_folds_the_rest(login) -> None:
+    lee = listener("lee-listener")
+    grant(lee, "room-supporter", days_ago=3)
+    events(lee, ActivityKind.GROUP_CHAT, 3)
+    response = login(lee).get(PATH)
+    body = text(response)
+    order = [body.index(f'id="{s}"') for s in ("next-steps", "held", "roles", "badges", "history")]
+    assert order == sorted(order)
+    held = body[body.index('id="held"') : body.index('id="roles"')]
+    assert 'id="item-room-supporter"' in held
+    assert body.count('id="item-room-supporter"') == 1  # not again under the roles
+    # roles not held are folded, their criteria shown once per card
+    mod = item_html(response, "chatroom-moderator")
+    assert '<details class="path-item-fold">' in mod
+    assert mod.count('aria-label="Criteria for Chatroom Moderator"') == 1
+    # badges and the history are folded too
+    assert '<details class="fold">' in body[body.index('id="badges"') :]
+
+
 # --- the cost of /path/ -------------------------------------------------------------------
 
 PATH_QUERIES = 12  # see test_path_query_count_is_pinned_and_flat

@@ -15,7 +15,12 @@ from django.views.decorators.http import require_safe
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.progression import policies
 from peerpath.progression.models import AwardLog
-from peerpath.progression.selectors.awards import award_history, badge_shelf, path_for
+from peerpath.progression.selectors.awards import (
+    award_history,
+    badge_shelf,
+    display_name,
+    path_for,
+)
 
 HISTORY_ROWS = 20
 
@@ -30,19 +35,26 @@ def path_page(request: HttpRequest, *, error: str = "", status: int = 200) -> Ht
     user = _user(request)
     path = path_for(user)
     series, _held_singles = badge_shelf(user, path)
-    teen = user.is_teen
     history = [
-        HistoryRow(log, log.achievement.name_for(teen=teen))
+        HistoryRow(log, display_name(log.achievement, user))
         for log in award_history(user, limit=HISTORY_ROWS)
     ]
+    single_badges = [i for i in path.badges if not i.achievement.series]
+    earned = [s.highest.achievement.name for s in series if s.highest]
+    earned += [i.name for i in single_badges if i.held]
     context: dict[str, Any] = {
         "path": path,
         "next_steps": path.next_steps,
-        "roles": path.roles,
-        "milestones": path.milestones,
+        # What one holds leads; the rest is folded, each card with its criteria once.
+        "held": [i for i in path.roles + path.milestones if i.held or i.pending_training],
+        "roles": [i for i in path.roles if not (i.held or i.pending_training)],
+        "milestones": [i for i in path.milestones if not (i.held or i.pending_training)],
         "obligations": [i for i in path.items if i.obligation_due is not None],
         "series": series,
-        "single_badges": [i for i in path.badges if not i.achievement.series],
+        "single_badges": single_badges,
+        "badges_earned": sum(len([t for t in s.tiers if t.earned]) for s in series)
+        + sum(1 for i in single_badges if i.held),
+        "badges_earned_names": earned,
         "history": history,
         "is_reviewer": bool(policies.can_review_queue(user, path.held_slugs)),
         "error": error,
