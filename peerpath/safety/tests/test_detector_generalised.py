@@ -217,6 +217,9 @@ ROUND4 = [
     ("you guys were the only ones who listened. logging off for good", "final_statements"),
     ("díganle a mi mamá que no tiene la culpa", "final_statements"),
     ("zeg tegen papa dat het niet aan hem lag", "final_statements"),
+    ("скажите брату, что это не его вина", "final_statements"),
+    ("udah bayar semua hutang, semuanya beres. bilang ke mama aku sayang dia", "final_statements"),
+    ("i can't do this anymore, i left a note for my sister", "final_statements"),
     # Harmed by others: a threat against the writer that is real, people waiting for them.
     ("my stepdad said he'll break my arm next time and he's done it before", "harmed_by_others"),
     ("they said they'll wait for me after school and one of them has a knife", "harmed_by_others"),
@@ -241,6 +244,8 @@ ROUND4_ORDINARY = [
     "tell the group i'm sorry i missed the meeting, i won't be on here tonight",
     "i updated my will after the baby was born, feels good to have it all sorted",
     "if he touches my fries again i will kill him lol",
+    "i can't do this anymore, exams are killing me, thanks for listening guys",
+    "скажите маме что я купила хлеб",
 ]
 
 
