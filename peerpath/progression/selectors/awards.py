@@ -9,7 +9,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from django.utils import timezone
 
@@ -311,6 +311,62 @@ def badge_shelf(user: User, path: Path | None = None) -> tuple[list[ShelfSeries]
     return shelf, singles
 
 
+@dataclass(frozen=True, slots=True)
+class HeldAward:
+    """One thing a person holds, as they (and their profile's readers) see it."""
+
+    slug: str
+    name: str  # as the holder's band names it (``display_name``)
+    kind: str
+    kind_label: str
+    since: dt.datetime
+    certificate_id: str | None  # a valid certificate to link to
+    group_name: str  # the staff role it carries, if any
+
+
+def held_awards(user: User, awards: Sequence[Award] | None = None) -> list[HeldAward]:
+    """What a person holds, in ladder order: roles and milestones, the top tier of each
+    badge series, single badges. The one read of "held" for the dashboard card, the
+    profile's badge list and ``/path/`` (which passes the awards its path already read)."""
+    if awards is None:
+        chosen = public_badges(user)
+    else:
+        chosen = _top_tiers(sorted((a for a in awards if a.held), key=_ladder_order))
+    chosen.sort(key=_ladder_order)
+    return [
+        HeldAward(
+            slug=a.achievement.slug,
+            name=display_name(a.achievement, user),
+            kind=a.achievement.kind,
+            kind_label=AchievementKind(a.achievement.kind).label,
+            since=a.granted_at,
+            certificate_id=_valid_certificate_id(a),
+            group_name=a.achievement.group_name,
+        )
+        for a in chosen
+    ]
+
+
+KIND_ORDER: Final = {
+    AchievementKind.ROLE: 0,
+    AchievementKind.MILESTONE: 1,
+    AchievementKind.BADGE: 2,
+}
+
+
+def _ladder_order(award: Award) -> tuple[int, int, int]:
+    """Roles, then milestones, then badges; each in the ladder's order."""
+    a = award.achievement
+    return (KIND_ORDER.get(AchievementKind(a.kind), 3), a.position, a.tier)
+
+
+def _valid_certificate_id(award: Award) -> str | None:
+    if not award.achievement.certificate:
+        return None  # never touch the relation unread: it would cost a query
+    cert = getattr(award, "certificate", None)
+    return cert.id if cert is not None and cert.valid else None
+
+
 def public_badges(user: User) -> list[Award]:
     """What a profile shows: roles and milestones held, the top tier of each series, and
     single badges."""
@@ -319,6 +375,11 @@ def public_badges(user: User) -> list[Award]:
         .select_related("achievement", "certificate")
         .order_by("achievement__kind", "achievement__position", "achievement__tier")
     )
+    return _top_tiers(held)
+
+
+def _top_tiers(held: list[Award]) -> list[Award]:
+    """Awards in ladder order with each badge series cut to its highest tier held."""
     top: dict[str, Award] = {}
     out: list[Award] = []
     for award in held:

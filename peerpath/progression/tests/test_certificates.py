@@ -25,8 +25,8 @@ from peerpath.progression.models import (
     certificate_ids,
 )
 from peerpath.progression.rendering import certificates as render
+from peerpath.progression.selectors.awards import held_awards
 from peerpath.progression.services.awards import grant_award, revoke_award
-from peerpath.progression.templatetags.progression_tags import profile_badges
 from peerpath.progression.tests.helpers import check_pdf_structure, pdf_strings
 
 pytestmark = pytest.mark.django_db
@@ -372,22 +372,22 @@ def test_teen_badges_do_not_leak_across_the_profile_policy(world: Any):
 
 def test_profile_badges_show_top_tier_and_link_only_certificates(world: Any):
     grant(world.adult_peer)
-    badges = profile_badges(world.adult_peer)
+    badges = held_awards(world.adult_peer)
     assert [b.slug for b in badges] == ["room-supporter"]
     assert badges[0].certificate_id == cert_of(Award.objects.get(user=world.adult_peer)).id
     no_cert = Achievement.objects.filter(certificate=False, active=True).first()
     assert no_cert is not None
     grant(world.adult_peer, no_cert.slug)
-    by_slug = {b.slug: b for b in profile_badges(world.adult_peer)}
+    by_slug = {b.slug: b for b in held_awards(world.adult_peer)}
     assert by_slug[no_cert.slug].certificate_id is None
 
 
 def test_badge_list_query_cost(world: Any, django_assert_num_queries):
     with django_assert_num_queries(1):
-        assert profile_badges(world.adult_peer) == []
+        assert held_awards(world.adult_peer) == []
     grant(world.adult_peer)
     with django_assert_num_queries(1):  # certificates come in the same query
-        assert len(profile_badges(world.adult_peer)) == 1
+        assert len(held_awards(world.adult_peer)) == 1
 
 
 def test_regrant_after_revocation_issues_a_valid_certificate(anon: Client, world: Any):

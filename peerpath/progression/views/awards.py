@@ -14,11 +14,12 @@ from django.views.decorators.http import require_safe
 
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.progression import policies
-from peerpath.progression.models import AwardLog
+from peerpath.progression.models import AchievementKind, AwardLog
 from peerpath.progression.selectors.awards import (
     award_history,
     badge_shelf,
     display_name,
+    held_awards,
     path_for,
 )
 
@@ -40,8 +41,7 @@ def path_page(request: HttpRequest, *, error: str = "", status: int = 200) -> Ht
         for log in award_history(user, limit=HISTORY_ROWS)
     ]
     single_badges = [i for i in path.badges if not i.achievement.series]
-    earned = [s.highest.achievement.name for s in series if s.highest]
-    earned += [i.name for i in single_badges if i.held]
+    earned = [h.name for h in held_awards(user, path.awards) if h.kind == AchievementKind.BADGE]
     context: dict[str, Any] = {
         "path": path,
         "next_steps": path.next_steps,
