@@ -31,6 +31,29 @@ weapon") and are vetoed by cues of ordinary life ("see you tomorrow", "with my f
 * final statements: ``bequest`` ("she can have my guitar") with ``giveaway``, ``finality``,
   ``farewell`` or ``goodbye``; ``giveaway`` with ``farewell`` or ``plan``.
 
+Round 4 added the words people leave for others and the harm they describe by its habits:
+
+* final statements: ``relay`` (a message passed on: "tell my sister") with ``absolve`` ("it s
+  not her fault", "i love her" at the end), ``finality`` or ``goodbye``; ``absolve`` with
+  ``finality``, ``goodbye`` or ``farewell``; ``affairs`` (passwords left, debts paid, a will)
+  with ``settled`` ("everything is sorted now"), ``giveaway``, ``bequest``, ``farewell``,
+  ``finality``, ``goodbye`` or ``hint`` ("for whoever needs them"), never vetoed by a joke
+  (a nervous "lol"); ``settled`` with ``farewell``, ``goodbye``, ``finality``, ``giveaway``
+  or ``bequest``; ``gratitude`` (looking back: "you were the only ones who listened") with
+  ``finality``, ``goodbye``, ``farewell``, ``absolve``, ``relay`` or ``resolve``;
+* self-harm: ``starve`` (not eating) + ``purpose``; ``streak`` ("3 months clean") or
+  ``relapse`` with ``relapse``, ``selfharm`` or ``injury``, vetoed by a ``substance``
+  ("sober", "vaping": an addiction, not self-harm); marks (``injury``) are not vetoed by an
+  everyday plan ("hide the marks for swim class");
+* harmed by others: ``menace`` (harm threatened at the writer: "he ll break my arm", "said i m
+  next") with ``serious`` ("he means it", "like last time", "when he drinks"), ``threat``,
+  ``weapon`` or ``captive``; ``ambush`` (people waiting for the writer) with ``weapon``,
+  ``violence``, ``menace`` or ``serious``; ``captive`` ("won t let me leave") with
+  ``conceal``, ``threat`` or ``serious``; ``serious`` + ``injury`` ("when he drinks" + "a
+  black eye");
+* immediate danger: ``symptom`` ("can t feel my hands") with ``act`` ("took them all") or
+  ``means``.
+
 How cues combine (round 3):
 
 * a rule's cues are all of one language and each at a place of its own: two cues that
