@@ -1,12 +1,12 @@
-"""Hard constraints: same band, mentors with room, no excluded pair, never oneself; the
-complete feasible graph (small instances) and a matching's violations."""
+"""Hard constraints: same band, mentors with room, a shared language, no excluded pair,
+never oneself; the complete feasible graph (small instances) and a matching's violations."""
 
 from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
 
-from peerpath.matching.model import IntArray, Matching, Mentees, Mentors
+from peerpath.matching.model import BoolArray, IntArray, Matching, Mentees, Mentors
 
 
 def excluded_pairs(excluded: npt.ArrayLike | None) -> IntArray:
@@ -29,6 +29,21 @@ def _lookup(ids: IntArray, wanted: IntArray) -> IntArray:
     pos = np.minimum(pos, ids.shape[0] - 1)
     idx = order[pos]
     return np.where(ids[idx] == wanted, idx, -1).astype(np.int64)
+
+
+def share_a_language(
+    mentees: Mentees, mentors: Mentors, rows: npt.ArrayLike, cols: npt.ArrayLike
+) -> BoolArray:
+    """Whether each pair ``(rows[p], cols[p])`` speaks at least one language in common.
+
+    Two people without a common language can never be paired (whatever the weights): the
+    language is a hard constraint, its score component only ever reads 1 on a feasible pair.
+    """
+    r = np.asarray(rows, dtype=np.int64).reshape(-1)
+    c = np.asarray(cols, dtype=np.int64).reshape(-1)
+    if r.shape[0] == 0:
+        return np.zeros(0, dtype=np.bool_)
+    return np.asarray(np.any(mentees.languages[r] & mentors.languages[c], axis=1), dtype=np.bool_)
 
 
 def forbidden_cells(
@@ -73,7 +88,7 @@ def feasible_pairs(
     for _, rows, cols in band_blocks(mentees, mentors):
         rr = np.repeat(rows, cols.shape[0])
         cc = np.tile(cols, rows.shape[0])
-        keep = ~np.isin(rr * m + cc, forbidden_keys)
+        keep = ~np.isin(rr * m + cc, forbidden_keys) & share_a_language(mentees, mentors, rr, cc)
         rows_out.append(rr[keep])
         cols_out.append(cc[keep])
     if not rows_out:
@@ -97,6 +112,7 @@ def violations(
     counts = np.bincount(c, minlength=len(mentors)) if c.size else np.zeros(len(mentors))
     return {
         "band": int(np.count_nonzero(mentees.band[r] != mentors.band[c])),
+        "language": int(np.count_nonzero(~share_a_language(mentees, mentors, r, c))),
         "excluded_or_self": int(np.count_nonzero(np.isin(r * m + c, fr * m + fc))),
         "self": int(np.count_nonzero(mentees.ids[r] == mentors.ids[c])),
         "capacity": int(np.count_nonzero(counts > mentors.remaining)),

@@ -6,6 +6,8 @@ Listeners (*mentees*, rows ``i``) are matched with *mentors* (columns ``j``). A 
 **feasible** when all hard constraints hold:
 
 * same age band (``band[i] == band[j]``; teens only ever meet teens);
+* the two share at least one language (people without a common language cannot talk: no
+  weight makes such a pair acceptable);
 * the mentor has remaining capacity, ``remaining[j] = max(capacity[j] - active[j], 0) > 0``
   (``active`` already counts outstanding proposals), and a mentor never receives more than
   ``remaining[j]`` new mentees;
@@ -19,7 +21,8 @@ each in ``[0, 1]`` (see :func:`score_components`)::
     score = 100 * sum_c(w_c * comp_c) / sum_c(w_c)
 
     topic        = |shared topics| / max(1, |mentee topics|)   (goals the mentor covers)
-    language     = 1 if the two share any language else 0
+    language     = 1 if the two share any language else 0 (always 1 on a feasible pair; it
+                   still counts towards the 0-100 score and the explanation)
     availability = min(overlapping UTC hours per week, 12) / 12  (12 h/week, i.e. a couple
                    of sessions' worth, counts as "fully compatible"; more overlap does not
                    add value, and the cap keeps one very available mentor from dominating)
@@ -43,10 +46,11 @@ the solution is optimal up to that rounding. Arcs are loaded in bulk from NumPy 
 Candidate generation (pruning)
 ------------------------------
 The complete graph of a 100,000 x 10,000 instance has ~6e8 feasible arcs, too many to hand
-to any solver. Pairs can only exist inside a *band block* (same band, mentors with room),
-and for each block the engine scores **all** pairs exactly with dense matrix products, in
-chunks of mentee rows (``topics @ topics.T``, ``languages``, ``availability``, ``text``; a
-small thread pool with single-threaded BLAS runs the chunks), and keeps the union of
+to any solver. Pairs can only exist inside a *band block* (same band, mentors with room;
+pairs without a shared language are masked out like excluded ones), and for each block the
+engine scores **all** pairs exactly with dense matrix products, in chunks of mentee rows
+(``topics @ topics.T``, ``languages``, ``availability``, ``text``; a small thread pool
+with single-threaded BLAS runs the chunks), and keeps the union of
 
 * **mentee lists**: per mentee its ``k`` best mentors (``np.argpartition``). With
   ``k=None`` the engine picks ``k`` per block (:func:`auto_k`): the *whole block* (no
@@ -251,7 +255,8 @@ def suggest(
 ) -> tuple[IntArray, FloatArray]:
     """The ``top`` best feasible mentors for mentee row ``i``: (mentor indices, scores).
 
-    Feasible = same band, remaining capacity > 0, not excluded, not the mentee themself.
+    Feasible = same band, remaining capacity > 0, a shared language, not excluded, not the
+    mentee themself.
     Sorted by score descending, ties by mentor id. All mentors are scored with
     matrix-vector products (float32), a shortlist around the cut is re-scored exactly
     with :func:`pair_scores`, so the order matches a brute-force ranking.
@@ -262,6 +267,7 @@ def suggest(
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float64)
     ok = (mentors.band == mentees.band[i]) & (mentors.remaining > 0)
     ok &= mentors.ids != mentees.ids[i]
+    ok &= mentors.languages_f @ mentees.languages_f[i] > 0
     ex = excluded_pairs(excluded)
     if ex.shape[0]:
         banned = ex[ex[:, 0] == mentees.ids[i], 1]

@@ -42,11 +42,13 @@ class _BlockScorer:
     """Scores (mentee rows x a fixed set of mentor cols) with matrix products.
 
     Values are in weight units (``sum_c w_c * comp_c``, i.e. ``score * sum(w) / 100``),
-    float32. The mentor side is gathered and pre-scaled once so a chunk costs four GEMMs
+    float32; a pair without a shared language is ``-inf`` (a hard constraint, dropped like a
+    forbidden cell). The mentor side is gathered and pre-scaled once so a chunk costs four GEMMs
     and a handful of in-place element-wise passes:
 
         S  = [w_t * T_i / |T_i|, 1] @ [T_j, w_load * load_j]^T         (linear terms)
-        S += min(L_i @ (w_l L_j)^T, w_l)                               (any shared language)
+        S += w_l * min(L_i @ L_j^T, 1)                                 (any shared language)
+        S  = -inf where L_i @ L_j^T == 0                               (no shared language)
         S += min(A_i @ (w_a/12 A_j)^T, w_a)                            (capped hours)
         S += max(X_i @ (w_x X_j)^T, 0)                                 (clipped cosine)
     """
@@ -54,13 +56,14 @@ class _BlockScorer:
     def __init__(self, mentees: Mentees, mentors: Mentors, cols: IntArray, w: Weights) -> None:
         self.me = mentees
         self.w = w
-        wt, wl, wa, wx, wload = w.as_tuple()
+        wt, _, wa, wx, wload = w.as_tuple()  # the language weight applies in score()
         self.n_cols = int(cols.shape[0])
         b_lin = np.empty((self.n_cols, mentors.topics.shape[1] + 1), dtype=np.float32)
         b_lin[:, :-1] = mentors.topics_f[cols]
         b_lin[:, -1] = wload * mentors.load[cols]
         self.b_lin_t = np.ascontiguousarray(b_lin.T)
-        self.b_lang_t = np.ascontiguousarray((mentors.languages_f[cols] * wl).T) if wl else None
+        # unscaled: the shared-language count is also the hard constraint (0 = never a pair)
+        self.b_lang_t = np.ascontiguousarray(mentors.languages_f[cols].T)
         self.b_av_t = (
             np.ascontiguousarray((mentors.availability_f[cols] * (wa / AVAILABILITY_CAP_HOURS)).T)
             if wa
@@ -79,10 +82,11 @@ class _BlockScorer:
         np.multiply(me.topics_f[rows], self.a_topic_scale[rows, None], out=a_lin[:, :-1])
         a_lin[:, -1] = 1.0
         np.matmul(a_lin, self.b_lin_t, out=out)
-        if self.b_lang_t is not None:
-            np.matmul(me.languages_f[rows], self.b_lang_t, out=tmp)
-            np.minimum(tmp, np.float32(w.language), out=tmp)
-            out += tmp
+        np.matmul(me.languages_f[rows], self.b_lang_t, out=tmp)
+        no_language = tmp < np.float32(0.5)
+        if w.language:
+            np.minimum(tmp, np.float32(1.0), out=tmp)
+            out += tmp * np.float32(w.language)
         if self.b_av_t is not None:
             np.matmul(me.availability_f[rows], self.b_av_t, out=tmp)
             np.minimum(tmp, np.float32(w.availability), out=tmp)
@@ -91,6 +95,7 @@ class _BlockScorer:
             np.matmul(me.text_unit[rows], self.b_tx_t, out=tmp)
             np.maximum(tmp, np.float32(0.0), out=tmp)
             out += tmp
+        out[no_language] = -np.inf  # infeasible, like a forbidden cell: never kept
         return out
 
 

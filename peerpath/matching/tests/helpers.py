@@ -88,6 +88,7 @@ def feasible_matrix(mentees: Mentees, mentors: Mentors, excluded) -> np.ndarray:
             ok[i, j] = (
                 mentees.band[i] == mentors.band[j]
                 and remaining[j] > 0
+                and bool(np.any(mentees.languages[i] & mentors.languages[j]))
                 and int(mentees.ids[i]) != int(mentors.ids[j])
                 and (int(mentees.ids[i]), int(mentors.ids[j])) not in ex
             )

@@ -59,7 +59,7 @@ def test_match_is_feasible_and_optimal(instance, weights):
     result = match(mentees, mentors, weights, excluded)
     check_valid(mentees, mentors, excluded, result)
     assert violations(mentees, mentors, result, excluded) == dict.fromkeys(
-        ("band", "excluded_or_self", "self", "capacity", "mentee_twice"), 0
+        ("band", "language", "excluded_or_self", "self", "capacity", "mentee_twice"), 0
     )
     optimum = brute_force_optimum(mentees, mentors, weights, excluded)
     assert result.total_utility == pytest.approx(optimum, abs=tolerance(n))
@@ -122,10 +122,48 @@ def test_unmatched_allowed_and_capacity_respected():
     assert len(result) <= int(mentors.remaining.sum())
 
 
+def _no_common_language(language_weight: float):
+    """Two mentees and two mentors in one band: mentee 0 speaks only language 0, mentee 1
+    only language 1; mentor 0 only language 1 (with everything else in common with mentee
+    0), mentor 1 both. The best-scoring assignment without the hard constraint pairs
+    mentee 0 with mentor 0."""
+    rng = np.random.default_rng(3)
+    me, mo = list(people(rng, 2)), list(people(rng, 2, id_base=100))
+    me[1] = mo[1] = np.array([1, 1], dtype=np.int8)
+    me[2] = mo[2] = np.ones((2, 4), dtype=bool)
+    me[3] = np.array([[1, 0, 0], [0, 1, 0]], dtype=bool)
+    mo[3] = np.array([[0, 1, 0], [1, 1, 0]], dtype=bool)
+    me[4] = np.zeros_like(me[4])
+    me[4][0, :40] = True
+    mo[4] = np.zeros_like(mo[4])
+    mo[4][0, :40] = True  # mentor 0 shares 40 hours with mentee 0, mentor 1 none
+    mentees = make_mentees(me, np.zeros(2))
+    mentors = make_mentors(mo, np.array([1, 1]), np.array([0, 0]))
+    return mentees, mentors, Weights(language=language_weight, availability=10.0)
+
+
+@pytest.mark.parametrize("language_weight", [0.0, 2.0])
+@pytest.mark.parametrize("k", [None, 1])
+def test_no_common_language_is_never_a_pair(language_weight, k):
+    mentees, mentors, w = _no_common_language(language_weight)
+    result = match(mentees, mentors, w, k=k)
+    pairs = set(zip(result.mentee_idx.tolist(), result.mentor_idx.tolist(), strict=True))
+    assert (0, 0) not in pairs
+    assert pairs == {(0, 1), (1, 0)}
+    assert violations(mentees, mentors, result)["language"] == 0
+    for baseline in (greedy, gale_shapley, exact_optimum):
+        other = baseline(mentees, mentors, w)
+        assert violations(mentees, mentors, other)["language"] == 0, baseline.__name__
+    idx, _ = suggest(mentees, 0, mentors, w)
+    assert idx.tolist() == [1]
+
+
 def test_priority_breaks_competition_for_a_single_slot():
     mentees, mentors, _ = random_instance(5, 2, 1, p_exclude=0.0, overlap_ids=False)
     object.__setattr__(mentees, "band", np.array([1, 1], dtype=np.int8))
     object.__setattr__(mentors, "band", np.array([1], dtype=np.int8))
+    object.__setattr__(mentees, "languages", np.ones((2, 3), dtype=np.bool_))
+    object.__setattr__(mentors, "languages", np.ones((1, 3), dtype=np.bool_))
     object.__setattr__(mentors, "capacity", np.array([1], dtype=np.int32))
     object.__setattr__(mentors, "active", np.array([0], dtype=np.int32))
     mentors.__dict__.pop("remaining", None)

@@ -1,9 +1,10 @@
-"""Reads several mentoring features share: the community's settings, a mentor's load, and
-pairs that must never be matched again.
+"""Reads several mentoring features share: the community's settings, a mentor's load,
+pairs that must never be matched again, and whether two people share a language.
 """
 
 from __future__ import annotations
 
+from peerpath.accounts.models import Profile
 from peerpath.accounts.selectors import is_blocked_between
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
@@ -28,3 +29,13 @@ def is_excluded_pair(mentee_id: int, mentor_id: int) -> bool:
         mentee_id=mentee_id, mentor_id=mentor_id, end_reason__in=NO_REMATCH_REASONS
     ).exists()
     return ended or is_blocked_between(mentee_id, mentor_id)
+
+
+def share_a_language(mentee_id: int, mentor_id: int) -> bool:
+    """Whether their profiles have a language in common: the matching engine's hard
+    constraint (``peerpath.matching.constraints.share_a_language``), re-read when a run's
+    pairs are published."""
+    spoken = Profile.languages.through.objects.filter(profile_id=mentor_id).values("language_id")
+    return Profile.languages.through.objects.filter(
+        profile_id=mentee_id, language_id__in=spoken
+    ).exists()

@@ -54,7 +54,7 @@ def run_matching(*, actor: User | None, now: dt.datetime | None = None) -> Match
         run = MatchRun.objects.create(
             started_by=actor,
             n_mentees=len(pools.mentees.ids),
-            n_mentors=len(pools.mentors.ids),
+            n_mentors=int(np.count_nonzero(pools.mentors.remaining > 0)),  # with room
             n_proposals=len(result.mentee_idx),
             total_score=float(np.sum(result.score)) if len(result.score) else 0.0,
             seconds=round(seconds, 3),
@@ -123,6 +123,8 @@ def _still_possible(p: MatchProposal, now: dt.datetime) -> str:
         return "They are no longer in the same age band."
     if reads.is_excluded_pair(mentee.pk, mentor.pk):
         return "This pair must not be matched again."
+    if not reads.share_a_language(mentee.pk, mentor.pk):
+        return "They no longer share a language."
     return ""
 
 

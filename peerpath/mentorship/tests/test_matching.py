@@ -107,6 +107,40 @@ def test_constraints_capacity_exclusions_current_and_opted_out(staff):
     assert mentee_id in {free_a.pk, free_b.pk}
 
 
+def test_no_common_language_is_never_proposed_nor_mailed(staff, mailoutbox):
+    # given a Polish-only listener, an English-only mentor with room (a perfect topic and
+    # time match) and a mentor full and one paused
+    english_mentor = give(
+        make_mentor(capacity=2, topics=("anxiety",)), topics=(), availability=EVENINGS
+    )
+    polish = give(make_listener(), topics=("anxiety",), languages=("pl",), availability=EVENINGS)
+    english = give(make_listener(), topics=("anxiety",), availability=EVENINGS)
+    full = make_mentor(capacity=1)
+    make_mentorship(full, make_listener())
+    make_mentor(capacity=0)  # paused
+    # when staff run matching
+    run = matching.run_matching(actor=staff)
+    # then the Polish speaker is not proposed to anyone who cannot talk with them
+    assert pairs(run) == {(english.pk, english_mentor.pk)}
+    assert polish.pk not in {mentee for mentee, _ in pairs(run)}
+    # and "mentors with room" counts the one with free capacity only
+    assert run.n_mentors == 1
+    matching.publish_run(actor=staff, run_id=run.pk)
+    assert not Mentorship.objects.filter(mentee=polish).exists()
+    assert not any(polish.email in m.to for m in mailoutbox)
+
+
+def test_publish_skips_a_pair_who_no_longer_share_a_language(staff):
+    mentor = make_mentor(capacity=1)
+    listener = make_listener()
+    run = matching.run_matching(actor=staff)
+    assert pairs(run) == {(listener.pk, mentor.pk)}
+    give(listener, languages=("pl",))  # changed between the preview and the publication
+    matching.publish_run(actor=staff, run_id=run.pk)
+    assert not Mentorship.objects.filter(mentee=listener).exists()
+    assert run.proposals.get().skipped_reason == "They no longer share a language."
+
+
 def test_only_staff_run_publish_or_discard(staff):
     make_mentor()
     make_listener()
