@@ -28,7 +28,10 @@ FUNNEL = (
     (ladder_roles.AMBASSADOR, "Ambassador"),
 )
 ROLE_SLUGS = tuple(slug for slug, _ in FUNNEL[1:])
-HELD_STATES = (AwardState.ACTIVE, AwardState.PENDING_TRAINING)
+# A role is held while its award is active, whoever granted it (the ladder, an approved
+# application, staff): progression's ``Award.held``. Paused for a missed training, lapsed or
+# revoked is not held.
+HELD_STATES = (AwardState.ACTIVE,)
 OVERVIEW_METRICS = (
     "members",
     "listeners",

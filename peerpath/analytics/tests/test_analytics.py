@@ -421,3 +421,44 @@ def test_rollups_run_with_queries_logged(community: Community) -> None:
         refresh.rebuild(now=community.now)
         refresh.refresh(now=community.now + DAY)
     assert any("strftime" in q["sql"] or "to_char" in q["sql"] for q in captured.captured_queries)
+
+
+# --- Held roles (issue 19) -------------------------------------------------------------------
+
+
+def _role(
+    user: User, slug: str, at: dt.datetime, state: str, source: str, changed: dt.datetime
+) -> Award:
+    return Award.objects.create(
+        user=user,
+        achievement=Achievement.objects.get(slug=slug),
+        state=state,
+        source=source,
+        granted_at=at,
+        changed_at=changed,
+    )
+
+
+def test_funnel_counts_held_roles_whatever_their_source(community: Community) -> None:
+    """Each step after Listener counts the people who hold the role now (an active award),
+    granted by the ladder, an application or staff; a role that lapsed, was revoked or is
+    paused for a missed training is not held."""
+    now = community.now
+    mod = _listener("mo-mod", now - 300 * DAY)
+    _role(mod, "room-supporter", now - 250 * DAY, "active", "automatic", now - 250 * DAY)
+    _role(mod, "chatroom-moderator", now - 200 * DAY, "active", "staff", now - 200 * DAY)
+    _role(mod, "group-support-mentor", now - 20 * DAY, "pending_training", "staff", now - 2 * DAY)
+    amb = _listener("amy-amb", now - 300 * DAY)
+    _role(amb, "room-supporter", now - 280 * DAY, "lapsed", "automatic", now - 30 * DAY)
+    _role(amb, "ambassador", now - 100 * DAY, "active", "staff", now - 100 * DAY)
+    gone = _listener("gus-gone", now - 300 * DAY)
+    _role(gone, "chatroom-moderator", now - 200 * DAY, "revoked", "staff", now - 10 * DAY)
+    refresh.rebuild(now=now)
+    steps = {s["slug"]: s for s in selectors.panels("all")["funnel"]["steps"]}
+    # Room Supporter: L1 and the moderator (the ambassador's lapsed).
+    assert steps["room-supporter"]["reached"] == 2
+    # Moderator: L1 and the staff-granted one (the revoked one is not held).
+    assert steps["chatroom-moderator"]["reached"] == 2
+    assert steps["group-support-mentor"]["reached"] == 0  # paused for training
+    assert steps["ambassador"]["reached"] == 1
+    assert current()["roles_held"] == 5
