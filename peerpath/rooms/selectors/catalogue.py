@@ -1,17 +1,19 @@
-"""Reads of the catalogue: the room list (the viewer's band only, filtered, a page at a
-time, each room with its lock, live count, sessions and why the viewer cannot enter) and
-one room by slug or id, if this person may see it at all."""
+"""Reads of the catalogue: the room list (the viewer's band only, filtered, rooms in their
+languages first within each kind, a page at a time, each room with its lock, live count,
+sessions and why the viewer cannot enter) and one room by slug or id, if this person may
+see it at all."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, QuerySet
+from django.conf import settings
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, When
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
-from peerpath.accounts.models import User
+from peerpath.accounts.models import Language, User
 from peerpath.rooms import locks, policies
 from peerpath.rooms.models import Room, RoomCategory, RoomSession
 from peerpath.rooms.policies import Lock, Standing, Viewer
@@ -71,6 +73,19 @@ CATEGORY_ORDER = RawSQL(  # noqa: S611 - our table and column names, values as p
     + f" ELSE {len(RoomCategory.choices)} END",
     [value for value, _ in RoomCategory.choices],
 )
+
+
+def language_order(user: User) -> Case:
+    """0 for a room in one of the person's profile languages (or, when they gave none, in
+    the site's language), 1 for the rest: the list shows their languages first. A subquery
+    in the ORDER BY, not a query of its own."""
+    theirs = Language.objects.filter(profiles=user.pk)
+    site = settings.LANGUAGE_CODE.split("-")[0]
+    return Case(
+        When(Exists(theirs.filter(code=OuterRef("language"))), then=0),
+        When(~Exists(theirs), language=site, then=0),
+        default=1,
+    )
 
 
 def visible_rooms(v: Viewer) -> QuerySet[Room]:
@@ -151,7 +166,9 @@ def room_cards(
         qs = qs.filter(category=filters.category)
     if filters.audience:
         qs = qs.filter(audience=filters.audience)
-    qs = qs.order_by(CATEGORY_ORDER, "sort_order", "name", "pk")
+    # Within each kind of room, the rooms in the viewer's languages first (issue 19: for an
+    # English speaker "Apoyo general (español)" came before "Welcome Room").
+    qs = qs.order_by(CATEGORY_ORDER, language_order(user), "sort_order", "name", "pk")
     stop = None if limit is None else offset + limit
     if filters.open_only:
         cards = [c for c in _cards(user, v, list(qs), now) if c.can_enter]

@@ -12,7 +12,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from peerpath.accounts.models import Block, Topic
+from peerpath.accounts.models import Block, Language, Topic
 from peerpath.activity.models import ActivityKind
 from peerpath.progression.tests.helpers import add_events
 from peerpath.rooms.models import Room, RoomSession, Sanction, SanctionKind, SessionKind
@@ -82,7 +82,7 @@ def test_locked_room_says_why_and_what_unlocks_it(login) -> None:
     card = page.split('data-slug="t-listener-lounge"', 1)[1].split("</article>", 1)[0]
     assert 'data-testid="lock"' in card
     assert "needs the Verified Listener badge" in card
-    assert "3 more group chats" in card
+    assert "0 of 3 group chats" in card
     assert 'href="/path/"' in card
     assert 'data-enterable="false"' in page
 
@@ -92,7 +92,7 @@ def test_lock_progress_counts_down(login) -> None:
     user = person(listener=True)
     add_events(user, ActivityKind.GROUP_CHAT, 2)
     page = listing(login(user).get("/rooms/"))
-    assert "1 more group chat" in page
+    assert "2 of 3 group chats" in page
     add_events(user, ActivityKind.GROUP_CHAT, 1)
     page = listing(login(user).get("/rooms/"))
     assert 'data-testid="lock"' not in page
@@ -385,3 +385,19 @@ def test_blocked_people_are_not_shown_in_the_room(login, rooms) -> None:
     say(room, them, "you will not see this")
     Block.objects.create(blocker=me, blocked=them)
     assert "you will not see this" not in text(login(me).get("/rooms/evening-room/"))
+
+
+def test_rooms_in_the_viewers_languages_come_first_within_a_kind(login) -> None:
+    # issue 19: for an English speaker "Apoyo general (español)" sorted before "Welcome Room"
+    make_room("apoyo", name="Apoyo general (español)", language="es", sort_order=10)
+    make_room("welcome", name="Welcome Room", language="en", sort_order=10)
+    make_room("accueil", name="Accueil (français)", language="fr", sort_order=5)
+    make_room("circle", name="A circle", category="sharing_circle", language="es")
+    english = person()  # profile languages: English
+    assert slugs(login(english).get("/rooms/")) == ["welcome", "accueil", "apoyo", "circle"]
+    spanish = person()
+    spanish.profile.languages.set(Language.objects.filter(code="es"))
+    assert slugs(login(spanish).get("/rooms/")) == ["apoyo", "accueil", "welcome", "circle"]
+    nobody = person()
+    nobody.profile.languages.clear()  # no languages given: the site's language first
+    assert slugs(login(nobody).get("/rooms/"))[0] == "welcome"
