@@ -62,8 +62,13 @@ def state() -> RollupState | None:
     return RollupState.objects.filter(pk=1).first()
 
 
+#: The trend's last label: the figure now, the headline (the others are Mondays).
+NOW = "now"
+
+
 def overview(band: str) -> list[Card]:
-    """One card per figure: the current value and its weekly points (one query)."""
+    """One card per figure: the current value and its trend (one query). The trend is one
+    series with the headline: the weekly points, then the current point itself."""
     rows = (
         OverviewPoint.objects.filter(band=band)
         .order_by("at")
@@ -75,17 +80,17 @@ def overview(band: str) -> list[Card]:
     cards = []
     for metric, label, how in CARDS:
         points = by_metric.get(metric, [])
-        current = next((v for _, v, c in points if c), None)
-        weekly = [(at, v) for at, v, c in points if not c]
+        series = [(NOW if c else at.date().isoformat(), v, c) for at, v, c in points]
+        current = next((v for _, v, c in series if c), None)
         cards.append(
             Card(
                 metric=metric,
                 label=label,
                 value=fmt(current, how),
                 raw=current,
-                weeks=[at.date().isoformat() for at, _ in weekly],
-                trend=[v for _, v in weekly],
-                trend_text=[fmt(v, how) for _, v in weekly],
+                weeks=[when for when, _, _ in series],
+                trend=[v for _, v, _ in series],
+                trend_text=[fmt(v, how) for _, v, _ in series],
             )
         )
     return cards

@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import connection, models
-from django.db.models import Case, Value, When
+from django.db.models import Case, Q, Value, When
 
 from peerpath.progression import ladder_roles
 from peerpath.progression.models import AwardState
@@ -32,6 +32,17 @@ ROLE_SLUGS = tuple(slug for slug, _ in FUNNEL[1:])
 # application, staff): progression's ``Award.held``. Paused for a missed training, lapsed or
 # revoked is not held.
 HELD_STATES = (AwardState.ACTIVE,)
+
+
+def held_at(t: dt.datetime) -> Q:
+    """Awards (of ``Award``) held at instant ``t``: granted by then and active now, or no
+    longer held but only since after ``t`` (``changed_at`` is when a lapsed, revoked or
+    paused award stopped being held). The headline figure, the weekly points behind it and
+    the funnel all count this one way. An earlier tenure of an award granted again since is
+    not kept (the award holds its current tenure only)."""
+    return Q(granted_at__lte=t) & (Q(state__in=HELD_STATES) | Q(changed_at__gt=t))
+
+
 OVERVIEW_METRICS = (
     "members",
     "listeners",

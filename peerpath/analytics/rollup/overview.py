@@ -15,8 +15,8 @@ from django.db.models.functions import RowNumber
 from peerpath.accounts.models import AccountType, User
 from peerpath.analytics.models import OverviewPoint, PeopleDay
 from peerpath.analytics.rollup.common import (
-    HELD_STATES,
     ROLE_SLUGS,
+    held_at,
     is_postgres,
     n_days,
     scan_column,
@@ -218,11 +218,11 @@ def overview_values(points: list[dt.datetime]) -> dict[tuple[dt.datetime, str, s
     )
     values.update(
         _split(
-            Award.objects.filter(achievement__slug__in=ROLE_SLUGS, state__in=HELD_STATES),
+            Award.objects.filter(achievement__slug__in=ROLE_SLUGS),
             points,
             "user__adult_from",
             "roles_held",
-            lambda t: Q(granted_at__lte=t),
+            held_at,
         )
     )
     _conversation_buckets(points, values)

@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Avg, Count, F, OuterRef, QuerySet, Subquery
 
 from peerpath.analytics.models import Panel
-from peerpath.analytics.rollup.common import FUNNEL, HELD_STATES, ROLE_SLUGS, band_at, week_points
+from peerpath.analytics.rollup.common import FUNNEL, ROLE_SLUGS, band_at, held_at, week_points
 from peerpath.analytics.rollup.listeners import retention_cells
 from peerpath.analytics.rollup.overview import people_counts
 from peerpath.mentorship.models import CheckIn, Flag, MentorProfile, Mentorship
@@ -23,10 +23,12 @@ def _funnel(now: dt.datetime) -> dict[str, dict[str, Any]]:
     people: dict[int, dict[str, dt.datetime]] = defaultdict(dict)
     band_of: dict[int, str] = {}
     # The roles held now (whatever their source); a step counts its holders.
-    role_rows = Award.objects.filter(
-        achievement__slug__in=ROLE_SLUGS, state__in=HELD_STATES, granted_at__lte=now
-    ).values_list(
-        "user_id", "achievement__slug", "granted_at", "user__adult_from", "user__listener_since"
+    role_rows = (
+        Award.objects.filter(achievement__slug__in=ROLE_SLUGS)
+        .filter(held_at(now))
+        .values_list(
+            "user_id", "achievement__slug", "granted_at", "user__adult_from", "user__listener_since"
+        )
     )
     for user_id, slug, granted_at, adult_from, listener_since in role_rows:
         people[user_id][slug] = granted_at

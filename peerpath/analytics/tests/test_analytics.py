@@ -462,3 +462,38 @@ def test_funnel_counts_held_roles_whatever_their_source(community: Community) ->
     assert steps["group-support-mentor"]["reached"] == 0  # paused for training
     assert steps["ambassador"]["reached"] == 1
     assert current()["roles_held"] == 5
+
+
+def test_roles_held_at_each_week_counts_roles_held_then(community: Community) -> None:
+    """The weekly points count the roles held at that instant, as the headline does now: a
+    role that lapsed 10 days ago was held at the points before."""
+    now = community.now
+    mod = _listener("mo-mod", now - 300 * DAY)
+    _role(mod, "chatroom-moderator", now - 200 * DAY, "lapsed", "staff", now - 10 * DAY)
+    refresh.rebuild(now=now)
+    got = dict(
+        OverviewPoint.objects.filter(band="all", metric="roles_held", is_current=False).values_list(
+            "at", "value"
+        )
+    )
+    for t in common.week_points(now):
+        # L1: Room Supporter since 100 days, Moderator since 40; the lapsed moderator until
+        # 10 days ago.
+        expected = (t >= now - 100 * DAY) + (t >= now - 40 * DAY) + (t < now - 10 * DAY)
+        assert got[t] == expected, t
+    assert current()["roles_held"] == 2
+
+
+def test_each_trend_ends_with_the_headline_figure(community: Community) -> None:
+    """The trend table and sparkline of every figure are one series with the headline: the
+    weekly points, then the figure now."""
+    refresh.rebuild(now=community.now)
+    cards = {c.metric: c for c in selectors.overview("all")}
+    nudges = cards["nudges_sent_week"]
+    assert nudges.value == "1"
+    assert nudges.rows[-1] == ("now", "1")
+    assert nudges.trend[-1] == nudges.raw == 1
+    assert len(nudges.rows) == len(common.week_points(community.now)) + 1
+    body = _client(community.staff).get(reverse("analytics:overview")).content.decode()
+    card = body.split('data-testid="figure-roles_held"')[1].split("</li>")[0]
+    assert "<tr><td>now</td><td>2</td></tr>" in card
