@@ -74,7 +74,7 @@ def test_two_adults_chat_live_and_a_teen_cannot_see_the_room(
     expect(card(page, "e2e-evening")).to_be_visible()
     locked = card(page, "e2e-locked")
     expect(locked.get_by_test_id("lock")).to_contain_text("needs the Verified Listener badge")
-    expect(locked.get_by_test_id("lock")).to_contain_text("3 more group chats")
+    expect(locked.get_by_test_id("lock")).to_contain_text("0 of 3 group chats")
     expect(locked.get_by_role("link", name="See your path and how to get there")).to_have_attribute(
         "href", "/path/"
     )

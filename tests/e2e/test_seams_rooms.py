@@ -206,3 +206,43 @@ def test_here_now_keeps_names_whole(page: Page, browser_problems: BrowserProblem
     # One line per name: never broken at a hyphen; the whole name is its title (hover).
     assert page.evaluate(NAME_LINES) == [[long_name, long_name, 1]]
     assert browser_problems.all() == []
+
+
+def test_rooms_in_the_viewers_languages_come_first(
+    page: Page, browser_problems: BrowserProblems
+) -> None:
+    make_room("e2e-apoyo", "E2E Apoyo general (español)", language="es")
+    make_room("e2e-welcome", "E2E Welcome Room", language="en")
+    ana = factories.UserFactory.create(username="ana-english")  # speaks English
+
+    log_in(page, ana)
+    page.goto("/rooms/?q=E2E")
+    slugs = page.get_by_test_id("room-card").evaluate_all(
+        "(cards) => cards.map((c) => c.dataset.slug)"
+    )
+    assert slugs.index("e2e-welcome") < slugs.index("e2e-apoyo"), slugs
+    assert browser_problems.all() == []
+
+
+def test_locks_say_how_far_and_teens_read_teen_names(
+    page: Page, browser_problems: BrowserProblems
+) -> None:
+    make_room("e2e-verified", "E2E verified lounge", lock_criteria={"held": "verified-listener"})
+    ben = factories.UserFactory.create(username="ben-listener", listener=True)
+    tia = factories.UserFactory.create(username="tia-teen-listener", teen=True, listener=True)
+
+    log_in(page, ben)
+    page.goto("/rooms/?q=E2E+verified")
+    lock = page.locator('[data-testid="room-card"][data-slug="e2e-verified"]').get_by_test_id(
+        "lock"
+    )
+    expect(lock).to_contain_text("needs the Verified Listener badge (")
+    expect(lock).to_contain_text(re.compile(r"\d+ of \d+ "))
+
+    page.context.clear_cookies()
+    log_in(page, tia)
+    page.goto("/rooms/?q=Teen+Stars")
+    stars = page.locator('[data-testid="room-card"][data-slug="teen-stars-room"]')
+    expect(stars.get_by_test_id("lock")).to_contain_text("needs the Teen Star role")
+    expect(stars).not_to_contain_text("Group Support Mentor")
+    assert browser_problems.all() == []

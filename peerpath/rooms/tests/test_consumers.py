@@ -164,7 +164,7 @@ async def test_a_locked_room_closes_with_what_unlocks_it() -> None:
     await s.connect()
     closed, code = await s.receive_close()
     assert code == 4403
-    assert "3 more group chats" in closed["reason"]
+    assert "0 of 3 group chats" in closed["reason"]
 
 
 async def test_a_banned_person_cannot_join() -> None:

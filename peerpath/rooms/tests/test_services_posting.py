@@ -100,7 +100,7 @@ def test_a_locked_room_refuses_with_what_unlocks_it() -> None:
     person = make_person(listener=False, days_ago=30)
     with pytest.raises(Forbidden) as exc:
         posting.post_message(sender=person, room_id=room.pk, body="hi")
-    assert "3 more group chats" in exc.value.message
+    assert "0 of 3 group chats" in exc.value.message
     add_events(person, ActivityKind.GROUP_CHAT, 3)
     assert posting.post_message(sender=person, room_id=room.pk, body="hi").created
 
