@@ -59,9 +59,11 @@ from peerpath.rooms.models import (
     Participation,
     Room,
     RoomCategory,
+    RoomMessage,
     RoomSession,
     SessionKind,
 )
+from peerpath.training.models import Cohort, Enrollment, Program
 
 DAY: Final = 86_400
 _STREAM_HISTORY: Final = 9  # generator 1-3, mentorship 4, rooms 5, feedback 8
@@ -172,10 +174,13 @@ ONBOARDING_DAY: Final = 30
 # (the feedback demo adds their mentee's: enough to read them).
 LOGIN_SESSIONS: Final = {
     "demo-listener": ((200, True), (172, False), (144, True), (116, False), (88, True)),
-    "demo-mentor": (*((d, d % 14 == 0 and d > 28) for d in range(98, 0, -7)), (3, False)),
+    "demo-mentor": tuple((d, d % 14 == 0 and d > 28) for d in range(98, 14, -7)),
 }
 LISTENER_MOCK_CHAT_DAYS: Final = 35
 SESSION_MINUTES: Final = 45
+# The rooms demo writes the recent sessions and chat (its messages start about a week
+# before the anchor); the history's sessions end before, so message ids follow time order.
+RECENT: Final = dt.timedelta(days=14)
 PARTICIPANTS: Final = 3
 FEEDBACK_SHARE: Final = 0.8
 FEEDBACK_COMMENTS: Final = (
@@ -189,6 +194,24 @@ FEEDBACK_COMMENTS: Final = (
     "",
     "The way you closed the session made it easy to come back next week.",
     "Helped me say something I had not said out loud before.",
+)
+# What is said in the replayed sessions (the rooms service credits a group chat to whoever
+# writes in a session, so everyone credited wrote something).
+HOST_OPENINGS: Final = (
+    "Welcome, everyone. Take your time settling in; reading along is fine too.",
+    "Hi all, good to see familiar names and new ones. How is everyone arriving tonight?",
+    "Evening, everyone. One word each for how the week has been, whenever you're ready.",
+    "Welcome in. The usual reminder: what's shared here stays here.",
+)
+PARTICIPANT_LINES: Final = (
+    "Hi everyone, glad to be here tonight.",
+    "Long week at work, it's nice to slow down for an hour.",
+    "Thanks for running this, it helps to hear how others are doing.",
+    "Mostly listening today, but hello.",
+    "A better week than last time. Small steps.",
+    "Good to be back. I missed last week.",
+    "Tired but okay. Looking forward to the weekend.",
+    "Hello! First time here, I'll mostly read for now.",
 )
 SESSION_TITLES: Final = (
     "Evening support circle",
@@ -379,7 +402,11 @@ def _participant_pool(band: str, anchor: dt.datetime, exclude: set[int]) -> list
 
 
 def _sessions(
-    rng: np.random.Generator, person: Person, anchor: dt.datetime, summary: HistorySummary
+    rng: np.random.Generator,
+    person: Person,
+    anchor: dt.datetime,
+    summary: HistorySummary,
+    said: list[RoomMessage],
 ) -> None:
     """Support sessions a demo login hosted, with participants (group chats for them), the
     host's ``session_hosted`` and feedback from some participants (the login's reviews):
@@ -405,7 +432,7 @@ def _sessions(
     for n, (day, with_feedback) in enumerate(plan):
         starts = day.replace(hour=18, minute=0, second=0, microsecond=0)
         here = int(np.searchsorted(joined, starts.timestamp()))  # the pool is by join date
-        if starts + dt.timedelta(minutes=SESSION_MINUTES) >= anchor or here < PARTICIPANTS:
+        if starts >= anchor - RECENT or here < PARTICIPANTS:
             continue
         ends = starts + dt.timedelta(minutes=SESSION_MINUTES)
         session = RoomSession.objects.create(
@@ -433,9 +460,18 @@ def _sessions(
             )
         )
         came = [int(i) for i in rng.choice(here, PARTICIPANTS, replace=False)]
+        speakers = [
+            (person.user, starts + dt.timedelta(minutes=1), HOST_OPENINGS[n % len(HOST_OPENINGS)])
+        ]
         for k, row in enumerate(came):
-            user = pool[row]
-            joined_at = starts + dt.timedelta(minutes=2 + 3 * k)
+            line = PARTICIPANT_LINES[(n + 3 * k) % len(PARTICIPANT_LINES)]
+            speakers.append((pool[row], starts + dt.timedelta(minutes=2 + 3 * k), line))
+        for user, joined_at, line in speakers:
+            said.append(
+                RoomMessage(
+                    room=room, sender=user, session=session, body=line, created_at=joined_at
+                )
+            )
             part = Participation.objects.create(
                 user=user, room=room, session=session, day=joined_at.date(), created_at=joined_at
             )
@@ -583,9 +619,31 @@ class Replay:
 
 
 def _train(user: User, slug: str) -> None:
+    """``user`` completes a training now. A demo login does it in a cohort of the training
+    program (closed since), so /training/ shows what their dashboard counts."""
     training = Training.objects.filter(slug=slug).first()
-    if training is not None:
-        awards.record_training_completed(user=user, training=training, at=timezone.now())
+    if training is None:
+        return
+    now = timezone.now()
+    program = Program.objects.filter(training=training, is_active=True).first()
+    if program is not None and user.username in {d.username for d in DEMO_LOGINS}:
+        band = "teen" if user.is_teen else "adult"
+        opens = now - dt.timedelta(days=20)
+        cohort = Cohort.objects.create(
+            program=program,
+            name=f"{program.name} · {band} cohort, {opens:%B %Y}",
+            band=band,
+            opens_at=opens,
+            closes_at=now + dt.timedelta(days=8),
+        )
+        Enrollment.objects.create(
+            program=program,
+            cohort=cohort,
+            user=user,
+            enrolled_at=opens + dt.timedelta(hours=5),
+            completed_at=now,
+        )
+    awards.record_training_completed(user=user, training=training, at=now)
 
 
 def _mock_chat(assessor: User, listener: User, held_on: dt.date) -> None:
@@ -680,12 +738,15 @@ def seed_history(
     summary.careers = {p.career.who: p.user.username for p in people}
     with transaction.atomic():
         _write_plain(people, rng, anchor)
+        said: list[RoomMessage] = []
         for person in people:
             if person.career.login and person.career.leader:
-                _sessions(rng, person, anchor, summary)
+                _sessions(rng, person, anchor, summary, said)
         for login in User.objects.filter(username__in=list(LOGIN_SESSIONS)).order_by("pk"):
             host = Person(Career(login.username, "adult", 0), login, login.date_joined)
-            _sessions(rng, host, anchor, summary)
+            _sessions(rng, host, anchor, summary, said)
+        # Message ids follow time order, as live posting writes them.
+        RoomMessage.objects.bulk_create(sorted(said, key=lambda m: m.created_at))
     # A nudge experiment over the last year (its outcome chats count on the ladder too).
     from peerpath.demo.experiment import seed_experiment
 

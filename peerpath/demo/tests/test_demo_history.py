@@ -37,6 +37,7 @@ from peerpath.progression.selectors.applications import applications_to_review
 from peerpath.progression.selectors.mock_chats import assessments_by, assessments_for
 from peerpath.spotlights.models import Spotlight, SpotlightAnswer
 from peerpath.spotlights.selectors import request_decision
+from peerpath.training.models import Enrollment
 
 ANCHOR = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(0), tzinfo=dt.UTC)
 # Enough generated listeners of both bands with a year or more behind them for the careers.
@@ -97,6 +98,10 @@ def test_the_demo_has_a_past(seeded):
     moderator = _user("demo-moderator")
     assert {"Moderator"} <= moderator.role_names  # kept in step by the ladder
     assert {"Ambassador"} <= ambassador.role_names
+    # Her Global Mod training shows at /training/ too, completed in a cohort.
+    assert Enrollment.objects.filter(
+        user=ambassador, program__training__slug="global-mod", completed_at__isnull=False
+    ).exists()
     approved = Award.objects.filter(source=AwardSource.APPLICATION)
     assert approved.count() >= 8
 
