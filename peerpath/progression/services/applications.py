@@ -22,7 +22,8 @@ from peerpath.progression.models import (
     AwardSource,
     AwardState,
 )
-from peerpath.progression.selectors.awards import path_for
+from peerpath.progression.selectors.awards import display_name, path_for
+from peerpath.progression.services import notices
 from peerpath.progression.services.awards import grant_award
 from peerpath.safety import services as safety
 from peerpath.safety.models import Channel
@@ -103,6 +104,9 @@ def decide_application(
     application.save(
         update_fields=["status", "reviewer", "review_note", "decided_at", "updated_at"]
     )
+    name = display_name(application.achievement, application.user)
+    tell = notices.approved if approve else notices.declined
+    notices.send([tell(application.user_id, name, note=note)])
     if approve:
         held = Award.objects.filter(
             user=application.user, achievement=application.achievement, state=AwardState.ACTIVE

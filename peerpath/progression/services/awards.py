@@ -10,7 +10,6 @@ Every change to an award writes an ``AwardLog`` row with its reasons.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Final
 
 from django.db import transaction
 from django.utils import timezone
@@ -20,7 +19,6 @@ from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
 from peerpath.core.errors import Conflict, Refused
-from peerpath.notifications.services import notify
 from peerpath.progression import policies
 from peerpath.progression.awarding import REVOCATION_DAYS
 from peerpath.progression.facts import TRAINING_REF
@@ -36,11 +34,7 @@ from peerpath.progression.models import (
     certificate_ids,
 )
 from peerpath.progression.selectors.awards import display_name, has_completed_training
-
-# Every ladder notice: its category, where it leads, and who sent it.
-CATEGORY: Final = "progression"
-PATH_URL: Final = "/path/"
-SOURCE: Final = "progression"
+from peerpath.progression.services import notices
 
 
 def _sync_group(award: Award) -> None:
@@ -130,7 +124,7 @@ def grant_by_staff(
     reason = reason.strip()
     if not reason:
         raise Refused("Say why you grant it; the holder sees it in their history.")
-    return grant_award(
+    award = grant_award(
         user=user,
         achievement=achievement,
         source=AwardSource.STAFF,
@@ -139,6 +133,11 @@ def grant_by_staff(
         track=track,
         at=at,
     )
+    name = display_name(achievement, user)
+    notices.send(
+        [notices.changed(user.pk, name, "granted", kind=achievement.kind, why=f"Staff: {reason}")]
+    )
+    return award
 
 
 @transaction.atomic
@@ -163,15 +162,7 @@ def revoke_award(*, award: Award, actor: User, reason: str, at: dt.datetime | No
     _sync_group(award)
     name = display_name(award.achievement, award.user)
     again = at + dt.timedelta(days=REVOCATION_DAYS)
-    notify(
-        [award.user],
-        CATEGORY,
-        f"{name} was revoked",
-        f"Staff revoked your {name} on {at:%d %B %Y} because: {reason}\n"
-        f"The ladder looks at it again from {again:%d %B %Y}.",
-        url=PATH_URL,
-        source=SOURCE,
-    )
+    notices.send([notices.revoked(award.user_id, name, at=at, reason=reason, again=again)])
     return award
 
 

@@ -27,7 +27,7 @@ from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityEvent
 from peerpath.core.bulk import BulkInserter, datetime_strings
-from peerpath.notifications.services import notify
+from peerpath.notifications.services import Outgoing
 from peerpath.progression import awarding, ladder, rules
 from peerpath.progression import facts as facts_mod
 from peerpath.progression.models import (
@@ -41,6 +41,7 @@ from peerpath.progression.models import (
     EvaluationRun,
     certificate_ids,
 )
+from peerpath.progression.services import notices
 
 # Each change the evaluator decides: its mask on ``Decisions``, its audit action, the
 # reason's opening words, and which criteria follow them (the met ones for a grant, the
@@ -56,6 +57,10 @@ ACTIONS: Final = (
     ("obligation_met", AwardAction.OBLIGATION_MET, "Required training completed", None),
     ("restored", AwardAction.RESTORED, "Required training completed", None),
 )
+
+
+# A run "as of" longer ago than this is a replay of the past: it tells nobody by default.
+REPLAY_AFTER: Final = dt.timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +82,13 @@ def run(
     incremental: bool = False,
     now: dt.datetime | None = None,
     user_ids: Sequence[int] | None = None,
+    tell: bool | None = None,
 ) -> Summary:
-    """Evaluate and write. ``user_ids`` limits a run to those people (tests, admin)."""
+    """Evaluate and write. ``user_ids`` limits a run to those people (tests, admin).
+
+    ``tell``: notify people of their changes. By default only a run as of the present does
+    (within ``REPLAY_AFTER``): a replay of the past (the demo's history) tells nobody of
+    grace periods that ended long ago."""
     started = time.perf_counter()
     timings: dict[str, float] = {}
     now = _whole_second(now or timezone.now())
@@ -110,7 +120,9 @@ def run(
             event_watermark=watermark,
             ladder_checksum=checksum,
         )
-        changes = write(decisions, rule_set, facts, now=now, run=record)
+        if tell is None:
+            tell = now >= timezone.now() - REPLAY_AFTER
+        changes = write(decisions, rule_set, facts, now=now, run=record, tell=tell)
         record.users = facts.n
         record.changes = changes
         record.finished_at = timezone.now()
@@ -282,8 +294,10 @@ def write(
     *,
     now: dt.datetime,
     run: EvaluationRun | None,
+    tell: bool = True,
 ) -> int:
-    """Persist every change the evaluator decided. Returns the number of awards changed."""
+    """Persist every change the evaluator decided, and (``tell``) tell the people concerned
+    in one bulk send. Returns the number of awards changed."""
     writer = BulkInserter(connection)
     if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
@@ -294,6 +308,7 @@ def write(
     vocab = ladder.vocabulary()
     now_text = _dt_column(np.array([now.timestamp()]))[0]
     changed_total = 0
+    told: list[Outgoing] = []
     for d in decisions:
         achievement = achievements[d.slug]
         changed = d.changed()
@@ -351,31 +366,34 @@ def write(
             _issue_certificates(writer, achievement, now)
         if achievement.group_name:
             _sync_groups(achievement, d, facts)
-        _tell(achievement, d, facts)
+        if tell:
+            told += _notices(achievement, d, facts, now)
+    notices.send(told)
     return changed_total
 
 
-def _tell(achievement: Achievement, d: awarding.Decisions, facts: rules.Facts) -> None:
-    """Notices for the changes people must hear about: a role paused for a missed training,
-    and its return. (Badges and milestones show on /path/; nobody is e-mailed a badge.)"""
+def _notices(
+    achievement: Achievement, d: awarding.Decisions, facts: rules.Facts, now: dt.datetime
+) -> list[Outgoing]:
+    """What people hear of this achievement's changes (sent with the run's other notices in
+    one ``send_many``), named as each person's band names it."""
     training = achievement.obligation_training
-    name = training.name if training else "the required training"
-    for mask, subject, body in (
-        (
-            d.pending_training,
-            f"{achievement.name} is paused",
-            f"The deadline for {name} passed, so your {achievement.name} role is paused. "
-            f"Finish {name} and it comes back automatically.",
-        ),
-        (
-            d.restored,
-            f"{achievement.name} is back",
-            f"You completed {name}: your {achievement.name} role is active again.",
-        ),
-    ):
-        ids = facts.user_ids[mask].tolist()
-        if ids:
-            notify(ids, "progression", subject, body, url="/path/", source="progression")
+    until = now + dt.timedelta(days=achievement.grace_days)
+    out: list[Outgoing] = []
+    for change in notices.CHANGES:
+        mask: npt.NDArray[np.bool_] = getattr(d, change)
+        for row in np.nonzero(mask)[0].tolist():
+            out.append(
+                notices.changed(
+                    int(facts.user_ids[row]),
+                    achievement.name_for(teen=bool(facts.is_teen[row])),
+                    change,
+                    kind=achievement.kind,
+                    until=until,
+                    training=training.name if training else "the required training",
+                )
+            )
+    return out
 
 
 def _write_log(

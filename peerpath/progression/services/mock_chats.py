@@ -23,6 +23,7 @@ from peerpath.core.errors import Conflict, Forbidden, Refused
 from peerpath.core.text import clean_text
 from peerpath.progression import policies
 from peerpath.progression.models import MockChatAssessment
+from peerpath.progression.services import notices
 
 MOCK_CHAT_REF: Final = "progression.mockchat"
 PASS_HOUR_UTC: Final = 12
@@ -68,6 +69,17 @@ def record_mock_chat(
     )
     assessment.full_clean()
     assessment.save()
+    notices.send(
+        [
+            notices.mock_chat_recorded(
+                listener.pk,
+                assessor=assessor.username,
+                held_on=held_on,
+                passed=passed,
+                notes=notes,
+            )
+        ]
+    )
     if passed:
         record_activity(
             user=listener,

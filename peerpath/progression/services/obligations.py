@@ -10,8 +10,10 @@ from typing import Final
 from django.db import transaction
 from django.utils import timezone
 
-from peerpath.notifications.services import notify
+from peerpath.notifications.services import Outgoing
 from peerpath.progression.models import Award, AwardAction, AwardLog, AwardState
+from peerpath.progression.selectors.awards import display_name
+from peerpath.progression.services import notices
 
 REMIND_DAYS_BEFORE: Final = 3
 
@@ -19,7 +21,8 @@ REMIND_DAYS_BEFORE: Final = 3
 @transaction.atomic
 def send_reminders(*, now: dt.datetime | None = None) -> int:
     """Remind once, ``REMIND_DAYS_BEFORE`` days before a deadline, everyone who still owes a
-    training. Returns the number of reminders sent."""
+    training (the notices, audit rows and marks written in bulk). Returns the number of
+    reminders sent."""
     now = now or timezone.now()
     due = (
         Award.objects.select_for_update(of=("self",))
@@ -31,31 +34,32 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
         )
         .select_related("user", "achievement__obligation_training")
     )
-    sent = 0
+    told: list[Outgoing] = []
+    logs: list[AwardLog] = []
+    ids: list[int] = []
     for award in due:
         training = award.achievement.obligation_training
         assert training is not None  # noqa: S101 - obligation_due implies a training
-        when = award.obligation_due.strftime("%d %b %Y %H:%M UTC") if award.obligation_due else ""
-        text = (
-            f"Your {award.achievement.name} role needs {training.name} by {when}. "
-            "If it is not done by then the role is paused until you finish it."
+        assert award.obligation_due is not None  # noqa: S101 - filtered above
+        notice = notices.obligation_due(
+            award.user_id,
+            display_name(award.achievement, award.user),
+            training=training.name,
+            due=award.obligation_due,
         )
-        notify(
-            [award.user],
-            "training",
-            f"{training.name} is due soon",
-            text,
-            url="/path/",
-            source="progression:obligations",
+        told.append(notice)
+        logs.append(
+            AwardLog(
+                user_id=award.user_id,
+                achievement_id=award.achievement_id,
+                action=AwardAction.REMINDED,
+                at=now,
+                reasons=notice.body,
+            )
         )
-        AwardLog.objects.create(
-            user_id=award.user_id,
-            achievement_id=award.achievement_id,
-            action=AwardAction.REMINDED,
-            at=now,
-            reasons=text,
-        )
-        award.reminded_at = now
-        award.save(update_fields=["reminded_at"])
-        sent += 1
+        ids.append(award.pk)
+    notices.send(told)
+    AwardLog.objects.bulk_create(logs)
+    Award.objects.filter(pk__in=ids).update(reminded_at=now)
+    sent = len(ids)
     return sent
