@@ -159,14 +159,34 @@ def parse_query(data: Any) -> TableQuery | TableFilterForm:
 
 class BulkMessageForm(Form):
     scope = forms.ChoiceField(
+        label="Send to",
         choices=[("selected", "The selected pairs"), ("filter", "Every pair matching the filter")],
         initial="selected",
         widget=forms.RadioSelect,
     )
+    # The table's "select all" box: checked, the pairs of the page shown count as selected,
+    # so selecting them all works without a script too (the script ticks each row as well).
+    all_on_page = forms.BooleanField(required=False, label="Select every pair on this page")
     kind = forms.ChoiceField(choices=MessageKind.choices, initial=MessageKind.CUSTOM)
     recipients = forms.ChoiceField(choices=Recipients.choices, initial=Recipients.BOTH)
-    title = forms.CharField(required=False, max_length=TITLE_MAX + 1000, strip=False)
+    title = forms.CharField(
+        required=False,
+        max_length=TITLE_MAX + 1000,
+        strip=False,
+        help_text=f"Custom messages: up to {TITLE_MAX} characters.",
+    )
     body = forms.CharField(
-        required=False, max_length=BODY_MAX + 10_000, strip=False, widget=forms.Textarea
+        label="Message",
+        required=False,
+        max_length=BODY_MAX + 10_000,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=f"Custom messages: up to {BODY_MAX:,} characters, sent as plain text.",
     )
     confirm = forms.BooleanField(required=False)
+
+    # The table's header holds the select-all box; the confirm step re-posts it hidden.
+    MESSAGE_FIELDS = ("scope", "kind", "recipients", "title", "body")
+
+    def message_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.MESSAGE_FIELDS]

@@ -173,6 +173,10 @@ class BulkMessage(models.Model):
         max_length=8, blank=True, help_text="The pairs' band when all were of one; else empty."
     )
     pair_count = models.PositiveIntegerField(default=0)
+    skipped_pairs = models.PositiveIntegerField(
+        default=0,
+        help_text="Pairs left out because they had ended since the table was refreshed.",
+    )
     recipient_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField(db_index=True)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
+from peerpath.mentorship.models import Mentorship
 from peerpath.partners.forms import TableQuery
 from peerpath.partners.models import BulkMessage, PairStat, RollupState
 
@@ -63,6 +64,16 @@ def visible_pairs(band: AgeBand | None) -> QuerySet[PairStat]:
     if band is not None:
         qs = qs.filter(band=str(band))
     return qs
+
+
+def active_mentorship_ids(ids: list[int]) -> set[int]:
+    """Which of these mentorships are active right now: read from the mentorships
+    themselves, not from the table's rollup (it lags up to 5 minutes)."""
+    active: set[int] = set()
+    for start in range(0, len(ids), 900):
+        chunk = ids[start : start + 900]
+        active.update(Mentorship.objects.active().filter(pk__in=chunk).values_list("pk", flat=True))
+    return active
 
 
 def resolve_mentor(username: str, band: AgeBand | None) -> int:

@@ -12,9 +12,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts.models import User
-from peerpath.core.errors import Refused
+from peerpath.core.errors import Conflict, Refused
 from peerpath.core.text import clean_text
+from peerpath.mentorship.models import MentorshipStatus
 from peerpath.notifications.services import Outgoing, send_many
+from peerpath.partners import selectors
 from peerpath.partners.forms import BODY_MAX, TITLE_MAX
 from peerpath.partners.models import BulkMessage, MessageKind, Recipients
 
@@ -33,6 +35,7 @@ class Pair:
     mentor_id: int
     mentee_id: int
     band: str
+    status: str = "active"  # as the table showed it (the rollup lags up to 5 minutes)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,27 @@ def recipients_of(pairs: Sequence[Pair], mode: Recipients) -> dict[int, str]:
     return links
 
 
+def current_pairs(pairs: Sequence[Pair], kind: MessageKind) -> tuple[list[Pair], int]:
+    """The pairs to message as they are *now*, and how many were left out: a pair the table
+    showed as active that has ended since (the table lags) is skipped, and a celebration
+    never reaches an ended pair. A pair chosen as ended (status filter "ended") may still
+    get a custom message."""
+    active = selectors.active_mentorship_ids([p.mentorship_id for p in pairs])
+    kept = [
+        p
+        for p in pairs
+        if p.mentorship_id in active
+        or (kind == MessageKind.CUSTOM and p.status != MentorshipStatus.ACTIVE)
+    ]
+    return kept, len(pairs) - len(kept)
+
+
+def skipped_sentence(skipped: int) -> str:
+    if skipped == 1:
+        return "1 pair had ended since the table was refreshed and was skipped."
+    return f"{skipped} pairs had ended since the table was refreshed and were skipped."
+
+
 @transaction.atomic
 def send_bulk_message(
     *,
@@ -86,10 +110,16 @@ def send_bulk_message(
     now: dt.datetime | None = None,
 ) -> BulkMessage:
     """Tell the chosen people of these pairs (already checked against what the sender may
-    see) and record it. Nothing is sent when there is nobody to tell."""
+    see) and record it. Each pair's current state is checked here, at sending
+    (``current_pairs``): pairs that ended since the table was refreshed are skipped and
+    counted. Nothing is sent when there is nobody to tell."""
     if not pairs:
         raise Refused("Select at least one pair (or message every pair matching the filter).")
     now = now or timezone.now()
+    chosen = len(pairs)
+    pairs, skipped = current_pairs(pairs, draft.kind)
+    if not pairs:
+        raise Conflict(f"{skipped_sentence(skipped)} Nothing was sent.")
     links = recipients_of(pairs, draft.recipients)
     category = CATEGORY[draft.kind]
     source = f"partners:{draft.kind}"
@@ -107,7 +137,8 @@ def send_bulk_message(
         title=draft.title[:200],
         target=target[:500],
         band=bands.pop() if len(bands) == 1 else "",
-        pair_count=len(pairs),
+        pair_count=chosen - skipped,
+        skipped_pairs=skipped,
         recipient_count=sent,
         created_at=now,
     )

@@ -120,7 +120,8 @@ def table(request: HttpRequest) -> HttpResponse:
         context["prev_qs"] = urlencode(query.params(page=page.number - 1))
         context["next_qs"] = urlencode(query.params(page=page.number + 1))
         context["export_qs"] = urlencode(query.params())
-        context["hidden"] = query.params()
+        # the bulk form posts the page shown too: "select all" means its pairs
+        context["hidden"] = query.params(page=page.number)
         context["rows_html"] = rows_html(page.rows)
     status = 400 if error else 200
     if is_htmx(request):
@@ -214,13 +215,18 @@ def _selected_ids(request: HttpRequest) -> list[int]:
 
 
 def _pairs(
-    request: HttpRequest, scope: str, query: TableQuery, band: AgeBand | None
+    request: HttpRequest, scope: str, query: TableQuery, band: AgeBand | None, *, whole_page: bool
 ) -> tuple[list[services.Pair], str]:
-    fields = ("mentorship_id", "mentor_id", "mentee_id", "band")
+    fields = ("mentorship_id", "mentor_id", "mentee_id", "band", "status")
     if scope == "filter":
         rows = selectors.filtered(query, band).values_list(*fields)
         return [services.Pair(*row) for row in rows], query.describe()
     ids = _selected_ids(request)
+    target = f"{len(ids)} selected pairs"
+    if whole_page:
+        page = selectors.table_page(query, band)
+        ids = sorted({*ids, *(row["mentorship_id"] for row in page.rows)})
+        target = f"all {len(ids)} pairs on page {page.number} of {query.describe()}"
     if not ids:
         raise Refused("Select at least one pair (or message every pair matching the filter).")
     found: list[services.Pair] = []
@@ -232,7 +238,7 @@ def _pairs(
         )
     if len(found) != len(ids):
         raise Refused("Some selected pairs are not pairs you can message. Nothing was sent.")
-    return found, f"{len(ids)} selected pairs"
+    return found, target
 
 
 @login_required
@@ -244,7 +250,7 @@ def message(request: HttpRequest) -> HttpResponse:
     query, filter_form = _parse(request.POST)
     context: dict[str, Any] = {
         "message_form": form,
-        "hidden": query.params() if query is not None else {},
+        "hidden": query.params(page=query.page) if query is not None else {},
         "selected": request.POST.getlist("pair")[:MAX_SELECTED],
     }
     try:
@@ -258,10 +264,11 @@ def message(request: HttpRequest) -> HttpResponse:
         draft = services.check_message(
             kind=data["kind"], recipients=data["recipients"], title=data["title"], body=data["body"]
         )
-        pairs, target = _pairs(request, data["scope"], query, band)
+        pairs, target = _pairs(request, data["scope"], query, band, whole_page=data["all_on_page"])
         if not pairs:
             raise Refused("No pair matches this filter: nothing to send.")
-        people = len(services.recipients_of(pairs, draft.recipients))
+        current, _skipped = services.current_pairs(pairs, draft.kind)
+        people = len(services.recipients_of(current, draft.recipients))
         limit = PartnerSettings.load().bulk_confirm_over
         if people > limit and not data["confirm"]:
             context.update(people=people, pairs=len(pairs), limit=limit, draft=draft, confirm=True)
@@ -271,7 +278,12 @@ def message(request: HttpRequest) -> HttpResponse:
     except Refused as refused:
         context["error"] = refused.message
         return TemplateResponse(request, "partners/message.html", context, status=refused.status)
-    messages.success(request, f"Sent to {sent.recipient_count} people in {sent.pair_count} pairs.")
+    people_word = "person" if sent.recipient_count == 1 else "people"
+    pairs_word = "pair" if sent.pair_count == 1 else "pairs"
+    done = f"Sent to {sent.recipient_count} {people_word} in {sent.pair_count} {pairs_word}."
+    if sent.skipped_pairs:
+        done += " " + services.skipped_sentence(sent.skipped_pairs)
+    messages.success(request, done)
     back = reverse("partners:table")
     qs = urlencode(query.params()) if query is not None else ""
     return HttpResponseRedirect(f"{back}?{qs}" if qs else back, status=303)

@@ -193,3 +193,51 @@ def test_get_is_not_allowed_and_members_are_refused(data: Dataset, world: Any) -
         )
         assert response.status_code == 403
     assert Notification.objects.count() == 0
+
+
+def _end_since_the_rollup(pair: Any) -> None:
+    """The pair ends after the table's last refresh (it lags up to 5 minutes)."""
+    from django.utils import timezone
+
+    from peerpath.mentorship.models import EndReason, Mentorship, MentorshipStatus
+
+    Mentorship.objects.filter(pk=pair.pk).update(
+        status=MentorshipStatus.ENDED, ended_at=timezone.now(), end_reason=EndReason.COMPLETED
+    )
+
+
+def test_a_pair_that_ended_since_the_refresh_is_skipped_and_counted(data: Dataset) -> None:
+    # issue 19: a celebration reached a pair that had just ended
+    p, e = data.pairs, data.mentees
+    _end_since_the_rollup(p["P1"])
+    staff = client_for(data.staff)
+    payload = {"scope": "selected", "kind": "custom", "recipients": "mentee", "title": "Hi"}
+    response = staff.post(URL, {**payload, "body": "x", "pair": [p["P1"].pk, p["P2"].pk]})
+    assert response.status_code == 303
+    assert set(notified()) == {e["ae2"].pk}
+    audit = BulkMessage.objects.get()
+    assert (audit.pair_count, audit.skipped_pairs, audit.recipient_count) == (1, 1, 1)
+    page = staff.get(response["Location"]).content.decode()
+    assert "Sent to 1 person in 1 pair." in page
+    assert "1 pair had ended since the table was refreshed and was skipped." in page
+
+
+def test_a_celebration_never_reaches_an_ended_pair(data: Dataset) -> None:
+    _end_since_the_rollup(data.pairs["P1"])  # the only 3+ pair
+    response = post(
+        data.staff, scope="filter", conversations="3+", kind="celebration", recipients="both"
+    )
+    assert response.status_code == 409
+    assert "ended since the table was refreshed" in response.content.decode()
+    assert Notification.objects.count() == 0
+    assert BulkMessage.objects.count() == 0
+
+
+def test_select_all_on_the_page_works_without_a_script(data: Dataset) -> None:
+    response = post(data.staff, all_on_page="1", recipients="mentee", title="Hi", body="x")
+    assert response.status_code == 303
+    active = {data.mentees[k].pk for k in ("ae1", "ae2", "ae3", "te1", "te2")}
+    assert set(notified()) == active
+    assert (
+        BulkMessage.objects.get().target == "all 5 pairs on page 1 of pairs matching status=active"
+    )
