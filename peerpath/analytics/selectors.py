@@ -7,13 +7,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from peerpath.analytics.formatting import fmt
 from peerpath.analytics.models import DailyActivity, OverviewPoint, Panel, RollupState
 from peerpath.analytics.rollup.common import ACTIVITY_DAYS, HORIZONS
 from peerpath.nudges.stats import wilson
 from peerpath.safety import selectors as safety_selectors
 from peerpath.safety.models import Channel
 
-# (metric, label, how to show the value)
+# (metric, label, its unit: analytics.formatting.UNITS)
 CARDS: tuple[tuple[str, str, str], ...] = (
     ("members", "Registered members", "int"),
     ("listeners", "Registered listeners", "int"),
@@ -31,16 +32,6 @@ CARDS: tuple[tuple[str, str, str], ...] = (
     ("nudges_sent_week", "Nudges sent (7 days)", "int"),
     ("roles_held", "Leadership roles held", "int"),
 )
-
-
-def fmt(value: float | None, how: str) -> str:
-    if value is None:
-        return "—"
-    if how == "pct":
-        return f"{value * 100:.1f}%"
-    if how == "float":
-        return f"{value:.1f}"
-    return f"{int(value):,}"
 
 
 @dataclass

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 from django.db import connection
+from django.template import Context, Template
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -497,3 +498,29 @@ def test_each_trend_ends_with_the_headline_figure(community: Community) -> None:
     body = _client(community.staff).get(reverse("analytics:overview")).content.decode()
     card = body.split('data-testid="figure-roles_held"')[1].split("</li>")[0]
     assert "<tr><td>now</td><td>2</td></tr>" in card
+
+
+def test_charts_page_shows_every_proportion_as_a_percentage(community: Community) -> None:
+    """One unit per kind of figure: proportions (retention, intervals, conversion, cohorts) as
+    percentages with one decimal, never as fractions like 0.250."""
+    refresh.rebuild(now=community.now)
+    body = _client(community.staff).get(reverse("analytics:charts")).content.decode()
+    funnel = body.split('data-testid="table-funnel"')[1].split("</table>")[0]
+    # Room Supporter: 1 of 4 listeners, 100 days after becoming a listener.
+    assert "<tr><td>Room Supporter</td><td>1</td><td>25.0%</td><td>100.0</td></tr>" in funnel
+    retention = body.split('data-testid="table-retention"')[1].split("</table>")[0]
+    # 90 days with a mentor: 1 of 1, Wilson interval 0.2065 to 1.
+    assert "<td>1</td><td>1</td><td>100.0%</td><td>20.7%–100.0%</td>" in retention
+    cohorts = body.split('data-testid="table-cohorts"')[1].split("</table>")[0]
+    assert "50.0%" in cohorts
+    for fraction in ("0.250", "0.207", "1.000", "0.000"):
+        assert fraction not in body
+
+
+def test_figure_filter_formats_each_unit() -> None:
+    template = Template(
+        '{% load figures %}{{ n|figure:"int" }} {{ p|figure:"pct" }} {{ x|figure:"float" }} '
+        '{{ none|figure:"pct" }}'
+    )
+    text = template.render(Context({"n": 12345, "p": 0.25, "x": 2.345, "none": None}))
+    assert text == "12,345 25.0% 2.3 —"
