@@ -20,7 +20,7 @@ from peerpath.rooms.models import (
 from peerpath.rooms.policies import OPEN, Lock, Standing, Viewer
 
 NOW = timezone.now()
-LOCKED = Lock(False, ("needs the Verified Listener badge", "3 more group chats"))
+LOCKED = Lock(False, ("needs the Verified Listener badge", "0 of 3 group chats"))
 
 
 def room(**kw: Any) -> Room:
@@ -101,7 +101,7 @@ def test_audience(audience: str, account: str, held: frozenset[str], allowed: bo
 def test_a_badge_lock_refuses_with_what_unlocks_it_and_moderators_pass() -> None:
     decision = policies.can_enter(person(), room(), LOCKED, Standing(), NOW)
     assert not decision
-    assert "needs the Verified Listener badge · 3 more group chats" in decision.reason
+    assert "needs the Verified Listener badge · 0 of 3 group chats" in decision.reason
     mod = person(is_global_moderator=True)
     assert policies.can_enter(mod, room(), LOCKED, Standing(), NOW)
 

@@ -10,7 +10,13 @@ from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.mentorship.tests.factories import make_mentor
 from peerpath.training.models import Enrollment, Post, SavedMentor
-from peerpath.training.tests.factories import answer, discussion, make_cohort, trainee
+from peerpath.training.tests.factories import (
+    answer,
+    discussion,
+    make_cohort,
+    reply,
+    trainee,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,6 +113,7 @@ def test_htmx_answer_and_replies_return_the_activity_partial_with_progress() -> 
     assert "&lt;b&gt;High&lt;/b&gt;" in html
     assert "<b>High</b>" not in html
     assert "0 of 2 peer replies" in html
+    assert html.count("Your answer is posted.") == 1  # issue 19: it showed twice
     second = client.post(f"/training/posts/{ben_post.pk}/reply/", {"body": "Yes!"}, headers=HTMX)
     assert "1 of 2 peer replies" in second.content.decode()
     third = client.post(f"/training/posts/{cal_post.pk}/reply/", {"body": "Same"}, headers=HTMX)
@@ -114,6 +121,23 @@ def test_htmx_answer_and_replies_return_the_activity_partial_with_progress() -> 
     assert 'data-testid="step-complete"' in text
     assert 'data-testid="next-discussion"' in text
     assert client.get(D2).status_code == 200
+
+
+def test_answers_nest_their_replies_and_reply_boxes() -> None:
+    cohort = make_cohort(band="adult")
+    ana, ben, cal = trainee(cohort), trainee(cohort), trainee(cohort)
+    ben_post = answer(ben, discussion(), "Ben's answer")
+    reply(cal, ben_post, "Cal's reply to Ben")
+    html = _client(ana).get(D1).content.decode()
+    card = html.split('data-author="' + ben.username + '"', 1)[1].split("</article>", 1)[0]
+    thread = card.split('data-testid="thread"', 1)[1]
+    assert "Cal&#x27;s reply to Ben" in thread
+    assert "1 reply to " + ben.username in thread
+    assert f'action="/training/posts/{ben_post.pk}/reply/"' in thread
+    # a reloaded page says it once too (the flash message, not the progress line)
+    answered = _client(ana)
+    answered.post(D1 + "answer/", {"body": "Mine"})
+    assert answered.get(D1).content.decode().count("Your answer is posted.") == 1
 
 
 def test_facilitator_rejects_with_a_note_others_cannot() -> None:
