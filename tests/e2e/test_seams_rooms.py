@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests import factories
 from peerpath.rooms.models import RoomMessage, RoomSession, SessionKind
+from tests.e2e.test_accessibility_e2e import AXE, WCAG_TAGS
 from tests.e2e.test_rooms_e2e import log_in, make_room
 
 if TYPE_CHECKING:
@@ -74,6 +75,18 @@ MESSAGE_BOXES = """() => [...document.querySelectorAll('#room-log > li.room-mess
   .map((li) => { const r = li.getBoundingClientRect(); return [r.x, r.y, r.width, r.height]; })"""
 TABBABLE_MENUS = """() => [...document.querySelectorAll('#room-log .message-menu > summary')]
   .filter((s) => s.tabIndex >= 0).length"""
+
+
+def _axe_in(page: Page, selector: str) -> list[str]:
+    """axe-core's WCAG A/AA violations inside ``selector`` only (the room, not the header)."""
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE)
+    result = page.evaluate(
+        "async ([sel, tags]) => await axe.run({include: [sel]},"
+        " {runOnly: {type: 'tag', values: tags}})",
+        [selector, WCAG_TAGS],
+    )
+    return [f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in result["violations"]]
 
 
 def _fill_log(room_id: int, n: int) -> None:
@@ -147,6 +160,7 @@ def test_the_message_box_is_a_few_tabs_away_and_menus_are_popovers(
         )
         == "fixed"
     )
+    assert _axe_in(page, "#room") == []
     # Escape closes it and gives focus back to its button.
     body.get_by_label("What is wrong?").focus()
     page.keyboard.press("Escape")
