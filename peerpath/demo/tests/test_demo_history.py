@@ -57,7 +57,8 @@ def seeded(db, settings, monkeypatch):
 
 
 def _user(username: str) -> User:
-    return User.objects.get(username=username)
+    user: User = User.objects.get(username=username)
+    return user
 
 
 def _band(user: User, at: dt.datetime) -> str:
@@ -79,18 +80,18 @@ def test_the_demo_has_a_past(seeded):
         active=True, kind__in=[AchievementKind.ROLE, AchievementKind.MILESTONE]
     )
     for rung in rungs:
-        bands = {Audience.ADULTS: {"adult"}, Audience.TEENS: {"teen"}}.get(
-            rung.audience, {"adult", "teen"}
-        )
+        only: dict[str, set[str]] = {Audience.ADULTS: {"adult"}, Audience.TEENS: {"teen"}}
+        bands = only.get(rung.audience, {"adult", "teen"})
         assert bands <= held.get(rung.slug, set()), rung.slug
 
     # Awards carry the dates their activity earned them: tenures are not all zero.
     ambassador = _user("demo-ambassador")
-    dates = dict(
-        Award.objects.filter(user=ambassador, state=AwardState.ACTIVE).values_list(
-            "achievement__slug", "granted_at"
+    dates: dict[str, dt.datetime] = {
+        a.achievement.slug: a.granted_at
+        for a in Award.objects.filter(user=ambassador, state=AwardState.ACTIVE).select_related(
+            "achievement"
         )
-    )
+    }
     assert dates["ambassador"] - dates["mentor-leader"] >= dt.timedelta(days=90)
     assert dates["mentor-leader"] - dates["group-support-mentor"] >= dt.timedelta(days=90)
     assert now - dates["ambassador"] >= dt.timedelta(days=7)
@@ -133,10 +134,9 @@ def test_the_demo_has_a_past(seeded):
     # Someone is in a grace period (below the low-water mark, not lapsed yet).
     grace = Award.objects.filter(state=AwardState.ACTIVE, below_since__isnull=False)
     assert grace.exists()
-    assert all(
-        g.below_since + dt.timedelta(days=g.achievement.grace_days) > now
-        for g in grace.select_related("achievement")
-    )
+    for g in grace.select_related("achievement"):
+        assert g.below_since is not None
+        assert g.below_since + dt.timedelta(days=g.achievement.grace_days) > now
 
     # An experiment with enough data for a verdict: an uplift and its interval.
     results = experiment_results(NudgeRule.objects.get(slug=SLUG), now)
