@@ -79,12 +79,13 @@ class RequestFacts:
 
     capacity: int
     load: int
-    blocked: bool
+    blocked: bool  # a block either way: answered like a missing mentor
     open_request_to_mentor: bool
     open_requests: int
     max_open_requests: int
     has_current_mentorship: bool
     opted_out: bool = False
+    ended_without_rematch: bool = False
 
 
 def capacity_state(capacity: int, load: int) -> str:
@@ -113,6 +114,11 @@ def can_request_mentor(
     if facts.has_current_mentorship:
         return Decision.deny(
             "You already have a mentor. Use “I can't get in touch” on your mentorship to change."
+        )
+    if facts.ended_without_rematch:
+        return Decision.deny(
+            f"You and {mentor.username} already ended a mentorship or a proposal, so you won't "
+            "be paired again. Please choose another mentor."
         )
     state = capacity_state(facts.capacity, facts.load)
     if state == "paused":

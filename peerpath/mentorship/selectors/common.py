@@ -23,12 +23,16 @@ def mentor_load(mentor_id: int) -> int:
     return Mentorship.objects.filter(mentor_id=mentor_id, status__in=CURRENT_STATUSES).count()
 
 
-def is_excluded_pair(mentee_id: int, mentor_id: int) -> bool:
-    """Never rematch a pair that ended with a no-rematch reason, or where either blocked."""
-    ended = Mentorship.objects.filter(
+def ended_without_rematch(mentee_id: int, mentor_id: int) -> bool:
+    """The pair had a mentorship or proposal that ended with a no-rematch reason."""
+    return Mentorship.objects.filter(
         mentee_id=mentee_id, mentor_id=mentor_id, end_reason__in=NO_REMATCH_REASONS
     ).exists()
-    return ended or is_blocked_between(mentee_id, mentor_id)
+
+
+def is_excluded_pair(mentee_id: int, mentor_id: int) -> bool:
+    """Never rematch a pair that ended with a no-rematch reason, or where either blocked."""
+    return ended_without_rematch(mentee_id, mentor_id) or is_blocked_between(mentee_id, mentor_id)
 
 
 def share_a_language(mentee_id: int, mentor_id: int) -> bool:

@@ -4,6 +4,8 @@ requests, the requests waiting for a mentor, and the ranked-request form's mento
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db.models import (
     Count,
     F,
@@ -13,9 +15,12 @@ from django.db.models import (
 )
 
 from peerpath.accounts.models import User
+from peerpath.accounts.selectors import is_blocked_between
+from peerpath.core.decisions import Decision
 from peerpath.mentorship import policies
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
+    NO_REMATCH_REASONS,
     OPEN_TARGET_STATUSES,
     MenteeProfile,
     MentorProfile,
@@ -37,7 +42,8 @@ def request_facts(
     return policies.RequestFacts(
         capacity=profile.capacity if profile else 0,
         load=common.mentor_load(mentor.pk),
-        blocked=common.is_excluded_pair(mentee.pk, mentor.pk),
+        blocked=is_blocked_between(mentee.pk, mentor.pk),
+        ended_without_rematch=common.ended_without_rematch(mentee.pk, mentor.pk),
         open_request_to_mentor=RequestTarget.objects.filter(
             mentee_id=mentee.pk, mentor_id=mentor.pk, status__in=OPEN_TARGET_STATUSES
         ).exists(),
@@ -50,6 +56,15 @@ def request_facts(
         ).exists(),
         opted_out=MenteeProfile.objects.filter(pk=mentee.pk, opted_out_at__isnull=False).exists(),
     )
+
+
+def request_decision(mentee: User, mentor: User, at: dt.datetime | None = None) -> Decision:
+    """May ``mentee`` ask ``mentor`` now: the policy the request service applies, for the
+    mentor's page to offer the form only when sending it would be accepted."""
+    decision = policies.may_be_mentored(mentee, at)
+    if not decision:
+        return decision  # nothing to load for someone who cannot be mentored
+    return policies.can_request_mentor(mentee, mentor, request_facts(mentee, mentor), at)
 
 
 def requests_of_mentee(mentee: User) -> QuerySet[MentorRequest]:
@@ -75,8 +90,8 @@ MAX_RANKED_CHOICES = 200
 
 
 def requestable_mentors(viewer: User) -> list[tuple[str, str]]:
-    """(username, label) of mentors ``viewer`` may see who are accepting mentees now, for
-    the ranked-request form."""
+    """(username, label) of mentors ``viewer`` may see who are accepting mentees now and
+    whom they may ask (no pair that ended without rematch), for the ranked-request form."""
     qs = (
         directory.mentors_visible_to(viewer)
         .annotate(
@@ -87,6 +102,11 @@ def requestable_mentors(viewer: User) -> list[tuple[str, str]]:
             )
         )
         .filter(mentor_profile__capacity__gt=F("current_load"))
+        .exclude(  # a pair that ended without rematch is never asked again
+            pk__in=Mentorship.objects.filter(
+                mentee_id=viewer.pk, end_reason__in=NO_REMATCH_REASONS
+            ).values("mentor_id")
+        )
         .order_by(F("mentor_profile__last_active_at").desc(nulls_last=True), "username")
         .values_list(
             "username", "profile__display_name", "mentor_profile__capacity", "current_load"

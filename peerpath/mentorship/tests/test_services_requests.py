@@ -176,7 +176,7 @@ def test_accepting_beyond_capacity_is_refused():
         ("suspended", Refused, "suspended"),
         ("self", Refused, "yourself"),
         ("already_has_mentor", Refused, "already have a mentor"),
-        ("no_rematch_pair", NotFound, "No such mentor"),
+        ("no_rematch_pair", Refused, "won't be paired again"),
     ],
 )
 def test_bad_requests_are_refused_and_create_nothing(setup, error, message):

@@ -21,6 +21,7 @@ from peerpath.mentorship.models import (
     MentorRequest,
     MentorshipStatus,
 )
+from peerpath.mentorship.services import lifecycle
 from peerpath.mentorship.tests.factories import make_mentor, make_mentorship
 from peerpath.mentorship.tests.helpers import masked, results, text
 
@@ -296,3 +297,36 @@ def test_a_blocked_mentor_is_missing(people, login):
     response = c.post(reverse("mentorship:request", args=["mo-mentor"]), {"goal": "hi"})
     assert response.status_code == 404
     assert MentorRequest.objects.count() == 0
+
+
+def test_after_a_rematch_the_old_mentors_page_offers_no_request(people, login):
+    """Issue 19: "find me a new match" left the old mentor's page offering "Send my request",
+    which answered 404; the page asks the policy the request service applies."""
+    m = make_mentorship(people["mentor"], people["listener"])
+    lifecycle.request_rematch(user=people["listener"], mentorship_id=m.pk)
+    c = login(people["listener"])
+    body = text(c.get(reverse("mentorship:mentor", args=["mo-mentor"])))
+    assert "Send my request" not in body
+    assert 'name="goal"' not in body
+    assert "be paired again" in body
+    response = c.post(reverse("mentorship:request", args=["mo-mentor"]), {"goal": "Again"})
+    assert response.status_code == 409
+    assert "be paired again" in text(response)
+    assert MentorRequest.objects.count() == 0
+    # another mentor's page still offers the form
+    assert "Send my request" in text(c.get(reverse("mentorship:mentor", args=["max-mentor"])))
+
+
+def test_with_a_mentor_a_mentors_page_says_so_with_a_link(people, login):
+    m = make_mentorship(people["mentor"], people["listener"])
+    MentorProfile.objects.filter(pk=people["mentor2"].pk).update(capacity=1)
+    make_mentorship(people["mentor2"], people["listener2"])  # max-mentor is full too
+    c = login(people["listener"])
+    body = text(c.get(reverse("mentorship:mentor", args=["max-mentor"])))
+    assert "You already have a mentor" in body
+    assert f'href="{reverse("mentorship:space", args=[m.pk])}"' in body
+    assert "is full right now" not in body
+    assert "Send my request" not in body
+    own = text(c.get(reverse("mentorship:mentor", args=["mo-mentor"])))
+    assert "mo-mentor is your mentor" in own
+    assert "Send my request" not in own

@@ -19,6 +19,7 @@ from peerpath.mentorship.forms import (
 from peerpath.mentorship.selectors import common as reads
 from peerpath.mentorship.selectors import directory as directory_reads
 from peerpath.mentorship.selectors import lifecycle as lifecycle_reads
+from peerpath.mentorship.selectors import requests as request_reads
 from peerpath.mentorship.views.common import check_username
 
 
@@ -80,14 +81,22 @@ def mentor_page(
     status: int = 200,
 ) -> HttpResponse:
     viewer = _user(request)
+    is_self = card.user.pk == viewer.pk
+    # The form is offered only when sending it would be accepted: the service's own policy.
     decision = policies.may_be_mentored(viewer)
+    current = None
+    if decision and not is_self:
+        current = lifecycle_reads.current_mentorship_of(viewer)
+        decision = request_reads.request_decision(viewer, card.user)
     context = {
         "card": card,
         "form": form,
-        "is_self": card.user.pk == viewer.pk,
-        "can_request": bool(decision) and card.user.pk != viewer.pk,
+        "is_self": is_self,
+        "current": current,
+        "can_request": bool(decision) and not is_self,
         "request_note": "" if decision else decision.reason,
-        "error": error,
+        # a refusal the page now explains in place of the form is not repeated above it
+        "error": "" if not decision and error == decision.reason else error,
         "expiry_days": reads.community_settings().request_expiry_days,
     }
     return TemplateResponse(request, "mentorship/mentor.html", context, status=status)
