@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 
 from peerpath.accounts.tests.factories import years_ago
-from peerpath.core.errors import Conflict, Forbidden, NotFound
+from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
 from peerpath.mentorship.models import (
     EndReason,
     MenteeProfile,
@@ -56,8 +56,9 @@ def test_branch_find_me_a_new_match_never_rematches_the_pair():
     assert (m.status, m.end_reason, m.end_note) == ("ended", "rematch", "We never connected.")
     assert common_reads.is_excluded_pair(mentee.pk, mentor.pk)
     assert lifecycle_reads.current_mentorship_of(mentee) is None
-    with pytest.raises(NotFound):
+    with pytest.raises(Refused, match="be paired again") as refused:
         requests.request_mentors(mentee=mentee, mentors=[mentor], goal=GOAL)
+    assert refused.value.status == 409
     # and may ask someone else
     requests.request_mentors(mentee=mentee, mentors=[make_mentor()], goal=GOAL)
 
