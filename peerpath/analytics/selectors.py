@@ -7,12 +7,23 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.urls import reverse
+
+from peerpath.accounts.models import User
 from peerpath.analytics.formatting import fmt
 from peerpath.analytics.models import DailyActivity, OverviewPoint, Panel, RollupState
+from peerpath.analytics.policies import can_view_dashboard
 from peerpath.analytics.rollup.common import ACTIVITY_DAYS, HORIZONS
+from peerpath.events.policies import can_view_rota
+from peerpath.mentorship.policies import can_run_matching
+from peerpath.nudges.policies import can_view_nudges
 from peerpath.nudges.stats import wilson
+from peerpath.progression.policies import can_review_queue
+from peerpath.progression.selectors.applications import applications_to_review
+from peerpath.progression.selectors.awards import held_slugs
 from peerpath.safety import selectors as safety_selectors
 from peerpath.safety.models import Channel
+from peerpath.safety.policies import can_use_queue
 
 # (metric, label, its unit: analytics.formatting.UNITS)
 CARDS: tuple[tuple[str, str, str], ...] = (
@@ -229,3 +240,104 @@ def safety_triage(now: dt.datetime) -> SafetyTriage:
         unacknowledged_now=t.unacknowledged_now,
         open_now=t.open_now,
     )
+
+
+# --- The staff home: every staff tool from /staff/ --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One tool on the staff home: where it is, what it is for, and what waits there (the
+    count the page it links to shows), when there is such a count."""
+
+    key: str
+    label: str
+    url: str
+    about: str
+    count: int | None = None
+    count_label: str = ""
+
+
+def staff_tools(user: User, *, band: str, admin: bool) -> list[Tool]:
+    """The tools ``user`` may open, each decided by the policy its own page checks (so a link
+    is shown exactly when it opens): staff get every one, an Ambassador the review queue and
+    the dashboard's. A count is the one the linked page shows. ``band``: the band shown, kept
+    by the analytics link; ``admin``: the admin site's own answer (``has_permission``)."""
+    tools: list[Tool] = []
+    if can_run_matching(user):
+        tools.append(
+            Tool(
+                "matching",
+                "Matching runs",
+                reverse("mentorship:matching"),
+                "Run matching, preview the proposals with scores and explanations, publish.",
+            )
+        )
+    if can_view_nudges(user):
+        tools.append(
+            Tool(
+                "nudges",
+                "Nudges and experiments",
+                reverse("nudges:index"),
+                "The rules, what each sent, and the experiments' uplift with its interval.",
+            )
+        )
+    if can_use_queue(user):
+        tools.append(
+            Tool(
+                "safety",
+                "Safeguarding queue",
+                f"{reverse('safety:queue')}?status=new",
+                "Serious alerts: acknowledge them, then resolve each with an outcome.",
+                # The count of the list it links to: queued alerts nobody acknowledged yet.
+                safety_selectors.queue(status="new").count(),
+                "waiting",
+            )
+        )
+    if can_review_queue(user, held_slugs(user)):
+        tools.append(
+            Tool(
+                "reviews",
+                "Review queue",
+                reverse("progression-reviews"),
+                "Applications for ladder roles waiting for a decision.",
+                applications_to_review(user).count(),
+                "pending",
+            )
+        )
+    if can_view_rota(user):
+        tools.append(
+            Tool(
+                "rota",
+                "Event rota",
+                reverse("events:rota"),
+                "Hosts for the coming events and each mentor's commitment.",
+            )
+        )
+    if can_view_dashboard(user):
+        tools.append(
+            Tool(
+                "mentorships",
+                "Mentorships table",
+                reverse("partners:table"),
+                "Every pair: filter, export CSV, message them.",
+            )
+        )
+        tools.append(
+            Tool(
+                "analytics",
+                "Analytics: retention, cohorts, ladder, load, coverage",
+                reverse("analytics:charts") + ("" if band == "all" else f"?band={band}"),
+                "Retention with and without a mentor, the leadership funnel, mentor load.",
+            )
+        )
+    if admin:
+        tools.append(
+            Tool(
+                "admin",
+                "Admin",
+                reverse("admin:index"),
+                "Settings, the ladder's rules, rooms, resources, people.",
+            )
+        )
+    return tools

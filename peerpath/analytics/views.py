@@ -1,4 +1,5 @@
-"""The partner dashboard's pages: the overview (/staff/) and the analytics charts
+"""The partner dashboard's pages: the overview (/staff/), which is also the staff home (every
+staff tool the viewer may open, with what waits there), and the analytics charts
 (/staff/analytics/). Thin: check the policy, parse the band, read the rollups.
 
 Both show the safeguarding triage (alerts per week by channel and category, time to
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +18,7 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from peerpath.accounts.http import signed_in_user
 from peerpath.analytics import policies, selectors
 from peerpath.analytics.rollup.common import HORIZONS
 from peerpath.core.errors import Refused
@@ -63,7 +66,16 @@ def overview(request: HttpRequest) -> HttpResponse:
     triage = selectors.safety_triage(timezone.now())
     chart = {c.metric: {"weeks": c.weeks, "values": c.trend} for c in cards}
     chart.update(triage.chart())
-    context = {**_common(request, band), "cards": cards, "chart": chart, "triage": triage}
+    tools = selectors.staff_tools(
+        signed_in_user(request), band=band, admin=admin.site.has_permission(request)
+    )
+    context = {
+        **_common(request, band),
+        "cards": cards,
+        "chart": chart,
+        "triage": triage,
+        "tools": tools,
+    }
     return TemplateResponse(request, "analytics/overview.html", context)
 
 
