@@ -28,7 +28,7 @@ from peerpath.accounts import services as account_services
 from peerpath.accounts.admin import UserAdmin, UserChangeForm
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
-from peerpath.core.forms import ModelForm
+from peerpath.core.forms import Form, ModelForm
 from peerpath.progression import ladder
 from peerpath.progression.models import (
     Achievement,
@@ -131,7 +131,7 @@ class CriteriaChangeAdmin(ReadOnly):
         return json.dumps(obj.after, indent=2)
 
 
-class RevokeForm(forms.Form):
+class RevokeForm(Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
