@@ -204,6 +204,30 @@ def can_log(user: Any, mentorship: Mentorship) -> Decision:
     return Decision.allow()
 
 
+def loggable_days(
+    mentorship: Mentorship, tz: dt.tzinfo, at: dt.datetime | None = None
+) -> tuple[dt.date, dt.date]:
+    """The first and last day a conversation of this mentorship can be logged for, in the
+    logger's time zone: from the day it started (or was created) to today."""
+    at = at or timezone.now()
+    started = mentorship.started_at or mentorship.created_at
+    return started.astimezone(tz).date(), timezone.localdate(at, timezone=tz)
+
+
+def can_log_day(
+    mentorship: Mentorship, day: dt.date, tz: dt.tzinfo, at: dt.datetime | None = None
+) -> Decision:
+    first, last = loggable_days(mentorship, tz, at)
+    if day > last:
+        return Decision.deny("A conversation can't be logged for a future date.")
+    if day < first:
+        return Decision.deny(
+            f"That day is before this mentorship began ({first.day} {first:%B %Y}). "
+            "Choose a day from then on."
+        )
+    return Decision.allow()
+
+
 def can_run_matching(user: Any) -> Decision:
     if not account_policies.is_staff_member(user):
         return Decision.deny("Only staff can run matching.")

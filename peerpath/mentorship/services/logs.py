@@ -10,10 +10,10 @@ from django.utils import timezone
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
-from peerpath.core.errors import Refused
+from peerpath.core.errors import Invalid, Refused
 from peerpath.core.idempotency import once
 from peerpath.core.text import clean_text
-from peerpath.mentorship import screening
+from peerpath.mentorship import policies, screening
 from peerpath.mentorship.models import (
     NOTE_MAX_CHARS,
     CheckIn,
@@ -34,12 +34,9 @@ def log_conversation(
     if kind not in (ConversationKind.CALL, ConversationKind.VIDEO, ConversationKind.OTHER):
         raise Refused("Choose call, video or other. Chat days are counted automatically.")
     now = timezone.now()
-    today = timezone.localdate(now, timezone=user.tzinfo)
-    if day > today:
-        raise Refused("A conversation can't be logged for a future date.")
-    started = (m.started_at or m.created_at).astimezone(user.tzinfo).date()
-    if day < started - dt.timedelta(days=1):
-        raise Refused("That date is before this mentorship began.")
+    decision = policies.can_log_day(m, day, user.tzinfo, now)
+    if not decision:
+        raise Invalid(decision.reason, fields={"day": [decision.reason]})
     note = clean_text(note, what="note", max_chars=500, required=False)
     conversation, created = once(
         Conversation,

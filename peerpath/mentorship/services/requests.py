@@ -88,9 +88,12 @@ def request_mentors(*, mentee: User, mentors: Sequence[User], goal: str) -> Writ
     return Written(request, found)
 
 
-def _send_next(request: MentorRequest, now: dt.datetime, cfg: MentorshipSettings) -> None:
-    """Make the next queued mentor the one being asked, skipping anyone who can no longer
-    take it; close the request when nobody is left."""
+def _send_next(
+    request: MentorRequest, now: dt.datetime, cfg: MentorshipSettings, *, why: str = ""
+) -> RequestTarget | None:
+    """Make the next queued mentor the one being asked (returned), skipping anyone who can
+    no longer take it; close the request when nobody is left and tell the listener, after
+    ``why`` (what just happened, e.g. a decline) in the same notice."""
     for target in request.targets.filter(status=TargetStatus.QUEUED).select_related("mentor"):
         mentor = target.mentor
         ok = (
@@ -112,16 +115,20 @@ def _send_next(request: MentorRequest, now: dt.datetime, cfg: MentorshipSettings
             f"{request.mentee.username} would like you as their mentor. Their goal:\n\n"
             f"{request.goal}\n\nPlease accept or decline within {cfg.request_expiry_days} days.",
         )
-        return
+        return target
     request.status = RequestStatus.EXHAUSTED
     request.closed_at = now
     request.save(update_fields=["status", "closed_at", "updated_at"])
     notify.notify(
         [request.mentee],
         "Your mentor request",
-        "None of the mentors you chose could take your request. We'll include you in the "
+        f"{why} That was the last mentor on your list, so we'll include you in the next "
+        "matching round, or you can pick other mentors in the directory."
+        if why
+        else "None of the mentors you chose could take your request. We'll include you in the "
         "next matching round, or you can pick other mentors in the directory.",
     )
+    return None
 
 
 @transaction.atomic
@@ -173,14 +180,16 @@ def respond_to_request(
             at=now,
             url=screening.admin_url(request),
         )
-        notify.notify(
-            [target.mentee],
-            "Your mentor request",
-            f"{mentor.username} can't take you on right now"
-            + (f": “{reason}”" if reason else ".")
-            + " We've passed your request on to the next mentor on your list, if any.",
+        declined = f"{mentor.username} can't take you on right now" + (
+            f": “{reason}”." if reason else "."
         )
-        _send_next(request, now, cfg)
+        # One notice: passed on to the next mentor, or (the last one) what happens now.
+        if _send_next(request, now, cfg, why=declined) is not None:
+            notify.notify(
+                [target.mentee],
+                "Your mentor request",
+                f"{declined} We've passed your request on to the next mentor on your list.",
+            )
         return Written(None, found)
     mentee = target.mentee
     if not account_policies.can_contact_privately(mentor, mentee, now):

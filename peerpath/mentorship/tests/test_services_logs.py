@@ -43,6 +43,7 @@ def test_logging_a_call_counts_a_conversation_for_both():
         ("carrier-pigeon", 0, "Choose call"),
         ("call", 2, "future"),
         ("call", -30, "before this mentorship"),
+        ("call", -1, "before this mentorship"),  # issue 19: the day before it started
     ],
 )
 def test_bad_conversation_logs_are_refused(kind, day_offset, message):

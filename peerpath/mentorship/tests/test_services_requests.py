@@ -31,6 +31,7 @@ from peerpath.mentorship.services import (
 )
 from peerpath.mentorship.tests.factories import make_listener, make_mentor, make_mentorship
 from peerpath.mentorship.tests.helpers import GOAL, counts
+from peerpath.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 
@@ -89,7 +90,26 @@ def test_a_ranked_request_cascades_on_decline_and_expiry_then_is_exhausted(on_co
     request.refresh_from_db()
     assert request.status == RequestStatus.EXHAUSTED
     assert statuses() == ["declined", "expired", "declined"]
-    assert any("None of the mentors" in m.body for m in mail.outbox)
+    assert any("That was the last mentor on your list" in m.body for m in mail.outbox)
+
+
+@pytest.mark.parametrize("listed", [1, 2])
+def test_a_decline_sends_the_listener_one_notice(listed):
+    """Issue 19: the last mentor's decline sent "passed your request on…" and then "None of
+    the mentors you chose could take your request"; one notice says what happens now."""
+    mentors = [make_mentor() for _ in range(listed)]
+    mentee = make_listener()
+    request = requests.request_mentors(mentee=mentee, mentors=mentors, goal=GOAL).obj
+    before = Notification.objects.filter(recipient=mentee).count()
+    target = request.targets.get(mentor=mentors[0])
+    requests.respond_to_request(mentor=mentors[0], target_id=target.pk, accept=False, reason="Busy")
+    (notice,) = Notification.objects.filter(recipient=mentee).order_by("pk")[before:]
+    assert notice.body.startswith(f"{mentors[0].username} can't take you on right now: “Busy”.")
+    if listed == 1:
+        assert "That was the last mentor on your list" in notice.body
+        assert "passed your request on" not in notice.body
+    else:
+        assert "passed your request on to the next mentor" in notice.body
 
 
 def test_a_mentor_who_stopped_mentoring_is_skipped_in_the_cascade():

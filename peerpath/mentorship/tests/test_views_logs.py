@@ -60,6 +60,26 @@ def test_bad_conversation_logs_answer_4xx_and_save_nothing(people, login, data, 
     assert Conversation.objects.count() == 0
 
 
+def test_a_day_before_the_mentorship_started_is_a_form_error_and_nothing_is_lost(people, login):
+    m = active_pair(people)
+    started = timezone.localdate(m.started_at, timezone=people["listener"].tzinfo)
+    day_before = (started - dt.timedelta(days=1)).isoformat()
+    c = login(people["listener"])
+    response = c.post(
+        reverse("mentorship:log_conversation", args=[m.pk]),
+        {"kind": "video", "day": day_before, "note": "A long talk we had"},
+    )
+    assert response.status_code == 400
+    body = text(response)
+    assert re.search(r'id="conv_day_error">That day is before this mentorship began', body)
+    assert f'value="{day_before}"' in body  # what was typed is still there
+    assert 'value="A long talk we had"' in body
+    assert Conversation.objects.count() == 0
+    # the date picker offers only days from the start to today
+    page = text(c.get(reverse("mentorship:space", args=[m.pk])))
+    assert f'min="{started.isoformat()}"' in page
+
+
 def test_logging_on_an_ended_mentorship_or_as_an_outsider_is_refused(people, login):
     m = active_pair(people)
     data = {"kind": "call", "day": timezone.localdate().isoformat()}

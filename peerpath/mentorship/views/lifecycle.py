@@ -87,12 +87,17 @@ def space_page(
         context["can_answer"] = bool(policies.can_answer_proposal(user, m))
         context["decline_form"] = forms.get("decline_form") or ReasonForm(auto_id="decline_%s")
     elif m.status == MentorshipStatus.ACTIVE:
+        conversation_form = forms.get("conversation_form") or ConversationForm(auto_id="conv_%s")
+        first, last = policies.loggable_days(m, user.tzinfo)
+        conversation_form.fields["day"].widget.attrs.update(
+            min=first.isoformat(), max=last.isoformat()
+        )
         context.update(
             chat_messages=chat_reads.recent_messages(m.pk),
             chat_enabled=bool(policies.can_chat(user, m)),
             conversations=log_reads.conversations_of(m),
             check_ins=log_reads.check_ins_of(m),
-            conversation_form=forms.get("conversation_form") or ConversationForm(auto_id="conv_%s"),
+            conversation_form=conversation_form,
             check_in_form=forms.get("check_in_form") or CheckInForm(auto_id="checkin_%s"),
             flag_form=forms.get("flag_form") or FlagForm(auto_id="flag_%s"),
         )

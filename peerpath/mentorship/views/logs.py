@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from peerpath.accounts.http import signed_in_user as _user
-from peerpath.core.errors import NotFound, Refused
+from peerpath.core.errors import Invalid, NotFound, Refused
 from peerpath.mentorship.forms import (
     CheckInForm,
     ConversationForm,
@@ -40,6 +40,11 @@ def log_conversation(request: HttpRequest, pk: int) -> HttpResponse:
         )
     except NotFound:
         raise  # the site's 404 page (core.http)
+    except Invalid as exc:  # a field's value: shown next to it, the rest of the form kept
+        for field, errors in exc.fields.items():
+            for e in errors:
+                form.add_error(field, e)
+        return space_page(request, pk, status=exc.status, conversation_form=form)
     except Refused as exc:
         return space_page(request, pk, error=exc.message, status=exc.status, conversation_form=form)
     show_help(request, logged.screening)
