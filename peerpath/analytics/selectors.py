@@ -287,11 +287,11 @@ def staff_tools(user: User, *, band: str, admin: bool) -> list[Tool]:
             Tool(
                 "safety",
                 "Safeguarding queue",
-                f"{reverse('safety:queue')}?status=new",
-                "Serious alerts: acknowledge them, then resolve each with an outcome.",
-                # The count of the list it links to: queued alerts nobody acknowledged yet.
-                safety_selectors.queue(status="new").count(),
-                "waiting",
+                reverse("safety:queue"),
+                "Serious alerts, unacknowledged first: acknowledge, then resolve with an outcome.",
+                # The count of the list it links to: the queue's open alerts.
+                safety_selectors.queue().count(),
+                "open",
             )
         )
     if can_review_queue(user, held_slugs(user)):

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 STAFF_TOOLS = {
     "matching": "/mentorships/staff/matching/",
     "nudges": "/nudges/",
-    "safety": "/staff/safety/?status=new",
+    "safety": "/staff/safety/",
     "reviews": "/path/reviews/",
     "rota": "/events/rota/",
     "mentorships": "/staff/mentorships/",
@@ -75,6 +75,8 @@ def test_staff_find_every_tool_with_what_waits_there() -> None:
     waiting = _alert(teen, 1)
     seen = _alert(adult, 2)
     SafetyAlert.objects.filter(pk=seen.pk).update(acknowledged_at=timezone.now())
+    done = _alert(adult, 3)
+    SafetyAlert.objects.filter(pk=done.pk).update(resolved_at=timezone.now())
     assert waiting.queued
     _apply(teen, "chatroom-moderator")
     _apply(adult, "chatroom-moderator")
@@ -82,7 +84,7 @@ def test_staff_find_every_tool_with_what_waits_there() -> None:
     body = _client(staff).get(reverse("analytics:overview")).content.decode()
 
     assert _tools(body) == STAFF_TOOLS
-    assert _count(body, "safety") == "1 waiting"  # the acknowledged one does not wait
+    assert _count(body, "safety") == "2 open"  # the queue's default list: not the resolved one
     assert _count(body, "reviews") == "2 pending"
     assert 'data-testid="link-safety-queue"' in body
     assert "/staff/mentorships/?conversations=0" in body
