@@ -37,6 +37,7 @@ def test_seed_training_enrols_the_demo_listeners_with_peers_of_their_band(settin
     replies = Post.objects.filter(parent__isnull=False).select_related("parent")
     assert replies.exists()
     for reply in replies:
+        assert reply.parent is not None
         assert reply.body in _REPLIES[reply.parent.body]
     pairs = list(replies.values_list("parent_id", "body"))
     assert len(pairs) == len(set(pairs))
