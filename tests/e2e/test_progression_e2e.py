@@ -86,6 +86,7 @@ def test_see_progress_apply_and_get_approved(
         ["Holds Room Supporter", "28 of 28 days as Room Supporter", "20 of 20 group chats"]
     )
     mentor = page.locator("#item-group-support-mentor")
+    mentor.locator("summary").click()  # roles not held are folded; open one to read it
     expect(mentor.get_by_text("20 of 75 group chats")).to_be_visible()
     bar = mentor.get_by_role("progressbar", name="Progress towards Group Support Mentor")
     expect(bar).to_be_visible()
