@@ -258,16 +258,17 @@ COUNTS: tuple[Count, ...] = (
         item_text=EVENT_SLOT_OPEN,
     ),
     Count(
-        "staff: alerts unacknowledged",
+        "staff: alerts unacknowledged in the staff queue",
         page=r"^/staff/$",
-        holder='[data-testid="triage-unacknowledged"]',
+        holder='[data-testid="triage-queue-link"]',
+        number=r"(\d+) of them in the staff queue",
         total='[data-testid="queue-summary"]',
     ),
     Count(
         "staff: safeguarding queue waiting",
         page=r"^/staff/$",
         holder='[data-testid="link-safety-queue"]',
-        number=r"\((\d+) waiting\)",
+        number=r"\((\d+) open\)",
         total='[data-testid="queue-summary"]',
     ),
 )

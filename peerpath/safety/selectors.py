@@ -54,7 +54,8 @@ class Triage:
     ack_p50_minutes: float | None
     ack_p95_minutes: float | None
     acknowledged: int  # alerts in the window that were acknowledged
-    unacknowledged_now: int
+    unacknowledged_now: int  # every responder's alerts, not yet acknowledged
+    queued_unacknowledged_now: int  # of them, the ones in the staff queue (its "new" list)
     open_now: int
 
 
@@ -99,6 +100,7 @@ def triage(*, now: dt.datetime | None = None, weeks: int = 12) -> Triage:
         ack_p95_minutes=_percentile(waits, 0.95),
         acknowledged=len(waits),
         unacknowledged_now=SafetyAlert.objects.unacknowledged().count(),
+        queued_unacknowledged_now=queue(status="new").count(),
         open_now=SafetyAlert.objects.open().count(),
     )
 

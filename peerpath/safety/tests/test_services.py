@@ -209,7 +209,24 @@ def test_triage_counts_and_ack_times() -> None:
     assert t.ack_p50_minutes is not None
     assert 1.5 < t.ack_p50_minutes < 2.5
     assert t.unacknowledged_now == 1
+    assert t.queued_unacknowledged_now == 1
     assert t.open_now == 2
+
+
+def test_triage_tells_the_staff_queue_apart_from_every_responders_alerts() -> None:
+    # /staff/ links "N of them in the staff queue" to the queue's "new" list: the number must
+    # be what that list shows, while "unacknowledged now" counts every responder's alerts.
+    writer = UserFactory.create()
+    moderator = UserFactory.create()
+    kept = _screen(writer, "i cut myself again to cope", responders=[moderator]).alert
+    queued = _screen(writer, CRISIS, channel=Channel.TRAINING, responders=[]).alert
+    assert kept is not None
+    assert queued is not None
+    assert not kept.queued
+    assert queued.queued
+    t = selectors.triage()
+    assert t.unacknowledged_now == 2
+    assert t.queued_unacknowledged_now == selectors.queue(status="new").count() == 1
 
 
 def test_the_same_words_again_are_one_alert_and_new_responders_are_told() -> None:
