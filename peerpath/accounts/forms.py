@@ -181,3 +181,16 @@ class UnblockForm(Form):
         invalid="Choose whom to unblock.",
         missing="Choose whom to unblock.",
     )
+
+
+class AccountTypeForm(Form):
+    """The account type one switches to (the policy says who may)."""
+
+    account_type = forms.ChoiceField(
+        label="Switch to",
+        choices=AccountType.choices,
+        error_messages={
+            "required": "Choose member or listener.",
+            "invalid_choice": "Choose member or listener.",
+        },
+    )

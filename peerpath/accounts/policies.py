@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from peerpath.accounts.ageband import AgeBand
+from peerpath.accounts.models import AccountType
 from peerpath.accounts.roles import Role
 from peerpath.core.decisions import Decision
 
@@ -30,6 +31,9 @@ DEMO_USERNAMES = frozenset(
         "demo-staff",
     }
 )
+
+
+MEMBER, LISTENER = AccountType.MEMBER.value, AccountType.LISTENER.value
 
 
 def _now(at: dt.datetime | None) -> dt.datetime:
@@ -121,6 +125,25 @@ def can_edit_profile(editor: Any, subject: Any) -> Decision:
         return Decision.deny("Please log in.")
     if editor.pk != subject.pk:
         return Decision.deny("You can only edit your own profile.")
+    return Decision.allow()
+
+
+def can_switch_account_type(user: Any, to: str, at: dt.datetime | None = None) -> Decision:
+    """Anyone may switch their own account between member and listener, teens too (the
+    sign-up rule: everyone 13+ chooses either); a mentor stays a listener (mentoring is
+    listeners' work: staff end the Mentor role first)."""
+    if not is_signed_in(user):
+        return Decision.deny("Please log in.")
+    if not can_use_community(user, at):
+        return Decision.deny("This account is suspended.")
+    if to not in (MEMBER, LISTENER):
+        return Decision.deny("Choose member or listener.")
+    if user.account_type == to:
+        return Decision.deny(f"You already have a {to} account.")
+    if to == MEMBER and user.has_role(Role.MENTOR):
+        return Decision.deny(
+            "Mentors have listener accounts. Ask staff to end your Mentor role first."
+        )
     return Decision.allow()
 
 

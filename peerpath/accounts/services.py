@@ -20,6 +20,7 @@ from peerpath.accounts.ageband import ADULT_AGE, MIN_AGE, AgeBand, age_band, tur
 from peerpath.accounts.models import AccountType, Block, Language, Profile, Topic, User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.validators import validate_timezone
+from peerpath.core.errors import Refused
 from peerpath.safety import services as safety
 from peerpath.safety.models import Channel
 
@@ -173,6 +174,16 @@ def set_account_type(
     user.listener_since = (at or timezone.now()) if new_type == AccountType.LISTENER else None
     user.save(update_fields=["account_type", "listener_since"])
     return user
+
+
+@transaction.atomic
+def switch_account_type(*, actor: User, account_type: AccountType | str) -> User:
+    """A person switches their own account between member and listener (the account page),
+    when ``policies.can_switch_account_type`` allows; the change is ``set_account_type``'s."""
+    decision = policies.can_switch_account_type(actor, str(account_type))
+    if not decision:
+        raise Refused(decision.reason, status=409 if "already" in decision.reason else 403)
+    return set_account_type(user=actor, account_type=account_type)
 
 
 @transaction.atomic

@@ -8,9 +8,11 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods, require_safe
 
-from peerpath.accounts import selectors, services
-from peerpath.accounts.forms import ProfileForm, UnblockForm
+from peerpath.accounts import policies, selectors, services
+from peerpath.accounts.forms import AccountTypeForm, ProfileForm, UnblockForm
 from peerpath.accounts.http import signed_in_user as _user
+from peerpath.accounts.models import AccountType
+from peerpath.core.errors import Refused
 from peerpath.safety.web import show_help
 
 
@@ -69,3 +71,36 @@ def blocked(request: HttpRequest) -> HttpResponse:
         status = 400
     context = {"blocks": selectors.blocks_made(user), "form": form}
     return TemplateResponse(request, "accounts/blocked.html", context, status=status)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_type(request: HttpRequest) -> HttpResponse:
+    """Member or listener: one's account type, and a button to switch when one may."""
+    user = _user(request)
+    other = AccountType.MEMBER if user.is_listener else AccountType.LISTENER
+    form = AccountTypeForm(request.POST if request.method == "POST" else None)
+    status, error = 200, ""
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.switch_account_type(
+                    actor=user, account_type=form.cleaned_data["account_type"]
+                )
+            except Refused as exc:
+                error, status = exc.message, exc.status
+            else:
+                messages.success(
+                    request, f"You now have a {user.get_account_type_display().lower()} account."
+                )
+                return redirect("accounts:account_type")
+    decision = policies.can_switch_account_type(user, other.value)
+    context = {
+        "form": form,
+        "other": other,
+        "can_switch": bool(decision),
+        "note": "" if decision else decision.reason,
+        "error": error,
+    }
+    return TemplateResponse(request, "accounts/account_type.html", context, status=status)
