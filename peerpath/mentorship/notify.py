@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.urls import reverse
+
 from peerpath.accounts.models import User
 from peerpath.notifications import services as notifications
 
@@ -23,5 +25,22 @@ def staff_members() -> list[User]:
     return list(User.objects.staff())
 
 
-def notify_staff(subject: str, body: str) -> None:
-    notifications.notify(staff_members(), "staff", subject, body, source="mentorship")
+def notify_staff(subject: str, body: str, *, url: str = "") -> None:
+    notifications.notify(staff_members(), "staff", subject, body, url=url, source="mentorship")
+
+
+# Staff never open a pair's space (``/mentorships/<id>/`` is the two's only, 404 for anyone
+# else): their links go to the staff view of the pair, the flag or the ticket in the admin.
+
+
+def staff_pair_url(mentorship_id: int) -> str:
+    """The staff view of a pair: its state, conversation log and check-ins (never the chat)."""
+    return reverse("admin:mentorship_mentorship_change", args=[mentorship_id])
+
+
+def staff_flag_url(flag_id: int) -> str:
+    return reverse("admin:mentorship_flag_change", args=[flag_id])
+
+
+def staff_ticket_url(ticket_id: int) -> str:
+    return reverse("admin:mentorship_staffticket_change", args=[ticket_id])

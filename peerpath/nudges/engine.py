@@ -29,10 +29,11 @@ from typing import Final
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from peerpath.accounts.models import User
-from peerpath.mentorship.notify import staff_members
+from peerpath.mentorship.notify import staff_members, staff_pair_url
 from peerpath.notifications.services import Outgoing, send_many
 from peerpath.nudges import stats, templating
 from peerpath.nudges.models import Audience, Channel, NudgeRule, NudgeRun, NudgeSend, NudgeSettings
@@ -95,10 +96,22 @@ def plan(rule: NudgeRule, now: dt.datetime) -> list[Planned]:
 
 def _staff_line(f: Found) -> str:
     if f.mentee and f.mentor:
-        return f"{f.mentee[1]} with {f.mentor[1]}: {f.values.get('mentorship_url', '')}"
+        return f"{f.mentee[1]} with {f.mentor[1]}: {_staff_pair_link(f)}"
     if f.person:
         return f.person[1]
     return f.window
+
+
+def _staff_pair_link(f: Found) -> str:
+    """Staff cannot open a pair's space (the pair's ``mentorship_url``, 404 for anyone but
+    the two): their line links to the staff view of the pair instead."""
+    try:
+        match = resolve(str(f.values.get("mentorship_url", "")))
+    except Resolver404:
+        return ""
+    if match.view_name != "mentorship:space":
+        return ""
+    return staff_pair_url(int(match.kwargs["pk"]))
 
 
 def _filter(rule: NudgeRule, planned: Sequence[Planned], now: dt.datetime) -> list[Planned]:

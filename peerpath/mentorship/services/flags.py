@@ -55,7 +55,8 @@ def raise_flag(
         notify.notify_staff(
             f"IMMEDIATE flag #{flag.pk}: {flag.get_topic_display()}",
             f"{user.username} raised an immediate concern on mentorship #{m.pk}. "
-            "Open the admin (Mentorship › Flags) now.",
+            "Open the flag now.",
+            url=notify.staff_flag_url(flag.pk),
         )
     # Addressed to staff (often about the other person): never told to the other party.
     found = screening.screen(writer=user, source=flag, field="note", at=timezone.now(), m=m)

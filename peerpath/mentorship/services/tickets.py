@@ -94,6 +94,7 @@ def open_staff_ticket(
     notify.notify_staff(
         f"New ticket #{ticket.pk}: {ticket.subject}",
         f"{user.username} asked to talk to staff. See the ticket in the admin.",
+        url=notify.staff_ticket_url(ticket.pk),
     )
     return Written(ticket, found)
 

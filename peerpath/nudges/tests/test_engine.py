@@ -7,6 +7,7 @@ import datetime as dt
 
 import pytest
 from django.db import transaction
+from django.test import Client
 from django.utils import timezone
 
 from peerpath.accounts.roles import Role
@@ -98,7 +99,12 @@ def test_no_conversation_nudges_the_pair_on_day_7_not_day_6_and_staff_on_day_21(
     assert run("no-conversation-21d-staff", t0 + 21 * DAY + dt.timedelta(minutes=1)) == 1
     (summary,) = inbox(staff, "no-conversation-21d-staff")
     assert summary.title.startswith("1 pairs")
-    assert f"/mentorships/{m.pk}/" in summary.body
+    # staff cannot open the pair's space: the line links to the staff view of the pair
+    assert f"/admin/mentorship/mentorship/{m.pk}/change/" in summary.body
+    assert f"/mentorships/{m.pk}/" not in summary.body
+    staff_client = Client()
+    staff_client.force_login(staff)
+    assert staff_client.get(f"/admin/mentorship/mentorship/{m.pk}/change/").status_code == 200
     assert run("no-conversation-21d-staff", t0 + 22 * DAY) == 0
 
 
