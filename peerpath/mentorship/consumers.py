@@ -236,7 +236,7 @@ class MentorshipChatConsumer(AsyncWebsocketConsumer):  # type: ignore[misc]
         rows = chat_reads.messages_after(self.mentorship_id, after, HISTORY_LIMIT)
         if rows:
             self.seen_id = max(self.seen_id, rows[-1].pk)
-        return [realtime.message_payload(m, m.sender.username) for m in rows]
+        return [realtime.message_payload(m, m.sender.profile.shown_name) for m in rows]
 
     async def _on_read(self, frame: dict[str, Any]) -> None:
         up_to = frame.get("up_to")

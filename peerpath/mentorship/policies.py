@@ -117,16 +117,18 @@ def can_request_mentor(
         )
     if facts.ended_without_rematch:
         return Decision.deny(
-            f"You and {mentor.username} already ended a mentorship or a proposal, so you won't "
-            "be paired again. Please choose another mentor."
+            f"You and {mentor.profile.shown_name} already ended a mentorship or a proposal, "
+            "so you won't be paired again. Please choose another mentor."
         )
     state = capacity_state(facts.capacity, facts.load)
     if state == "paused":
-        return Decision.deny(f"{mentor.username} has paused mentoring for now.")
+        return Decision.deny(f"{mentor.profile.shown_name} has paused mentoring for now.")
     if state == "full":
-        return Decision.deny(f"{mentor.username} is full right now. Try another mentor.")
+        return Decision.deny(f"{mentor.profile.shown_name} is full right now. Try another mentor.")
     if facts.open_request_to_mentor:
-        return Decision.deny(f"You already have a request waiting with {mentor.username}.")
+        return Decision.deny(
+            f"You already have a request waiting with {mentor.profile.shown_name}."
+        )
     if facts.open_requests >= facts.max_open_requests:
         return Decision.deny(
             f"You have {facts.open_requests} requests waiting already "

@@ -24,7 +24,9 @@ def dumps(payload: dict[str, Any]) -> str:
 
 def message_payload(message: Message, sender_name: str) -> dict[str, Any]:
     """The JSON a client receives for one message (body is plain text: clients must insert it
-    as text, never as HTML)."""
+    as text, never as HTML). ``sender_name`` is the sender's ``profile.shown_name``, as the
+    page shows it; ``created_at`` is ISO 8601, which the client formats like the page (the
+    viewer's profile time zone, "j M, H:i")."""
     return {
         "type": "message",
         "id": message.pk,

@@ -58,10 +58,28 @@
     unreadEl.hidden = unread === 0;
   }
 
+  // The page's format, "j M, H:i" in the viewer's profile time zone (data-time-zone: the
+  // zone the server renders reloaded messages in), never the browser's clock or locale: a
+  // live message reads exactly as it will after a reload ("5 Mar, 09:07").
+  var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+  var timeParts = (function () {
+    var options = { timeZone: section.dataset.timeZone || "UTC", year: "numeric", month: "numeric",
+      day: "numeric", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    try {
+      return new Intl.DateTimeFormat("en-GB", options);
+    } catch (e) { // an unknown zone name: UTC rather than the browser's zone
+      options.timeZone = "UTC";
+      return new Intl.DateTimeFormat("en-GB", options);
+    }
+  })();
+
   function formatTime(iso) {
     var date = new Date(iso);
     if (isNaN(date.getTime())) { return ""; }
-    return date.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    var p = {};
+    timeParts.formatToParts(date).forEach(function (part) { p[part.type] = part.value; });
+    var hour = p.hour === "24" ? "00" : p.hour;
+    return Number(p.day) + " " + MONTHS[Number(p.month) - 1] + ", " + hour + ":" + p.minute;
   }
 
   function buildItem(senderName, body, iso, mine) {

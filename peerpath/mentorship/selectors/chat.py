@@ -38,7 +38,7 @@ def messages_after(mentorship_id: int, after_id: int = 0, limit: int = 200) -> l
     """Messages with id > ``after_id`` in order (the resync after a reconnect)."""
     return list(
         Message.objects.filter(mentorship_id=mentorship_id, id__gt=after_id)
-        .select_related("sender")
+        .select_related("sender__profile")
         .order_by("id")[:limit]
     )
 
@@ -46,7 +46,7 @@ def messages_after(mentorship_id: int, after_id: int = 0, limit: int = 200) -> l
 def recent_messages(mentorship_id: int, limit: int = 50) -> list[Message]:
     rows = list(
         Message.objects.filter(mentorship_id=mentorship_id)
-        .select_related("sender")
+        .select_related("sender__profile")
         .order_by("-id")[:limit]
     )
     rows.reverse()

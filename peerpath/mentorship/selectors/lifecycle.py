@@ -59,6 +59,6 @@ def mentorship_for_party(user: User, mentorship_id: int) -> Mentorship:
 def current_mentorship_of(user: User) -> Mentorship | None:
     return (
         Mentorship.objects.filter(mentee=user, status__in=CURRENT_STATUSES)
-        .select_related("mentor")
+        .select_related("mentor__profile")
         .first()
     )

@@ -11,11 +11,15 @@ from peerpath.mentorship.models import (
 
 def conversations_of(mentorship: Mentorship, limit: int = 50) -> list[Conversation]:
     return list(
-        mentorship.conversations.select_related("logged_by").order_by("-day", "-id")[:limit]
+        mentorship.conversations.select_related("logged_by__profile").order_by("-day", "-id")[
+            :limit
+        ]
     )
 
 
 def check_ins_of(mentorship: Mentorship, limit: int = 20) -> list[CheckIn]:
     return list(
-        mentorship.check_ins.select_related("author").order_by("-created_at", "-id")[:limit]
+        mentorship.check_ins.select_related("author__profile").order_by("-created_at", "-id")[
+            :limit
+        ]
     )

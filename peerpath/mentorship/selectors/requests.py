@@ -71,7 +71,7 @@ def requests_of_mentee(mentee: User) -> QuerySet[MentorRequest]:
     return (
         MentorRequest.objects.filter(mentee=mentee)
         .prefetch_related(
-            Prefetch("targets", queryset=RequestTarget.objects.select_related("mentor"))
+            Prefetch("targets", queryset=RequestTarget.objects.select_related("mentor__profile"))
         )
         .order_by("-created_at")
     )

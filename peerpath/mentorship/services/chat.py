@@ -77,7 +77,7 @@ def post_message(*, sender: User, mentorship_id: int, body: str, client_id: str 
             common.touch_mentor(sender.pk, now)
         _count_chat_day(m, now)
         found = screening.screen(writer=sender, source=message, field="body", at=now, m=m)
-        sender_name = sender.username
+        sender_name = sender.profile.shown_name  # the one display rule (accounts)
         after_commit(
             lambda: realtime.broadcast_message(message, sender_name),
             what="mentorship chat broadcast",

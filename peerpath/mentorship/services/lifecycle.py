@@ -65,7 +65,7 @@ def start_mentorship(
                 proposal_expires_at=proposal_expires_at,
             )
     except IntegrityError as exc:
-        raise Conflict(f"{mentee.username} already has a mentor.") from exc
+        raise Conflict(f"{mentee.profile.shown_name} already has a mentor.") from exc
     # The mentee's goal becomes the pair's: an active pair's mentor is told too. (Its writer
     # saw help when they wrote it; nobody here is its writer, so no help is returned.)
     screening.screen(writer=mentee, source=m, field="goal", at=now, m=m)
@@ -128,7 +128,7 @@ def end_mentorship(
     notify.notify(
         [other],
         "Your mentorship has ended",
-        f"Your mentorship with {actor.username} has ended ({reason.label.lower()}).",
+        f"Your mentorship with {actor.profile.shown_name} has ended ({reason.label.lower()}).",
     )
     return Written(m, found)
 
@@ -181,7 +181,8 @@ def leave_program(*, user: User, mentorship_id: int | None = None, note: str = "
         notify.notify(
             [other],
             "Your mentorship has ended",
-            f"{user.username} has left the mentoring program. We'll help you find a new match.",
+            f"{user.profile.shown_name} has left the mentoring program. "
+            "We'll help you find a new match.",
         )
         ended += 1
     close_other_requests(mentee_id=user.pk, now=now)

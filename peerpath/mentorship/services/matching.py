@@ -137,7 +137,9 @@ def publish_run(*, actor: User | None, run_id: int) -> MatchRun:
     cfg = MentorshipSettings.load()
     direct = not cfg.proposals_need_mentor_acceptance
     published = 0
-    for p in run.proposals.select_related("mentee", "mentor").order_by("-score", "mentee_id"):
+    for p in run.proposals.select_related("mentee__profile", "mentor__profile").order_by(
+        "-score", "mentee_id"
+    ):
         reason = _still_possible(p, now)
         if not reason:
             profile = MentorProfile.objects.select_for_update().filter(pk=p.mentor_id).first()
@@ -176,23 +178,24 @@ def publish_run(*, actor: User | None, run_id: int) -> MatchRun:
         p.save(update_fields=["mentorship"])
         published += 1
         why = " · ".join(p.explanation)
+        mentor_name, mentee_name = p.mentor.profile.shown_name, p.mentee.profile.shown_name
         if direct:
             lifecycle.close_other_requests(mentee_id=p.mentee_id, now=now)
             notify.notify(
                 [p.mentee, p.mentor],
                 "You have a new mentorship",
-                f"{p.mentor.username} and {p.mentee.username} are now matched ({why}).",
+                f"{mentor_name} and {mentee_name} are now matched ({why}).",
             )
         else:
             notify.notify(
                 [p.mentor],
                 "A suggested mentee",
-                f"We suggest you mentor {p.mentee.username} ({why}). Please accept or decline.",
+                f"We suggest you mentor {mentee_name} ({why}). Please accept or decline.",
             )
             notify.notify(
                 [p.mentee],
                 "We found you a mentor",
-                f"We suggested {p.mentor.username} as your mentor ({why}). They'll confirm soon.",
+                f"We suggested {mentor_name} as your mentor ({why}). They'll confirm soon.",
             )
     run.status = MatchRunStatus.PUBLISHED
     run.decided_at = now

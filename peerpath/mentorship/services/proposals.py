@@ -47,7 +47,7 @@ def accept_proposal(*, mentor: User, mentorship_id: int) -> Mentorship:
     notify.notify(
         [m.mentee],
         "You have a mentor",
-        f"{mentor.username} accepted the match. Say hello in your mentorship space.",
+        f"{mentor.profile.shown_name} accepted the match. Say hello in your mentorship space.",
     )
     return m
 

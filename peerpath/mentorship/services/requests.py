@@ -112,7 +112,7 @@ def _send_next(
         notify.notify(
             [mentor],
             "A listener asked you to mentor them",
-            f"{request.mentee.username} would like you as their mentor. Their goal:\n\n"
+            f"{request.mentee.profile.shown_name} would like you as their mentor. Their goal:\n\n"
             f"{request.goal}\n\nPlease accept or decline within {cfg.request_expiry_days} days.",
         )
         return target
@@ -180,7 +180,7 @@ def respond_to_request(
             at=now,
             url=screening.admin_url(request),
         )
-        declined = f"{mentor.username} can't take you on right now" + (
+        declined = f"{mentor.profile.shown_name} can't take you on right now" + (
             f": “{reason}”." if reason else "."
         )
         # One notice: passed on to the next mentor, or (the last one) what happens now.
@@ -220,7 +220,7 @@ def respond_to_request(
     notify.notify(
         [mentee],
         "You have a mentor",
-        f"{mentor.username} accepted your request. Say hello in your mentorship space.",
+        f"{mentor.profile.shown_name} accepted your request. Say hello in your mentorship space.",
     )
     return Written(mentorship)
 
@@ -248,8 +248,8 @@ def advance_requests(now: dt.datetime | None = None) -> dict[str, int]:
                 notify.notify(
                     [target.mentor],
                     "Reminder: a listener is waiting for your answer",
-                    f"{target.mentee.username} asked you to mentor them. The request moves on "
-                    f"in {days_left} day(s) if you don't answer.",
+                    f"{target.mentee.profile.shown_name} asked you to mentor them. The request "
+                    f"moves on in {days_left} day(s) if you don't answer.",
                 )
     for target_id in RequestTarget.objects.filter(
         status=TargetStatus.PENDING, expires_at__lte=now

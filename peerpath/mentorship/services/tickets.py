@@ -34,7 +34,7 @@ OUTREACH_TEMPLATE = (
 
 def outreach_text(mentorship: Mentorship, user: User) -> str:
     other = mentorship.mentee if user.pk == mentorship.mentor_id else mentorship.mentor
-    return OUTREACH_TEMPLATE.format(name=other.username)
+    return OUTREACH_TEMPLATE.format(name=other.profile.shown_name)
 
 
 def send_outreach_template(*, user: User, mentorship_id: int) -> Message:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from dataclasses import dataclass
 
 import pytest
@@ -15,6 +16,7 @@ from peerpath.accounts.models import User
 from peerpath.accounts.roles import Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.core import hub as core_hub
+from peerpath.mentorship import realtime
 from peerpath.mentorship.models import (
     MESSAGE_MAX_CHARS,
     EndReason,
@@ -249,3 +251,30 @@ def test_a_broadcast_that_fails_after_commit_still_answers_success(
     assert c.post(url, data).status_code == 302  # the retry finds the stored message
     assert Message.objects.filter(body="still here").count() == 1
     assert "relay publish failed" in caplog.text
+
+
+def test_one_display_rule_and_one_time_format_on_both_paths(
+    pair: Pair, monkeypatch, on_commit
+) -> None:
+    """Issue 19: the live chat showed the pseudonym and the browser's clock and format, the
+    reloaded page the display name and the profile's time zone. Both now use the profile's
+    shown name (display name, else pseudonym) and the viewer's profile time zone."""
+    pair.mentor.profile.display_name = "Sofía"
+    pair.mentor.profile.save()
+    User.objects.filter(pk=pair.mentee.pk).update(timezone="Asia/Tokyo")
+    sent: list[str] = []
+    monkeypatch.setattr(realtime, "broadcast_message", lambda message, name: sent.append(name))
+    with on_commit():
+        message = chat.post_message(
+            sender=pair.mentor, mentorship_id=pair.mentorship.pk, body="Hi"
+        ).message
+    assert sent == ["Sofía"]  # the live payload's sender
+    history = chat_reads.messages_after(pair.mentorship.pk)
+    assert [m.sender.profile.shown_name for m in history] == ["Sofía"]  # the resync's sender
+    page = client_for(pair.mentee).get(reverse("mentorship:space", args=[pair.mentorship.pk]))
+    body = page.content.decode()
+    assert '<span class="chat-sender">Sofía</span>' in body
+    assert "Chat with Sofía" in body
+    assert 'data-time-zone="Asia/Tokyo"' in body  # the zone the script formats live times in
+    local = timezone.localtime(message.created_at, zoneinfo.ZoneInfo("Asia/Tokyo"))
+    assert f">{local.day} {local:%b}, {local:%H:%M}</time>" in body

@@ -79,6 +79,7 @@ def space_page(
     context: dict[str, Any] = {
         "mentorship": m,
         "other": other_party(user, m),
+        "me": m.mentor if user.pk == m.mentor_id else m.mentee,  # with the profile loaded
         "role": m.role_of(user.pk),
         "error": error,
         "explanation": [str(line) for line in m.explanation or []],

@@ -24,7 +24,7 @@ from peerpath.safety.web import show_help
 @hub_refusals
 def accept_proposal(request: HttpRequest, pk: int) -> HttpResponse:
     m = proposals.accept_proposal(mentor=_user(request), mentorship_id=pk)
-    messages.success(request, f"You're now mentoring {m.mentee.username}. Say hello!")
+    messages.success(request, f"You're now mentoring {m.mentee.profile.shown_name}. Say hello!")
     return redirect("mentorship:space", pk=m.pk)
 
 

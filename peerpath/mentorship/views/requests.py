@@ -53,7 +53,8 @@ def request_mentor(request: HttpRequest, username: str) -> HttpResponse:
         return mentor_page(request, card, form, error=exc.message, status=exc.status)
     show_help(request, sent.screening)
     messages.success(
-        request, f"Your request is on its way to {card.user.username}. We'll tell you the answer."
+        request,
+        f"Your request is on its way to {card.user.profile.shown_name}. We'll tell you the answer.",
     )
     return redirect("mentorship:hub")
 
@@ -89,7 +90,7 @@ def ranked_request(request: HttpRequest) -> HttpResponse:
                 show_help(request, sent.screening)
                 messages.success(
                     request,
-                    f"Your request is on its way to {mentors[0].username}"
+                    f"Your request is on its way to {mentors[0].profile.shown_name}"
                     + (" (then the next on your list if needed)." if len(mentors) > 1 else "."),
                 )
                 return redirect("mentorship:hub")
@@ -112,7 +113,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def accept_request(request: HttpRequest, pk: int) -> HttpResponse:
     m = requests.respond_to_request(mentor=_user(request), target_id=pk, accept=True).obj
     assert m is not None  # noqa: S101 - accepting returns the new mentorship
-    messages.success(request, f"You're now mentoring {m.mentee.username}. Say hello!")
+    messages.success(request, f"You're now mentoring {m.mentee.profile.shown_name}. Say hello!")
     return redirect("mentorship:space", pk=m.pk)
 
 
