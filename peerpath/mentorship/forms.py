@@ -169,6 +169,28 @@ class NoteForm(Form):
     )
 
 
+class ConfirmForm(Form):
+    """An action that cannot be undone (ending a mentorship, leaving the program, publishing
+    a matching run) is confirmed by a ticked box: it works without any script, and a form
+    posted without it changes nothing."""
+
+    confirm = forms.BooleanField(
+        label="Yes, I'm sure: this can't be undone",
+        error_messages={"required": "Tick the box to confirm: this can't be undone."},
+    )
+
+    def __init__(self, *args: Any, confirm_label: str = "", **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if confirm_label:
+            self.fields["confirm"].label = confirm_label
+
+
+class EndForm(NoteForm, ConfirmForm):
+    """Ending a mentorship or leaving the program: an optional note and the confirmation."""
+
+    field_order = ["note", "confirm"]
+
+
 class StaffTicketForm(Form):
     key = IdempotencyKeyField()  # a resent form stores one row
     body = forms.CharField(

@@ -107,6 +107,7 @@ def test_find_request_accept_chat_and_rematch(
         page.locator("#rematch").get_by_label("Anything you'd like to add (optional)").fill(
             "Different time zones"
         )
+        page.locator("#rematch").get_by_label("Yes, end my mentorship with sofia-mentor").check()
         page.get_by_role("button", name="Find me a new match").click()
         expect(page.get_by_test_id("mentorship-status")).to_have_text("Ended")
         expect(page.get_by_test_id("end-reason")).to_have_text("Asked for a new match")

@@ -110,19 +110,19 @@ CASES: dict[str, Case] = {
     "I can't get in touch: rematch": lambda w: (
         "mentee",
         reverse("mentorship:cant_reach_action", args=[w.m.pk, "rematch"]),
-        {"note": CRISIS},
+        {"note": CRISIS, "confirm": "on"},
         Mentorship,
     ),
     "I can't get in touch: leave": lambda w: (
         "mentor",
         reverse("mentorship:cant_reach_action", args=[w.m.pk, "leave"]),
-        {"note": CRISIS},
+        {"note": CRISIS, "confirm": "on"},
         Mentorship,
     ),
     "I can't get in touch: no rematch": lambda w: (
         "mentor",
         reverse("mentorship:cant_reach_action", args=[w.m.pk, "no-rematch"]),
-        {"note": CRISIS},
+        {"note": CRISIS, "confirm": "on"},
         Mentorship,
     ),
 }

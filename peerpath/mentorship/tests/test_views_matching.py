@@ -43,7 +43,13 @@ def test_staff_run_preview_and_publish_matching(people, login):
     assert proposals.exists()
     assert proposals.first().mentee.username in body  # type: ignore[union-attr]
     assert c.get(reverse("mentorship:matching")).status_code == 200
-    published = c.post(reverse("mentorship:matching_publish", args=[run.pk]))
+    unconfirmed = c.post(reverse("mentorship:matching_publish", args=[run.pk]))
+    assert unconfirmed.status_code == 400  # issue 19: publishing is confirmed by a ticked box
+    assert "Tick the box to confirm" in text(unconfirmed)
+    assert f"Yes, publish {proposals.count()} proposal" in text(unconfirmed)
+    assert MatchRun.objects.get().status == MatchRunStatus.DRAFT
+    assert Mentorship.objects.count() == 0
+    published = c.post(reverse("mentorship:matching_publish", args=[run.pk]), {"confirm": "on"})
     assert published.status_code == 302
     assert MatchRun.objects.get().status == MatchRunStatus.PUBLISHED
     assert Mentorship.objects.filter(source="matching").count() == proposals.count()
@@ -51,7 +57,8 @@ def test_staff_run_preview_and_publish_matching(people, login):
     assert again.status_code == 409
     assert "already published" in text(again)
     assert c.get(reverse("mentorship:matching_run", args=[9_999_999])).status_code == 404
-    assert c.post(reverse("mentorship:matching_publish", args=[9_999_999])).status_code == 404
+    missing = c.post(reverse("mentorship:matching_publish", args=[9_999_999]), {"confirm": "on"})
+    assert missing.status_code == 404
 
 
 def test_staff_discard_a_run(people, login):

@@ -17,20 +17,34 @@ from django.views.decorators.http import require_POST, require_safe
 from peerpath.accounts.http import signed_in_user as _user
 from peerpath.core.errors import NotFound, Refused
 from peerpath.mentorship.forms import (
-    NoteForm,
+    EndForm,
     StaffTicketForm,
 )
 from peerpath.mentorship.models import MentorshipStatus
 from peerpath.mentorship.selectors import lifecycle as lifecycle_reads
+from peerpath.mentorship.selectors import tickets as ticket_reads
 from peerpath.mentorship.services import (
     lifecycle,
     tickets,
 )
 from peerpath.mentorship.views.common import other_party
-from peerpath.resources import selectors as resource_selectors
 from peerpath.safety.web import show_help
 
 CANT_REACH_BRANCHES = ("leave", "outreach", "staff", "rematch", "no-rematch")
+# The branches that cannot be undone, and what their confirmation box says.
+CONFIRM_LABELS = {
+    "rematch": "Yes, end my mentorship with {name}",
+    "no-rematch": "Yes, end my mentorship with {name} for good",
+    "leave": "Yes, remove me from the mentoring program",
+}
+
+
+def _end_form(branch: str, other_name: str, data: Any = None) -> EndForm:
+    return EndForm(
+        data,
+        auto_id=f"{branch.replace('-', '')}_%s",
+        confirm_label=CONFIRM_LABELS[branch].format(name=other_name),
+    )
 
 
 def _cant_reach(
@@ -45,20 +59,22 @@ def _cant_reach(
     user = _user(request)
     m = lifecycle_reads.mentorship_for_party(user, pk)
     current = m.status in (MentorshipStatus.ACTIVE, MentorshipStatus.PROPOSED)
+    other = other_party(user, m)
+    name = other.profile.shown_name
     context: dict[str, Any] = {
         "mentorship": m,
-        "other": other_party(user, m),
+        "other": other,
         "role": m.role_of(user.pk),
         "current": current,
         "error": error,
         "outreach_text": tickets.outreach_text(m, user) if m.is_active else "",
         "reaching_out_resources": (
-            resource_selectors.for_reaching_out(teen=user.is_teen) if m.is_active else []
+            ticket_reads.reaching_out_resources(user, m) if m.is_active else []
         ),
-        "leave_form": forms.get("leave_form") or NoteForm(auto_id="leave_%s"),
+        "leave_form": forms.get("leave_form") or _end_form("leave", name),
         "staff_form": forms.get("staff_form") or StaffTicketForm(auto_id="staff_%s"),
-        "rematch_form": forms.get("rematch_form") or NoteForm(auto_id="rematch_%s"),
-        "no_rematch_form": forms.get("no_rematch_form") or NoteForm(auto_id="norematch_%s"),
+        "rematch_form": forms.get("rematch_form") or _end_form("rematch", name),
+        "no_rematch_form": forms.get("no_rematch_form") or _end_form("no-rematch", name),
     }
     return TemplateResponse(request, "mentorship/cant_reach.html", context, status=status)
 
@@ -82,11 +98,11 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
         "rematch": "rematch_form",
         "no-rematch": "no_rematch_form",
     }.get(branch)
-    form: NoteForm | StaffTicketForm | None = None
+    form: EndForm | StaffTicketForm | None = None
     if branch == "staff":
         form = StaffTicketForm(request.POST, auto_id="staff_%s")
-    elif form_name is not None:
-        form = NoteForm(request.POST, auto_id=f"{branch.replace('-', '')}_%s")
+    elif form_name is not None:  # ending: nothing happens unless the box is ticked
+        form = _end_form(branch, other_party(user, m).profile.shown_name, request.POST)
     if form is not None and form_name is not None and not form.is_valid():
         return _cant_reach(request, pk, status=400, bound={form_name: form})
     note = form.cleaned_data.get("note", "") if form is not None else ""
@@ -97,7 +113,10 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
             )
             messages.success(
                 request,
-                "You've left the mentoring program. You can come back any time from the "
+                "You've left the mentoring program. Your mentoring is paused: raise your "
+                "capacity in your mentor settings when you'd like mentees again."
+                if m.role_of(user.pk) == "mentor"
+                else "You've left the mentoring program. You can come back any time from the "
                 "mentor directory.",
             )
             return redirect("mentorship:hub")
@@ -129,7 +148,12 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
             return redirect("mentorship:space", pk=m.pk)
         ended = lifecycle.mentor_unmatch_no_rematch(mentor=user, mentorship_id=m.pk, note=note)
         show_help(request, ended.screening)
-        messages.success(request, "This mentorship has ended, and you'll not be matched again.")
+        messages.success(
+            request,
+            f"This mentorship has ended. You won't be matched with "
+            f"{other_party(user, m).profile.shown_name} again, and you'll take one fewer mentee "
+            "from now on.",
+        )
         return redirect("mentorship:space", pk=m.pk)
     except NotFound:
         raise  # the site's 404 page (core.http)
