@@ -6,9 +6,7 @@ be reported, 0 = should not) and ``text``, optionally with a ``category`` column
 for a negative, the kind it could be mistaken for, or ``none`` for plain chat. Run
 ``python -m peerpath.safety.evaluate [path]`` to print the report and the timing: one row
 per language, the ``ALL`` summary line, one row per category (recall of its positives,
-false-positive rate of the negatives that resemble it), how many hits came from the lexicon
-rules and how many from the model (:mod:`.crisis.model`, asked when no rule reports), then
-every mistake.
+false-positive rate of the negatives that resemble it), then every mistake.
 
 Sets in ``tests/``: ``crisis_labelled.tsv`` is the tuning set (lexicons are improved
 against it). ``crisis_heldout4.tsv`` is the held-out set (``HELDOUT_SET``): written by
@@ -32,7 +30,6 @@ from pathlib import Path
 from typing import Final
 
 from peerpath.safety.crisis import CATEGORIES, CrisisHit, detect, preload
-from peerpath.safety.crisis.model import MODEL_TERM
 
 LABELLED_SET: Final = Path(__file__).with_name("tests") / "crisis_labelled.tsv"
 HELDOUT_SET: Final = Path(__file__).with_name("tests") / "crisis_heldout4.tsv"
@@ -112,7 +109,6 @@ class Report:
     per_category: dict[str, Counts] = field(default_factory=dict)
     mistakes: list[Mistake] = field(default_factory=list)
     same_category: int = 0  # true positives whose hit names the labelled category
-    by_source: dict[str, Counts] = field(default_factory=dict)  # "rules" / "model": hits only
 
     @property
     def misses(self) -> list[Mistake]:
@@ -137,10 +133,6 @@ class Report:
             rows += [_row(name, c, 18) for name, c in sorted(self.per_category.items())]
             rows.append(
                 f"hits naming the labelled category: {self.same_category} of {self.overall.tp}"
-            )
-        for source, c in sorted(self.by_source.items()):
-            rows.append(
-                f"hits by the {source}: {c.tp + c.fp} ({c.tp} true, {c.fp} false positives)"
             )
         for m in self.mistakes:
             kind = "MISS " if m.label else "FALSE"
@@ -200,9 +192,6 @@ def evaluate_labelled(
         report.per_category.setdefault(row.category, Counts()).add(label=label, reported=reported)
         if hit is not None and label and hit.category == row.category:
             report.same_category += 1
-        if hit is not None:
-            source = "model" if hit.term.startswith(MODEL_TERM) else "rules"
-            report.by_source.setdefault(source, Counts()).add(label=label, reported=True)
         if reported != label:
             report.mistakes.append(
                 Mistake(row.line, row.language, label, row.text, hit, row.category)
@@ -232,7 +221,7 @@ def main(argv: Sequence[str] = ()) -> int:
     texts = [text for _, _, _, text in read_labelled(path)]
     out = [
         report.format(),
-        f"lexicons compiled and model read in {compile_ms:.0f} ms",
+        f"lexicons read and compiled in {compile_ms:.0f} ms",
         f"detect(), typical {len(TYPICAL_MESSAGE)}-char message, all languages: "
         f"{time_detect([TYPICAL_MESSAGE], rounds=2000):.1f} us",
         f"detect(), mean over the labelled set: {time_detect(texts, rounds=20):.1f} us",

@@ -14,9 +14,8 @@ The detector's parts, each a module of this package: :mod:`.rules` (categories, 
 the rules that combine cues, the hit), :mod:`.text` (how a message is read),
 :mod:`.patterns` (the lexicons' pattern syntax), :mod:`.lexicon` (the TOML files),
 :mod:`.trie` (patterns compiled into one expression per script), :mod:`.combine` (cues into
-reports) and :mod:`.scanner` (a message scanned); :mod:`.model` is a learned second signal
-(n-gram logistic regression stored as data, trained by :mod:`.train`) asked when no rule
-reports. This module is the front door: :func:`detect` and :func:`preload`.
+reports) and :mod:`.scanner` (a message scanned). This module is the front door:
+:func:`detect` and :func:`preload`.
 """
 
 from __future__ import annotations
@@ -34,7 +33,6 @@ from peerpath.safety.crisis.lexicon import (
     lexicons,
     read_lexicon,
 )
-from peerpath.safety.crisis.model import load_model, model_hit
 from peerpath.safety.crisis.patterns import Alternatives, expand, parse
 from peerpath.safety.crisis.rules import (
     CATEGORIES,
@@ -48,7 +46,7 @@ from peerpath.safety.crisis.rules import (
     CrisisHit,
     Rule,
 )
-from peerpath.safety.crisis.scanner import Scan, Scanner, build_scanner
+from peerpath.safety.crisis.scanner import Scanner, build_scanner
 from peerpath.safety.crisis.text import VIETNAMESE, normalise, prepare, scripts_in, variants
 
 __all__ = [
@@ -106,24 +104,23 @@ def _select(languages: Sequence[str] | None) -> frozenset[str]:
 
 
 def preload() -> None:
-    """Read the lexicons, compile the all-languages expressions and read the model now."""
+    """Read the lexicons and compile the all-languages expressions now."""
     _detector(_all_codes())
-    load_model()
 
 
-def _scans(text: str, detector: _Detector) -> Iterator[Scan]:
+def _scans(text: str, detector: _Detector) -> Iterator[CrisisHit | None]:
     prepared = prepare(text, strip=True)
     scripts = scripts_in(prepared)
     stripped = variants(prepared)
     if detector.plain is not None:
         for variant in stripped:
-            yield detector.plain.read(variant, scripts)
+            yield detector.plain.scan(variant, scripts)
     if detector.accented is not None:
         accented = stripped
         if not text.isascii() and VIETNAMESE.search(text):
             accented = variants(prepare(text, strip=False))
         for variant in accented:
-            yield detector.accented.read(variant, scripts)
+            yield detector.accented.scan(variant, scripts)
 
 
 def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | None:
@@ -131,21 +128,14 @@ def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | 
 
     ``languages=None`` tries every lexicon (messages are often not in the profile's
     language); otherwise only the given codes. Unknown codes are ignored, and when none is
-    known every lexicon is used, so detection is never switched off by accident. When no
-    rule reports and no phrase was cancelled (by a safe idiom or a negation), the model
-    may (:func:`.model.model_hit`: ``term`` "model:0.91"; every language, and nothing when
-    its file cannot be read).
+    known every lexicon is used, so detection is never switched off by accident.
     """
     if not text or text.isspace():
         return None
     best: CrisisHit | None = None
-    cancelled = False
-    for hit, dropped in _scans(text, _detector(_select(languages))):
-        cancelled |= dropped
+    for hit in _scans(text, _detector(_select(languages))):
         if hit is not None and (best is None or RANK[hit.severity] > RANK[best.severity]):
             best = hit
             if hit.severity == "high":
                 break
-    if best is None and not cancelled:
-        return model_hit(text)
     return best

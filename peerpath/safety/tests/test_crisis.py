@@ -358,13 +358,7 @@ def test_random_everyday_text_in_many_languages_is_not_reported():
         fake.seed_instance(11)
         texts += [fake.paragraph(nb_sentences=3) for _ in range(150)]
     reported = [(text, hit) for text in texts if (hit := detect(text)) is not None]
-    by_rules = [(text, hit) for text, hit in reported if not hit.term.startswith("model:")]
-    assert len(by_rules) <= len(texts) // 1000, by_rules
-    # The model (asked when no rule reports) reads random word salad less well: 74 of these
-    # 3,600 paragraphs (2%, 40 of them Vietnamese, a language with 18 training lines) when
-    # it was added. A regression guard, not a target: real chat is measured on the sets.
-    by_model = [(text, hit) for text, hit in reported if hit.term.startswith("model:")]
-    assert len(by_model) <= len(texts) * 25 // 1000, by_model
+    assert len(reported) <= len(texts) // 1000, reported
 
 
 # --- Properties --------------------------------------------------------------------------
