@@ -4,7 +4,10 @@ pairs that must never be matched again, and whether two people share a language.
 
 from __future__ import annotations
 
-from peerpath.accounts.models import Profile
+import datetime as dt
+
+from peerpath.accounts.models import Profile, User, UserQuerySet
+from peerpath.accounts.roles import Role
 from peerpath.accounts.selectors import is_blocked_between
 from peerpath.mentorship.models import (
     CURRENT_STATUSES,
@@ -12,6 +15,17 @@ from peerpath.mentorship.models import (
     Mentorship,
     MentorshipSettings,
 )
+
+
+def mentors(at: dt.datetime) -> UserQuerySet:
+    """Who may mentor at ``at``: the Mentor role, a mentor profile, active and not suspended.
+    The one home of "the mentors": the directory and the matching pool narrow it."""
+    qs: UserQuerySet = (
+        User.objects.with_role(Role.MENTOR)
+        .filter(is_active=True, mentor_profile__isnull=False)
+        .not_suspended(at)
+    )
+    return qs
 
 
 def community_settings() -> MentorshipSettings:

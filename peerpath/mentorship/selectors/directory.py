@@ -34,7 +34,6 @@ from django.utils import timezone
 from peerpath.accounts import policies as account_policies
 from peerpath.accounts.ageband import AgeBand
 from peerpath.accounts.models import Block, Language, Profile, Topic, User, UserQuerySet
-from peerpath.accounts.roles import Role
 from peerpath.accounts.selectors import is_blocked_between
 from peerpath.core.errors import NotFound
 from peerpath.mentorship import policies
@@ -45,7 +44,7 @@ from peerpath.mentorship.models import (
     MentorProfile,
     Mentorship,
 )
-from peerpath.mentorship.selectors import matching
+from peerpath.mentorship.selectors import common, matching
 
 PER_PAGE = 12
 
@@ -84,12 +83,7 @@ def mentors_visible_to(viewer: User, at: dt.datetime | None = None) -> QuerySet[
     """Mentors ``viewer`` may see: mentor role, a mentor profile, not suspended, same band
     (staff see all), never anyone either side blocked."""
     at = at or timezone.now()
-    qs: UserQuerySet = (
-        User.objects.with_role(Role.MENTOR)
-        .filter(is_active=True, mentor_profile__isnull=False)
-        .not_suspended(at)
-        .exclude(pk=viewer.pk)
-    )
+    qs: UserQuerySet = common.mentors(at).exclude(pk=viewer.pk)
     if not account_policies.is_staff_member(viewer):
         band = viewer.age_band_at(at)
         if band is AgeBand.CHILD:

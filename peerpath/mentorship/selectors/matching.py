@@ -41,6 +41,7 @@ from peerpath.mentorship.models import (
     Mentorship,
     MentorshipSettings,
 )
+from peerpath.mentorship.selectors import common
 
 TEEN, ADULT = 1, 2
 
@@ -125,12 +126,7 @@ def _mentee_qs(now: dt.datetime) -> QuerySet[User]:
 
 
 def _mentor_qs(now: dt.datetime) -> QuerySet[User]:
-    qs: QuerySet[User] = (
-        User.objects.with_role(Role.MENTOR)
-        .filter(is_active=True, mentor_profile__isnull=False)
-        .not_suspended(now)
-        .filter(teen_from__lte=now)
-    )
+    qs: QuerySet[User] = common.mentors(now).filter(teen_from__lte=now)
     return qs
 
 
