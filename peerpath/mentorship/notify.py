@@ -21,6 +21,35 @@ def notify(users: Iterable[User], subject: str, body: str, *, url: str = MENTORI
     notifications.notify(users, "mentorship", subject, body, url=url, source="mentorship")
 
 
+# A proposal from matching that ends before it starts (the mentor declines, it expires, or
+# the mentee asks for someone else): each side hears of it once, from these, with a link to
+# what they can do next.
+
+NEXT_ROUND = (
+    "We'll include you in the next matching round, or you can choose a mentor yourself in "
+    "the directory now."
+)
+
+
+def tell_mentee_proposal_ended(mentee: User, why: str) -> None:
+    """``why`` is what happened ("Sam can't take you on right now."); the rest is what next."""
+    notify(
+        [mentee],
+        "Your proposed mentor",
+        f"{why} {NEXT_ROUND}",
+        url=reverse("mentorship:directory"),
+    )
+
+
+def tell_mentor_proposal_ended(mentor: User, why: str) -> None:
+    notify(
+        [mentor],
+        "A proposed mentee",
+        f"{why} Nothing else to do: your place stays free for the next match.",
+        url=reverse("mentorship:hub"),
+    )
+
+
 def staff_members() -> list[User]:
     return list(User.objects.staff())
 

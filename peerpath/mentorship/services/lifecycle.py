@@ -10,6 +10,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts.models import User
@@ -122,15 +123,33 @@ def end_mentorship(
             Conflict(decision.reason) if "ended" in decision.reason else Forbidden(decision.reason)
         )
     note = clean_text(note, what="note", max_chars=500, required=False)
+    was_proposed = m.status == MentorshipStatus.PROPOSED
     _end(m, by=actor, reason=reason, note=note, now=now)
     found = common.screen_end_note(m, actor, now)
     other = m.mentee if actor.pk == m.mentor_id else m.mentor
-    notify.notify(
-        [other],
-        "Your mentorship has ended",
-        f"Your mentorship with {actor.profile.shown_name} has ended ({reason.label.lower()}).",
-    )
+    if was_proposed:  # it never started: the other side hears of a withdrawn proposal
+        _tell_proposal_withdrawn(m, actor, "asked for another match")
+    else:
+        notify.notify(
+            [other],
+            "Your mentorship has ended",
+            f"Your mentorship with {actor.profile.shown_name} has ended ({reason.label.lower()}).",
+        )
     return Written(m, found)
+
+
+def _tell_proposal_withdrawn(m: Mentorship, actor: User, what: str) -> None:
+    """One notice to the side that did not end a proposed match: its what-next depends on
+    their role (a mentee goes back to matching; a mentor's place stays free)."""
+    name = actor.profile.shown_name
+    if actor.pk == m.mentee_id:
+        notify.tell_mentor_proposal_ended(
+            m.mentor, f"{name} {what}, so our proposed match with them is withdrawn."
+        )
+    else:
+        notify.tell_mentee_proposal_ended(
+            m.mentee, f"{name} {what}, so our proposed match with them is withdrawn."
+        )
 
 
 @transaction.atomic
@@ -174,16 +193,26 @@ def leave_program(*, user: User, mentorship_id: int | None = None, note: str = "
         .filter(Q(mentor=user) | Q(mentee=user))
         .select_related("mentor", "mentee")
     ):
+        was_proposed = m.status == MentorshipStatus.PROPOSED
         _end(m, by=user, reason=EndReason.LEFT_PROGRAM, note=note, now=now)
         if not ended:  # the same words end every pair: one alert is enough
             found = common.screen_end_note(m, user, now)
-        other = m.mentee if user.pk == m.mentor_id else m.mentor
-        notify.notify(
-            [other],
-            "Your mentorship has ended",
-            f"{user.profile.shown_name} has left the mentoring program. "
-            "We'll help you find a new match.",
-        )
+        if was_proposed:
+            _tell_proposal_withdrawn(m, user, "has left the mentoring program")
+        elif user.pk == m.mentor_id:
+            notify.notify(
+                [m.mentee],
+                "Your mentorship has ended",
+                f"{user.profile.shown_name} has left the mentoring program. {notify.NEXT_ROUND}",
+                url=reverse("mentorship:directory"),
+            )
+        else:
+            notify.notify(
+                [m.mentor],
+                "Your mentorship has ended",
+                f"{user.profile.shown_name} has left the mentoring program. Your place is free "
+                "for a new mentee.",
+            )
         ended += 1
     close_other_requests(mentee_id=user.pk, now=now)
     MenteeProfile.objects.update_or_create(user=user, defaults={"opted_out_at": now})

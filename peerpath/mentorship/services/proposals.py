@@ -54,8 +54,15 @@ def accept_proposal(*, mentor: User, mentorship_id: int) -> Mentorship:
 
 @transaction.atomic
 def decline_proposal(*, mentor: User, mentorship_id: int, reason: str = "") -> Written[Mentorship]:
+    """The mentor says no: the pair is never proposed again, and the mentee hears it once,
+    with what happens next (the next matching round, or the directory now)."""
     now = timezone.now()
-    m = Mentorship.objects.select_for_update().filter(pk=mentorship_id).first()
+    m = (
+        Mentorship.objects.select_for_update(of=("self",))
+        .select_related("mentee__profile", "mentor__profile")
+        .filter(pk=mentorship_id)
+        .first()
+    )
     if m is None or m.mentor_id != mentor.pk:
         raise NotFound("No such proposal.")
     decision = policies.can_answer_proposal(mentor, m)
@@ -68,16 +75,38 @@ def decline_proposal(*, mentor: User, mentorship_id: int, reason: str = "") -> W
     m.end_note = clean_text(reason, what="reason", max_chars=500, required=False)
     m.save()
     common.touch_mentor(mentor.pk, now)
-    return Written(m, common.screen_end_note(m, mentor, now))
+    found = common.screen_end_note(m, mentor, now)
+    notify.tell_mentee_proposal_ended(
+        m.mentee,
+        f"{mentor.profile.shown_name} can't take you on right now"
+        + (f": “{m.end_note}”." if m.end_note else "."),
+    )
+    return Written(m, found)
 
 
+@transaction.atomic
 def expire_proposals(now: dt.datetime | None = None) -> int:
+    """Proposals nobody answered in time end as declined; each side is told once."""
     now = now or timezone.now()
-    return Mentorship.objects.filter(
-        status=MentorshipStatus.PROPOSED, proposal_expires_at__lte=now
-    ).update(
+    due = list(
+        Mentorship.objects.select_for_update(of=("self",))
+        .filter(status=MentorshipStatus.PROPOSED, proposal_expires_at__lte=now)
+        .select_related("mentee__profile", "mentor__profile")
+    )
+    if not due:
+        return 0
+    Mentorship.objects.filter(pk__in=[m.pk for m in due]).update(
         status=MentorshipStatus.DECLINED,
         ended_at=now,
         end_reason=EndReason.PROPOSAL_EXPIRED,
         updated_at=now,
     )
+    for m in due:
+        mentor_name, mentee_name = m.mentor.profile.shown_name, m.mentee.profile.shown_name
+        notify.tell_mentee_proposal_ended(
+            m.mentee, f"{mentor_name} didn't answer our proposed match in time."
+        )
+        notify.tell_mentor_proposal_ended(
+            m.mentor, f"The proposed match with {mentee_name} expired before you answered."
+        )
+    return len(due)

@@ -15,6 +15,7 @@ from peerpath.mentorship.models import (
     Message,
     StaffTicket,
 )
+from peerpath.mentorship.tests.factories import make_mentorship
 from peerpath.mentorship.tests.helpers import active_pair, text
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_cache")]
@@ -187,3 +188,27 @@ def test_ending_needs_the_ticked_box_and_nothing_ends_without_it(people, login, 
     assert "Kept note" in body  # what was typed is still there
     assert Mentorship.objects.get(pk=m.pk).status == MentorshipStatus.ACTIVE
     assert MentorProfile.objects.get(pk=people["mentor"].pk).capacity == 2
+
+
+@pytest.mark.parametrize(
+    ("who", "reads"),
+    [
+        (
+            "listener",
+            "You asked for another match instead of mo-mentor. We&#x27;ll include you in the "
+            "next matching round",
+        ),
+        ("mentor", "You declined the proposed match with lee-listener. Your place stays free."),
+    ],
+)
+def test_turning_down_a_proposal_says_what_happens_next(people, login, who, reads):
+    """Issue 19: a mentee who turned down a proposed mentor read "This mentorship has
+    ended", for a mentorship that never started, and nothing about what comes next."""
+    m = make_mentorship(people["mentor"], people["listener"], status=MentorshipStatus.PROPOSED)
+    client = login(people[who])
+    response = client.post(
+        reverse("mentorship:cant_reach_action", args=[m.pk, "rematch"]), CONFIRMED, follow=True
+    )
+    assert response.status_code == 200
+    assert reads in text(response)
+    assert "This mentorship has ended" not in text(response)

@@ -39,5 +39,9 @@ def decline_proposal(request: HttpRequest, pk: int) -> HttpResponse:
         mentor=_user(request), mentorship_id=pk, reason=form.cleaned_data["reason"]
     )
     show_help(request, declined.screening)
-    messages.success(request, "You declined the proposed match.")
+    messages.success(
+        request,
+        f"You declined the proposed match with {declined.obj.mentee.profile.shown_name}. "
+        "We've told them, and you won't be proposed to each other again.",
+    )
     return redirect("mentorship:hub")

@@ -15,12 +15,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from peerpath.accounts.http import signed_in_user as _user
+from peerpath.accounts.models import User
 from peerpath.core.errors import NotFound, Refused
+from peerpath.mentorship import notify
 from peerpath.mentorship.forms import (
     EndForm,
     StaffTicketForm,
 )
-from peerpath.mentorship.models import MentorshipStatus
+from peerpath.mentorship.models import Mentorship, MentorshipStatus
 from peerpath.mentorship.selectors import lifecycle as lifecycle_reads
 from peerpath.mentorship.selectors import tickets as ticket_reads
 from peerpath.mentorship.services import (
@@ -77,6 +79,22 @@ def _cant_reach(
         "no_rematch_form": forms.get("no_rematch_form") or _end_form("no-rematch", name),
     }
     return TemplateResponse(request, "mentorship/cant_reach.html", context, status=status)
+
+
+def _rematch_done(user: User, m: Mentorship) -> str:
+    """What the person who asked for another match reads: what happens next, for a proposal
+    declined before it started as for a mentorship ended."""
+    name = other_party(user, m).profile.shown_name
+    if m.status == MentorshipStatus.PROPOSED:
+        if m.role_of(user.pk) == "mentee":
+            return f"You asked for another match instead of {name}. {notify.NEXT_ROUND}"
+        return f"You declined the proposed match with {name}. Your place stays free."
+    if m.role_of(user.pk) == "mentee":
+        return (
+            "This mentorship has ended. You're back in matching: we'll suggest a new "
+            "match, and you can also choose one in the directory."
+        )
+    return "This mentorship has ended. Your place is free for a new mentee."
 
 
 @login_required
@@ -140,11 +158,7 @@ def cant_reach_action(request: HttpRequest, pk: int, branch: str) -> HttpRespons
                 request,
                 lifecycle.request_rematch(user=user, mentorship_id=m.pk, note=note).screening,
             )
-            messages.success(
-                request,
-                "This mentorship has ended. You're back in matching: we'll suggest a new "
-                "match, and you can also choose one in the directory.",
-            )
+            messages.success(request, _rematch_done(user, m))
             return redirect("mentorship:space", pk=m.pk)
         ended = lifecycle.mentor_unmatch_no_rematch(mentor=user, mentorship_id=m.pk, note=note)
         show_help(request, ended.screening)
