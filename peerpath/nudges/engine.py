@@ -41,7 +41,6 @@ from peerpath.nudges.triggers import TRIGGERS, Found
 
 CHUNK: Final = 900  # under SQLite's default limit of bound parameters
 STAFF_LIST_MAX: Final = 20
-STAFF_VARS: Final = ("count", "list")
 
 
 @dataclass(frozen=True)
@@ -200,6 +199,7 @@ def _messages(
         per: dict[int, list[Planned]] = defaultdict(list)
         for p in planned:
             per[p.user_id].append(p)
+        staff_url = TRIGGERS[rule.trigger].staff_url(rule.params)
         out = []
         for uid, items in per.items():
             lines = [str(p.values["line"]) for p in items[:STAFF_LIST_MAX]]
@@ -209,6 +209,7 @@ def _messages(
                 "name": items[0].values["name"],
                 "count": len(items),
                 "list": "\n".join(lines),
+                "staff_url": staff_url,
             }
             out.append(
                 _outgoing(rule, uid, values, rule.title_template, rule.body_template, source, email)

@@ -25,6 +25,8 @@ from django.db.models import (
     Subquery,
 )
 from django.db.models.functions import Coalesce, Greatest
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from peerpath.accounts.models import AccountType, User
 from peerpath.activity.models import ActivityEvent, ActivityKind
@@ -70,6 +72,8 @@ class Trigger:
     variables: tuple[str, ...]
     find: Callable[[Mapping[str, int], dt.datetime], Iterator[Found]]
     words: Callable[[Mapping[str, int]], str]  # the merged parameters in plain words
+    # The mentorships table's filter that lists a pair trigger's occasions for staff.
+    staff_filter: Callable[[Mapping[str, int]], dict[str, str]] | None = None
 
     def merge(self, given: Any) -> dict[str, int]:
         """The rule's parameters over the trigger's defaults."""
@@ -79,6 +83,15 @@ class Trigger:
     def describe(self, given: Any) -> str:
         """When the trigger fires, in words ("after 7 days without a check-in…")."""
         return self.words(self.merge(given))
+
+    def staff_url(self, given: Any) -> str:
+        """The staff page a summary of this trigger links to (``{staff_url}``): pairs are
+        looked after from the mentorships table, filtered to the trigger's occasions where
+        it has a filter; people from the staff home. Staff never open a pair's space."""
+        if not self.pair:
+            return reverse("analytics:overview")
+        query = self.staff_filter(self.merge(given)) if self.staff_filter else {}
+        return reverse("partners:table") + (f"?{urlencode(query)}" if query else "")
 
 
 def _n(count: int, unit: str) -> str:
@@ -339,9 +352,10 @@ def _trigger(
     params: Mapping[str, Param],
     words: Callable[[Mapping[str, int]], str],
     variables: tuple[str, ...] = (),
+    staff_filter: Callable[[Mapping[str, int]], dict[str, str]] | None = None,
 ) -> Trigger:
     base = COMMON_VARS + (PAIR_VARS if pair else ())
-    return Trigger(kind, label, pair, params, base + variables, find, words)
+    return Trigger(kind, label, pair, params, base + variables, find, words, staff_filter)
 
 
 def _joined_words(p: Mapping[str, int]) -> str:
@@ -436,6 +450,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             words=lambda p: f"after {_n(p['days'], 'day')} without a check-in or conversation",
             params={"days": Param(14, 1, 365, "Days since the last check-in or conversation.")},
             variables=("days",),
+            staff_filter=lambda p: {"no_contact_days": str(p["days"])},
         ),
         _trigger(
             "no_conversation",
@@ -445,6 +460,7 @@ TRIGGERS: Final[dict[str, Trigger]] = {
             words=lambda p: f"{_n(p['days'], 'day')} after a match with no conversation logged",
             params={"days": Param(7, 1, 365, "Days after the match.")},
             variables=("days",),
+            staff_filter=lambda p: {"conversations": "0"},
         ),
         _trigger(
             "conversations_reached",

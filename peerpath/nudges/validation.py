@@ -12,8 +12,11 @@ if TYPE_CHECKING:
 
 PAIR_AUDIENCES = {"mentee", "mentor", "both", "staff"}
 PERSON_AUDIENCES = {"person", "staff"}
-# Staff get one summary per run: their name, how many occasions, and a list of them.
-STAFF_VARS = ("name", "count", "list")
+# Staff get one summary per run: their name, how many occasions, a list of them, and the
+# staff page that lists them (``Trigger.staff_url``).
+STAFF_VARS = ("name", "count", "list", "staff_url")
+# A link is a path on this site, or a variable that holds one.
+LINK_STARTS = ("/", "{mentorship_url}", "{event_url}", "{staff_url}")
 
 
 def _categories() -> set[str]:
@@ -65,7 +68,9 @@ def rule_errors(rule: NudgeRule) -> dict[str, list[str]]:
             templating.validate(text or "", variables, what=what)
         except templating.TemplateError as exc:
             add(name, str(exc))
-    if rule.url and not rule.url.startswith(("/", "{mentorship_url}", "{event_url}")):
+    if rule.url and not rule.url.startswith(
+        ("/", "{mentorship_url}", "{event_url}", "{staff_url}")
+    ):
         add("url", "The link is a path on this site, starting with /.")
     return errors
 

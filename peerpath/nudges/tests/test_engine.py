@@ -4,10 +4,13 @@ before, and never twice; re-runs and rolled-back runs never double-send."""
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps as django_apps
 from django.db import transaction
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts.roles import Role
@@ -98,13 +101,19 @@ def test_no_conversation_nudges_the_pair_on_day_7_not_day_6_and_staff_on_day_21(
     assert run("no-conversation-21d-staff", t0 + 20 * DAY) == 0
     assert run("no-conversation-21d-staff", t0 + 21 * DAY + dt.timedelta(minutes=1)) == 1
     (summary,) = inbox(staff, "no-conversation-21d-staff")
-    assert summary.title.startswith("1 pairs")
+    assert summary.title == "Pairs without a conversation after 21 days: 1"
     # staff cannot open the pair's space: the line links to the staff view of the pair
     assert f"/admin/mentorship/mentorship/{m.pk}/change/" in summary.body
     assert f"/mentorships/{m.pk}/" not in summary.body
     staff_client = Client()
     staff_client.force_login(staff)
     assert staff_client.get(f"/admin/mentorship/mentorship/{m.pk}/change/").status_code == 200
+    # the summary itself links to the staff mentorships table, filtered to these pairs (it
+    # linked to /mentorships/, a person's own hub)
+    assert summary.url == reverse("partners:table") + "?conversations=0"
+    table = staff_client.get(summary.url)
+    assert table.status_code == 200
+    assert table.context["query"].conversations == "0"
     assert run("no-conversation-21d-staff", t0 + 22 * DAY) == 0
 
 
@@ -292,3 +301,24 @@ def test_the_run_nudges_command_runs_the_engine() -> None:
     call_command("run_nudges", stdout=out)
     assert out.getvalue().startswith("nudges: sent ")
     assert Notification.objects.filter(source="nudge:welcome").exists()
+
+
+def test_an_unedited_staff_summary_moves_to_the_staff_link_and_an_edited_one_stays() -> None:
+    """Migration 0002: rows seeded before the fix linked staff to /mentorships/."""
+    migration = importlib.import_module(
+        "peerpath.nudges.migrations.0002_staff_summary_links_to_the_table"
+    )
+    seeded = rule("no-conversation-21d-staff")
+    NudgeRule.objects.filter(pk=seeded.pk).update(
+        url="/mentorships/", title_template="{count} pairs without a conversation after 21 days"
+    )
+    migration.forwards(django_apps, None)
+    seeded.refresh_from_db()
+    assert (seeded.url, seeded.title_template) == (
+        "{staff_url}",
+        "Pairs without a conversation after 21 days: {count}",
+    )
+    NudgeRule.objects.filter(pk=seeded.pk).update(url="/staff/", title_template="Mine: {count}")
+    migration.forwards(django_apps, None)
+    seeded.refresh_from_db()
+    assert (seeded.url, seeded.title_template) == ("/staff/", "Mine: {count}")
