@@ -62,6 +62,12 @@ def unpack(value: str) -> list[str]:
     return [v for v in value.split(",") if v]
 
 
+def tagged(topic: str) -> Q:
+    """Resources tagged ``topic`` (tags are stored as ``,a,b,``: one ``contains`` lookup on
+    SQLite and PostgreSQL); a ``Q`` so that filters and rankings can combine tags."""
+    return Q(topics__contains=f",{topic},")
+
+
 class ResourceQuerySet(models.QuerySet["Resource"]):
     def published(self) -> ResourceQuerySet:
         return self.filter(is_published=True)
@@ -74,7 +80,7 @@ class ResourceQuerySet(models.QuerySet["Resource"]):
         return self.filter(audience__in=[own, ResourceAudience.BOTH])
 
     def with_topic(self, topic: str) -> ResourceQuerySet:
-        return self.filter(topics__contains=f",{topic},")
+        return self.filter(tagged(topic))
 
     def with_flag_topic(self, topic: str) -> ResourceQuerySet:
         return self.filter(flag_topics__contains=f",{topic},")

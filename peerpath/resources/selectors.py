@@ -6,7 +6,7 @@ from django.db.models import Case, IntegerField, Q, Value, When
 
 from peerpath.accounts.models import User
 from peerpath.accounts.policies import is_staff_member
-from peerpath.resources.models import Resource, ResourceQuerySet, ResourceTopic
+from peerpath.resources.models import Resource, ResourceQuerySet, ResourceTopic, tagged
 
 SEARCH_MAX_CHARS = 100
 
@@ -43,7 +43,7 @@ def search(viewer: User, *, q: str = "", topic: str = "") -> list[Resource]:
             | Q(topics__icontains=q)
         )
         for tag in tags:
-            match |= Q(topics__contains=f",{tag},")
+            match |= tagged(tag)
         rank = Case(
             When(title__icontains=q, then=Value(0)),
             When(summary__icontains=q, then=Value(1)),
@@ -60,20 +60,19 @@ def for_flag_topic(topic: str, *, limit: int = 3, teen: bool) -> list[Resource]:
     return list(rows.order_by("is_custom", "title")[:limit])
 
 
-def for_reaching_out(*, limit: int = 3, teen: bool) -> list[Resource]:
-    """Resources for "I don't know how to reach out": reaching out first, then first
-    messages."""
-    rows = (
-        Resource.objects.published()
-        .for_band(teen=teen)
-        .filter(
-            Q(topics__contains=f",{ResourceTopic.REACHING_OUT},")
-            | Q(topics__contains=f",{ResourceTopic.FIRST_MESSAGE},")
-        )
-    )
-    rank = Case(
-        When(topics__contains=f",{ResourceTopic.REACHING_OUT},", then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
+def for_reaching_out(*, limit: int = 3, teen: bool, mentor: bool = False) -> list[Resource]:
+    """Tips for "I don't know how to reach out", for one side of a pair. A mentee gets the
+    guides on reaching out to a mentor first, then first messages; a mentor gets first
+    messages and quiet mentees, mentoring guides first, and never a guide written for mentees
+    (the ``reaching-out`` tag is "Reaching out to a mentor")."""
+    rows = Resource.objects.published().for_band(teen=teen)
+    if mentor:
+        rows = rows.filter(
+            tagged(ResourceTopic.FIRST_MESSAGE) | tagged(ResourceTopic.GHOSTING)
+        ).exclude(tagged(ResourceTopic.REACHING_OUT))
+        first = ResourceTopic.MENTORING
+    else:
+        rows = rows.filter(tagged(ResourceTopic.REACHING_OUT) | tagged(ResourceTopic.FIRST_MESSAGE))
+        first = ResourceTopic.REACHING_OUT
+    rank = Case(When(tagged(first), then=Value(0)), default=Value(1), output_field=IntegerField())
     return list(rows.order_by(rank, "title")[:limit])

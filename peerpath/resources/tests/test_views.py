@@ -171,6 +171,24 @@ def test_suggestions_by_flag_topic_respect_the_band():
     assert "reaching-out" in reaching[0].topic_list
 
 
+@pytest.mark.parametrize("teen", [False, True])
+def test_a_mentors_reaching_out_tips_come_from_the_library_selector(client, teen):
+    """Issue 19: mentorship queried resources' tables itself for a mentor's tips; the
+    query's one home is ``selectors.for_reaching_out(mentor=True)``."""
+    tips = selectors.for_reaching_out(teen=teen, mentor=True, limit=10)
+    assert tips
+    assert all("reaching-out" not in r.topic_list for r in tips)
+    assert all({"first-message", "ghosting"} & set(r.topic_list) for r in tips)
+    assert all(r.audience != ("adult" if teen else "teen") for r in tips)
+    mentoring = ["mentoring" in r.topic_list for r in tips]
+    assert mentoring == sorted(mentoring, reverse=True)  # mentoring guides first
+    mentor, mentee = make_mentor(teen=teen), make_listener(teen=teen)
+    m = make_mentorship(mentor, mentee)
+    client.force_login(mentor)
+    response = client.get(reverse("mentorship:cant_reach", args=[m.pk]))
+    assert response.context["reaching_out_resources"] == tips[:3]
+
+
 def test_suggested_resources_appear_after_raising_a_flag(client):
     mentor, mentee = make_mentor(), make_listener()
     m = make_mentorship(mentor, mentee)
