@@ -17,7 +17,6 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 from django.db import connection
-from django.utils import timezone
 
 from peerpath.accounts.models import AccountType, User
 from peerpath.activity.models import ActivityEvent, ActivityKind
@@ -49,6 +48,14 @@ def epoch_sql(column: str) -> str:
 
 def to_epoch(when: dt.datetime) -> float:
     return when.timestamp()
+
+
+def as_of(when: dt.datetime) -> Any:
+    """``when`` as a parameter compared with datetime columns in raw SQL, in the form the
+    database stores them: on SQLite, naive UTC text (comparisons there are text
+    comparisons, so an aware or non-UTC parameter would be compared wrongly); on PostgreSQL
+    the aware datetime itself."""
+    return connection.ops.adapt_datetimefield_value(when)
 
 
 @contextmanager
@@ -104,7 +111,9 @@ def load(
     achievement_slugs: Mapping[int, str] | None = None,
     training_ids: Mapping[str, int] | None = None,
 ) -> tuple[rules.Facts, dict[str, awarding.Standing]]:
-    """Facts and current standings for active people (all of them, or ``user_ids``).
+    """Facts and current standings for active people (all of them, or ``user_ids``), as of
+    ``now``: the people who had joined by then, and only the activity at or before it (the
+    same rule whether ``now`` is the present or a moment replayed from the past).
     ``achievement_slugs`` (every achievement's slug by id) and ``training_ids`` (every
     training's id by slug) save a query each when the caller has them (``ladder.Ladder``)."""
     users_t = qn(User._meta.db_table)
@@ -138,7 +147,7 @@ def load(
                     f"{where.format(col='user_id')}"
                 )
                 result = _fetch(
-                    sql, [ActivityKind.TRAINING_COMPLETED.value, TRAINING_REF, now, *params]
+                    sql, [ActivityKind.TRAINING_COMPLETED.value, TRAINING_REF, as_of(now), *params]
                 )
                 for slug in slugs.values():
                     facts.trainings[slug] = np.zeros(facts.n, np.bool_)
@@ -165,16 +174,17 @@ def _times(column: list[Any]) -> npt.NDArray[np.float64]:
 
 
 def _people(users_t: str, where: str, params: list[Any], now: dt.datetime) -> rules.Facts:
-    """One row per active person: band and account type decided in SQL, tenure starts as
-    epoch seconds."""
+    """One row per active person who had joined by ``now``: band and account type decided
+    in SQL, tenure starts as epoch seconds."""
     if connection.vendor == "postgresql":
         joined, since = epoch_sql("date_joined"), epoch_sql("listener_since")
     else:
         joined, since = "date_joined", "listener_since"
     rows = _fetch(
         f"SELECT id, account_type = %s, teen_from <= %s AND adult_from > %s, "  # noqa: S608
-        f"{joined}, {since} FROM {users_t} WHERE is_active AND {where} ORDER BY id",
-        [AccountType.LISTENER.value, now, now, *params],
+        f"{joined}, {since} FROM {users_t} WHERE is_active AND date_joined <= %s AND {where} "
+        "ORDER BY id",
+        [AccountType.LISTENER.value, as_of(now), as_of(now), as_of(now), *params],
     )
     n = len(rows)
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [[], [], [], [], []]
@@ -204,19 +214,20 @@ def _counts(
     kind_case = "CASE kind " + " ".join(f"WHEN %s THEN {i}" for i in range(len(kinds))) + " END"
     sums = "".join(", SUM(CASE WHEN occurred_at >= %s THEN 1 ELSE 0 END)" for _ in windows)
     hint = " INDEXED BY activity_user_kind_time" if connection.vendor == "sqlite" else ""
-    # Evaluating "as of" a past moment ignores what happened after it; for the present the
-    # filter is skipped (nothing is recorded in the future), which keeps the scan index-only.
-    past = now < timezone.now() - dt.timedelta(minutes=5)
-    until = " AND occurred_at <= %s" if past else ""
+    # As of ``now``, always: what was recorded after it is not counted, whether ``now`` is
+    # replayed from the past or is the present (an event recorded while the batch runs
+    # belongs to the next run; ``batch.touched_since`` picks its person up). The bound is a
+    # column of the (user, kind, time) index: SQLite's scan stays on the covering index
+    # (measured: 2M events, the same time with and without it).
     sql = (
         f"SELECT user_id, {kind_case}, COUNT(*){sums} FROM {events_t}{hint} "  # noqa: S608
-        f"WHERE kind IN ({', '.join(['%s'] * len(kinds))}){until} AND {where} "
+        f"WHERE kind IN ({', '.join(['%s'] * len(kinds))}) AND occurred_at <= %s AND {where} "
         "GROUP BY user_id, kind"
     )
     args: list[Any] = [*kinds]
-    args += [now - dt.timedelta(days=w) for w in windows]
+    args += [as_of(now - dt.timedelta(days=w)) for w in windows]
     args += kinds
-    args += [now] if past else []
+    args += [as_of(now)]
     rows = _fetch(sql, [*args, *params])
     n = facts.n
     for kind, window in needs:

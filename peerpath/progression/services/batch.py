@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from peerpath.accounts import services as account_services
 from peerpath.accounts.models import User
-from peerpath.activity.models import ActivityEvent
+from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.core.bulk import BulkInserter, datetime_strings
 from peerpath.notifications.services import Outgoing
 from peerpath.progression import awarding, ladder, rules
@@ -207,6 +207,18 @@ def touched_since(
     )
     ids |= set(users.filter(listener_since__gt=since).values_list("pk", flat=True))
     ids |= set(users.filter(adult_from__gt=since, adult_from__lte=now).values_list("pk", flat=True))
+    # The last run saw the world as of its ``as_of`` (facts.load): people who joined after
+    # it, and activity that occurred after it but was recorded before its watermark was
+    # read (while it ran), were not in it.
+    ids |= set(users.filter(date_joined__gt=since).values_list("pk", flat=True))
+    kinds = sorted({k for rule in rule_set for k, _ in rules.count_needs(rule.criteria)})
+    ids |= set(
+        ActivityEvent.objects.filter(
+            kind__in=[*kinds, ActivityKind.TRAINING_COMPLETED.value], occurred_at__gt=since
+        )
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
     return sorted(ids)
 
 
