@@ -54,6 +54,7 @@ class Card:
     weeks: list[str] = field(default_factory=list)
     trend: list[float | None] = field(default_factory=list)
     trend_text: list[str] = field(default_factory=list)
+    unit: str = "int"  # analytics.formatting.UNITS: how the value, its table and chart read
 
     @property
     def rows(self) -> list[tuple[str, str]]:
@@ -93,6 +94,7 @@ def overview(band: str) -> list[Card]:
                 weeks=[when for when, _, _ in series],
                 trend=[v for _, v, _ in series],
                 trend_text=[fmt(v, how) for _, v, _ in series],
+                unit=how,
             )
         )
     return cards
@@ -210,8 +212,8 @@ class SafetyTriage:
 
     def chart(self) -> dict[str, Any]:
         return {
-            "safety_channel": {"weeks": self.weeks, "series": self.by_channel},
-            "safety_category": {"weeks": self.weeks, "series": self.by_category},
+            "safety_channel": {"weeks": self.weeks, "series": self.by_channel, "unit": "int"},
+            "safety_category": {"weeks": self.weeks, "series": self.by_category, "unit": "int"},
         }
 
 

@@ -64,7 +64,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     band = _band(request)
     cards = selectors.overview(band)
     triage = selectors.safety_triage(timezone.now())
-    chart = {c.metric: {"weeks": c.weeks, "values": c.trend} for c in cards}
+    chart = {c.metric: {"weeks": c.weeks, "values": c.trend, "unit": c.unit} for c in cards}
     chart.update(triage.chart())
     tools = selectors.staff_tools(
         signed_in_user(request), band=band, admin=admin.site.has_permission(request)
@@ -96,29 +96,35 @@ def charts(request: HttpRequest) -> HttpResponse:
     flags = panels.get("flag_topics", {"weeks": [], "series": {}})
     checkins = panels.get("checkins", {"weeks": [], "count": [], "mean": []})
     triage = selectors.safety_triage(now)
+    # Each chart names its unit (analytics.formatting.UNITS), the one its table is written in:
+    # charts.js draws proportions as percentages and counts with whole-number ticks.
     data = {
         "retention": {
             "labels": [f"{n} days" for n in HORIZONS],
             "with": [r.rate for r in retention if r.group == "with a mentor"],
             "without": [r.rate for r in retention if r.group == "without a mentor"],
+            "unit": "pct",
         },
         "cohorts": {
             "labels": [c.month for c in cohorts],
             "series": {f"{n} days": [c.rates[i] for c in cohorts] for i, n in enumerate(HORIZONS)},
+            "unit": "pct",
         },
         "funnel": {
             "labels": [s["label"] for s in funnel["steps"]],
             "values": [s["reached"] for s in funnel["steps"]],
+            "unit": "int",
         },
-        "load": {"labels": load["labels"], "values": load["mentors"]},
+        "load": {"labels": load["labels"], "values": load["mentors"], "unit": "int"},
         "coverage": {
             "labels": [w.starts.isoformat() for w in weeks],
             "events": [w.events for w in weeks],
             "open": [w.open_slots for w in weeks],
+            "unit": "int",
         },
-        "flags": flags,
-        "checkins": checkins,
-        "activity": {"labels": activity["days"], "values": activity["events"]},
+        "flags": {**flags, "unit": "int"},
+        "checkins": {**checkins, "unit": "float"},
+        "activity": {"labels": activity["days"], "values": activity["events"], "unit": "int"},
         **triage.chart(),
     }
     flag_rows = [
