@@ -16,8 +16,10 @@ read the awards). It
    people who had joined by then), and in between lets the careers apply for roles and
    demo-staff (or, once she holds Mentor Leader, demo-ambassador for adults) approve them
    through the progression services, on a simulated clock: tenure counts from those dates;
-3. pairs new leaders with buddies in the last weeks (the buddy service) and records most of
-   the check-ins that fell due, leaving some due.
+3. runs the buddy program's daily job (``buddies.upkeep``) over the last weeks, and pairs
+   record their two-week check-in before it falls due, except two pairs whose check-in
+   fell due in the last week (overdue); the pairs of the last two weeks are due in the
+   coming days.
 
 Deterministic for a seed and anchor. The weekly evaluation is the cost: about a minute at
 the small size; bigger sizes evaluate every ``coarse_days`` until the last five weeks.
@@ -43,6 +45,7 @@ from django.utils import timezone
 from peerpath.accounts.models import AccountType, Profile, User
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.activity.services import record_activities_bulk
+from peerpath.core.errors import Refused
 from peerpath.demo.generator import (
     DEMO_LOGINS,
     KIND_VALUES,
@@ -74,8 +77,17 @@ SESSION_REF: Final = "rooms.session"
 APPLY_AFTER: Final = dt.timedelta(days=1, hours=3)  # after the week's evaluation
 DECIDE_AFTER: Final = dt.timedelta(days=2, hours=1)
 TRAINING_AFTER_GRANT: Final = dt.timedelta(days=6)
-BUDDY_ROUNDS_DAYS: Final = (16, 9)  # buddy pairing runs this many days before the anchor
-CHECKED_IN_SHARE: Final = 0.6  # of the pairs whose check-in fell due
+BUDDY_DAYS: Final = 28  # the buddy job runs daily this many days before the anchor
+BUDDY_HOUR: Final = 0  # at midnight UTC: a check-in due after the anchor is due after the seed day
+OVERDUE_PAIRS: Final = 2  # whose check-in fell due in the last week and is not recorded
+OVERDUE_FROM: Final = dt.timedelta(days=7)
+CHECK_IN_NOTES: Final = (
+    "We talked through my first weeks: what went well, and who to ask when a chat gets hard.",
+    "A good half hour on video. We agreed I step back from the late rooms for a while.",
+    "Talked about closing a room gently when people want to keep going. Useful tips.",
+    "Quick check-in by chat: all fine, a question about reports answered.",
+    "We went through a heavy session from last week; I feel steadier about the next one.",
+)
 
 CM = ladder_roles.CHATROOM_MODERATOR
 SCH = ladder_roles.SHARING_CIRCLE_HOST
@@ -102,12 +114,14 @@ STATEMENTS: Final = {
 @dataclass(frozen=True, slots=True)
 class Rung:
     """A role a career applies for: as soon as eligible, but not before ``apply_from``
-    days before the anchor; ``decide=False`` leaves the application in the review queue."""
+    days before the anchor; ``decide=False`` leaves the application in the review queue;
+    ``decided_days`` has the review take until that many days before the anchor."""
 
     slug: str
     apply_from: int | None = None
     decide: bool = True
     track: str = ""
+    decided_days: int | None = None  # the decision comes this many days before the anchor
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +151,7 @@ CAREERS: Final[tuple[Career, ...]] = (
     Career("adult mentor leader", "adult", 330, leader=True,
            rungs=(Rung(CM), Rung(GSM, track=TRACK_II), Rung(ML)), global_mod=True),
     Career("adult new group support mentor", "adult", 200, leader=True,
-           rungs=(Rung(CM), Rung(GSM, apply_from=8, track=TRACK_I))),
+           rungs=(Rung(CM), Rung(GSM, apply_from=14, track=TRACK_I, decided_days=9))),
     Career("adult sharing circle host", "adult", 150, leader=True, rungs=(Rung(SCH),)),
     Career("adult moderator applicant", "adult", 130, leader=True,
            rungs=(Rung(CM, apply_from=7, decide=False),)),
@@ -557,6 +571,7 @@ class Replay:
     rng: np.random.Generator
     actions: list[Action] = field(default_factory=list)
     seq: int = 0
+    overdue_left: int = OVERDUE_PAIRS
 
     def later(self, when: dt.datetime, run: Callable[[], None]) -> None:
         self.seq += 1
@@ -597,7 +612,10 @@ class Replay:
             )
             summary.applications += 1
             if rung.decide:
-                self.later(at + (DECIDE_AFTER - APPLY_AFTER), lambda: _decide(applied.application))
+                when = at + (DECIDE_AFTER - APPLY_AFTER)
+                if rung.decided_days is not None:
+                    when = max(when, self.anchor - dt.timedelta(days=rung.decided_days))
+                self.later(when, lambda: _decide(applied.application))
             else:
                 summary.pending += 1
 
@@ -684,35 +702,46 @@ def _schedule_listener_steps(replay: Replay, people: list[Person]) -> None:
         replay.later(at, lambda: _mock_chat(mentor, listener, at.date()))
 
 
-def _buddy_round(replay: Replay, when: dt.datetime) -> None:
-    def _pair() -> None:
-        replay.summary.buddy_pairs += len(buddies.pair_new_leaders(now=timezone.now()))
+def _buddy_days(replay: Replay) -> None:
+    """The buddy program's daily job over the last ``BUDDY_DAYS`` (each day's new pairs
+    plan their check-in)."""
+    anchor = replay.anchor
+    for days in range(BUDDY_DAYS, 0, -1):
+        when = anchor - dt.timedelta(days=days) + dt.timedelta(hours=BUDDY_HOUR)
+        replay.later(when, functools.partial(_buddy_day, replay))
 
-    replay.later(when, _pair)
+
+def _buddy_day(replay: Replay) -> None:
+    done = buddies.upkeep(timezone.now())
+    replay.summary.buddy_pairs += len(done.paired)
+    for pair in done.paired:
+        _plan_check_in(replay, pair)
 
 
-def _check_ins(replay: Replay) -> None:
-    """Most pairs whose check-in fell due checked in the day before; the rest are due."""
-    due = list(
-        BuddyPair.objects.filter(
-            status=BuddyPair.Status.ACTIVE,
-            checked_in_at__isnull=True,
-            check_in_due__lte=replay.anchor,
-        ).order_by("pk")
-    )
-    for pair in due:
-        if replay.rng.random() >= CHECKED_IN_SHARE:
-            continue
-        at = pair.check_in_due - dt.timedelta(hours=20)
-        with simulated_clock(at):
-            buddies.record_check_in(
-                pair=pair,
-                user=pair.newcomer,
-                note="We talked through my first weeks: what went well, and who to ask "
-                "when a chat gets hard.",
-                now=at,
-            )
-        replay.summary.check_ins += 1
+def _plan_check_in(replay: Replay, pair: BuddyPair) -> None:
+    """A new pair records its check-in before it falls due (which frees the buddy's place
+    for the next newcomer), unless it is due after the anchor (due in the coming days) or
+    is one of the ``OVERDUE_PAIRS`` first pairs due in the last week (overdue)."""
+    anchor, due = replay.anchor, pair.check_in_due
+    if due > anchor:
+        return
+    if due > anchor - OVERDUE_FROM and replay.overdue_left > 0:
+        replay.overdue_left -= 1
+        return
+    rng = replay.rng
+    at = due - dt.timedelta(hours=float(rng.uniform(2, 96)))
+    at = max(at, pair.created_at + dt.timedelta(days=1))
+    writer = pair.newcomer if rng.random() < 0.5 else pair.buddy
+    note = CHECK_IN_NOTES[int(rng.integers(0, len(CHECK_IN_NOTES)))]
+    replay.later(at, functools.partial(_check_in, replay, pair, writer, note))
+
+
+def _check_in(replay: Replay, pair: BuddyPair, writer: User, note: str) -> None:
+    try:
+        buddies.record_check_in(pair=pair, user=writer, note=note)
+    except Refused:
+        return  # ended meanwhile (a birthday crossed bands): nothing to record
+    replay.summary.check_ins += 1
 
 
 def seed_history(
@@ -753,8 +782,7 @@ def seed_history(
     summary.experiment = seed_experiment(seed=seed, anchor=anchor).line()
     replay = Replay(anchor=anchor, staff=staff, summary=summary, rng=rng)
     _schedule_listener_steps(replay, people)
-    for days in BUDDY_ROUNDS_DAYS:
-        _buddy_round(replay, anchor - dt.timedelta(days=days, hours=-6))
+    _buddy_days(replay)
     rule_set = {r.slug: r for r in ladder.load_rules()}
     first = User.objects.order_by("date_joined").values_list("date_joined", flat=True).first()
     steps = _steps(first or anchor, anchor, coarse_days)
@@ -769,7 +797,6 @@ def seed_history(
         if progress:
             progress(f"  ladder as of {step:%Y-%m-%d}: {summary.awards:,} changes so far")
     replay.due(anchor)
-    _check_ins(replay)
     summary.seconds = time.perf_counter() - started
     return summary
 

@@ -10,11 +10,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, lock_task
 
 from peerpath.progression.services import batch, obligations
-from peerpath.progression.services.buddies import (
-    end_cross_band_pairs,
-    pair_new_leaders,
-    send_check_in_reminders,
-)
+from peerpath.progression.services.buddies import upkeep
 
 
 @db_periodic_task(crontab(minute="*/15"))  # type: ignore[untyped-decorator]
@@ -57,7 +53,4 @@ def buddy_upkeep() -> None:
     ``now`` is the scheduled instant (not the moment the consumer got to it), so consecutive
     days' reminder windows ``(now - 1 day, now]`` meet exactly and each pair is reminded
     once."""
-    now = scheduled_instant(timezone.now())
-    end_cross_band_pairs(now)
-    pair_new_leaders(now=now)
-    send_check_in_reminders(now)
+    upkeep(scheduled_instant(timezone.now()))

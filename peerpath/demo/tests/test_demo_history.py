@@ -10,6 +10,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db.models import Q
+from django.test import Client
 from django.utils import timezone
 
 from peerpath.accounts.models import User
@@ -34,11 +35,13 @@ from peerpath.progression.models import (
     BuddyPair,
 )
 from peerpath.progression.selectors.applications import applications_to_review
+from peerpath.progression.selectors.buddies import BUDDY_CAPACITY, active_counts, buddies_of
 from peerpath.progression.selectors.mock_chats import assessments_by, assessments_for
 from peerpath.spotlights.models import Spotlight, SpotlightAnswer
 from peerpath.spotlights.selectors import request_decision
 from peerpath.training.models import Enrollment
 
+DAY = dt.timedelta(days=1)
 ANCHOR = dt.datetime.combine(dt.datetime.now(dt.UTC).date(), dt.time(0), tzinfo=dt.UTC)
 # Enough generated listeners of both bands with a year or more behind them for the careers.
 SIZE = Size(users=1_000, events_per_user=10.0)
@@ -114,22 +117,43 @@ def test_the_demo_has_a_past(seeded):
         user=moderator, status=ApplicationStatus.PENDING, achievement__slug="group-support-mentor"
     ).exists()
 
-    # Buddy pairs, some with their check-in still to come or overdue.
+    # Buddy pairs, made by the buddy job day by day: as of now, some checked in, one or
+    # two overdue, several due in the coming days; nobody over capacity.
     pairs = BuddyPair.objects.filter(status=BuddyPair.Status.ACTIVE)
-    assert pairs.exists()
-    assert pairs.filter(checked_in_at__isnull=True).exists()
-    assert pairs.filter(checked_in_at__isnull=False).exists()
+    open_pairs = pairs.filter(checked_in_at__isnull=True)
+    assert pairs.filter(checked_in_at__isnull=False).count() >= 3
+    assert 1 <= open_pairs.filter(check_in_due__lte=now).count() <= 2
+    ahead = open_pairs.filter(check_in_due__gt=now, check_in_due__lte=now + 14 * DAY)
+    assert ahead.count() >= 3
+    assert ahead.filter(check_in_due__lte=now + 7 * DAY).exists()
+    load = active_counts(set(pairs.values_list("buddy_id", flat=True)))
+    assert all(n <= BUDDY_CAPACITY for n in load.values())
     for pair in pairs.select_related("newcomer", "buddy"):
         assert _band(pair.newcomer, now) == _band(pair.buddy, now)
+        assert pair.created_at < pair.check_in_due
+        if pair.checked_in_at is not None:
+            assert pair.created_at < pair.checked_in_at <= pair.check_in_due
+    assert buddies_of(moderator)
 
-    # A Group Support Mentor owes Global Mod training, due within 7 to 10 days.
+    # A Group Support Mentor owes Global Mod training next week: due within 7 days of the
+    # seed, and their /path/ says so.
     owed = Award.objects.filter(
         achievement__slug="group-support-mentor",
         state=AwardState.ACTIVE,
-        obligation_due__gte=ANCHOR + dt.timedelta(days=7),
-        obligation_due__lte=ANCHOR + dt.timedelta(days=10),
+        obligation_due__gt=now,
+        obligation_due__lte=now + 7 * DAY,
+    ).select_related("user")
+    assert owed.count() == 1
+    award = owed[0]
+    assert award.obligation_due is not None
+    client = Client()
+    client.force_login(award.user)
+    page = client.get("/path/").content.decode()
+    due = timezone.localtime(award.obligation_due, award.user.tzinfo)
+    obligations = page[page.index('id="obligations"') :]
+    assert (
+        f"Global Mod training by {due:%-d %B %Y}" in obligations[: obligations.index("</section>")]
     )
-    assert owed.exists()
 
     # Someone is in a grace period (below the low-water mark, not lapsed yet).
     grace = Award.objects.filter(state=AwardState.ACTIVE, below_since__isnull=False)

@@ -55,7 +55,7 @@ class Newcomer:
 class Candidate:
     user: User
     experience_days: int  # days in the longest-held experienced role
-    active: int  # current active buddy pairs
+    active: int  # pairs in their first weeks (``active_counts``)
     track_ii: bool
 
     @property
@@ -84,7 +84,8 @@ def newcomers(now: dt.datetime) -> list[Newcomer]:
 
 
 def candidates(now: dt.datetime) -> list[Candidate]:
-    """Experienced leaders (an experienced role held EXPERIENCE_DAYS or more) with room."""
+    """Experienced leaders (an experienced role held EXPERIENCE_DAYS or more) with room
+    (fewer than BUDDY_CAPACITY pairs in their first weeks)."""
     awards = (
         Award.objects.filter(
             state=AwardState.ACTIVE,
@@ -112,9 +113,16 @@ def candidates(now: dt.datetime) -> list[Candidate]:
 
 
 def active_counts(user_ids: Iterable[int]) -> dict[int, int]:
-    """Active pairs per buddy, in one aggregate query."""
+    """Each buddy's load, in one aggregate query: their pairs still in the first weeks
+    (active, check-in not recorded yet). Once the two have checked in, the pairing stays on
+    both pages but no longer takes a place: without that, a buddy's three places would be
+    taken for good by their first three newcomers and nobody after them would get a buddy."""
     rows = (
-        BuddyPair.objects.filter(status=BuddyPair.Status.ACTIVE, buddy_id__in=list(user_ids))
+        BuddyPair.objects.filter(
+            status=BuddyPair.Status.ACTIVE,
+            checked_in_at__isnull=True,
+            buddy_id__in=list(user_ids),
+        )
         .values("buddy_id")
         .annotate(n=Count("id"))
     )

@@ -9,7 +9,8 @@ Pairing (``pair_new_leaders``, daily)
 * **Newcomers**: people granted one of ``BUDDY_ROLES`` (award active, ``granted_at`` within the
   last ``NEWCOMER_DAYS``) with no ``BuddyPair`` for that role yet. One row per (person, role).
 * **Buddies**: people holding one of ``EXPERIENCED_ROLES`` for at least ``EXPERIENCE_DAYS``,
-  with room left (``BUDDY_CAPACITY`` minus their active pairs).
+  with room left (``BUDDY_CAPACITY`` minus their pairs still in the first weeks: active and
+  not checked in yet; a pairing that has had its check-in stays, but frees the place).
 * **Arcs** (who may buddy whom): not oneself, same age band now (``policies.can_be_buddies``,
   which also refuses suspended accounts), no block either way, and no earlier pairing of the
   two that ended (someone who ended a pairing is never handed the same person again).
@@ -24,6 +25,9 @@ Pairing (``pair_new_leaders``, daily)
   the unique constraint (newcomer, role) makes a second run (or a concurrent one) write nothing
   new. Newcomers with no eligible buddy stay unpaired and are tried again the next day, until
   ``NEWCOMER_DAYS`` have passed.
+
+The daily job (``upkeep``) ends cross-band pairs, pairs new leaders and sends the day's
+reminders, in that order; the demo's history replays the same function day by day.
 
 Check-ins and reminders
 -----------------------
@@ -339,3 +343,18 @@ def send_check_in_reminders(now: dt.datetime | None = None) -> int:
                 source="progression:buddies",
             )
     return len(pairs)
+
+
+@dataclass(frozen=True, slots=True)
+class Upkeep:
+    ended: int
+    paired: list[BuddyPair]
+    reminded: int
+
+
+def upkeep(now: dt.datetime) -> Upkeep:
+    """The buddy program's day at ``now`` (the job's scheduled instant): end the pairs that
+    now cross age bands, pair new leaders, remind the check-ins that fell due."""
+    ended = end_cross_band_pairs(now)
+    paired = pair_new_leaders(now=now)
+    return Upkeep(ended, paired, send_check_in_reminders(now))

@@ -25,6 +25,7 @@ from peerpath.progression.services.buddies import (
     choose_pairs,
     end_pair,
     pair_new_leaders,
+    record_check_in,
 )
 from peerpath.progression.tests.helpers import (
     BUDDIES_URL,
@@ -129,6 +130,25 @@ def test_capacity_is_respected_and_ended_pairs_free_a_place() -> None:
     end_pair(pair=ending, user=ending.newcomer)
     assert len(pair_new_leaders()) == 1
     assert BuddyPair.objects.filter(buddy=busy, status="active").count() == BUDDY_CAPACITY
+
+
+def test_a_pairing_that_has_checked_in_frees_its_place_and_stays() -> None:
+    # given a buddy whose three places are taken, and two newcomers waiting
+    busy = leader("full-mod", days=300)
+    fill(busy, BUDDY_CAPACITY)
+    waiting = [newcomer(f"waiting-{i}") for i in range(2)]
+    assert pair_new_leaders() == []
+    # when one of the three pairs records its two-week check-in
+    first = BuddyPair.objects.filter(buddy=busy).order_by("pk")[0]
+    record_check_in(pair=first, user=first.newcomer, note="We talked: all good.")
+    # then the next run gives one waiting newcomer that place; the checked-in pair stays
+    created = pair_new_leaders()
+    assert [p.buddy for p in created] == [busy]
+    assert sum(buddy_of(u) == "full-mod" for u in waiting) == 1
+    first.refresh_from_db()
+    assert first.status == BuddyPair.Status.ACTIVE
+    assert BuddyPair.objects.filter(buddy=busy, status="active").count() == BUDDY_CAPACITY + 1
+    assert pair_new_leaders() == []  # three in their first weeks again: full
 
 
 def test_many_newcomers_share_the_buddies_by_capacity() -> None:
