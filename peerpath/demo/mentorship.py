@@ -9,13 +9,18 @@ columns first: going through ``mentorship.services`` would take minutes for the 
 So this module keeps the invariants the models and services enforce itself:
 
 * a pair is in one age band at the anchor (``teen_from``/``adult_from``), never oneself, and
-  both had joined before it started;
+  both had joined before it started; the two share a language (the matching engine's hard
+  constraint, kept for every pair whatever its source);
 * a mentor's current mentorships (active + proposed) never exceed their capacity;
 * a mentee has at most one current mentorship, and nobody with one has an open request;
 * an open request has one pending target (sent, with an expiry) and the rest queued, each
   target a mentor with room; one open request per (mentee, mentor);
 * a pair that ended is never current again, and never requested again; a mentee who left
   the program is opted out and has nothing current;
+* the proposals waiting for mentors were all published by one auto-pairing run,
+  ``RUN_AGO`` before the anchor; the run's "listeners waiting" and "mentors with room" are
+  counted as ``services.matching.run_matching`` counts them, over the pairs current just
+  before it;
 * a "chat" conversation is a UTC day on which both wrote, once per day; each conversation
   and check-in has one ``ActivityEvent`` per party (via ``record_activities_bulk``).
 
@@ -89,6 +94,8 @@ MENTEE_PROFILE_SHARE: Final = 0.30  # of listeners
 CANDIDATES: Final = 12  # random mentees scored per free slot
 SCORE_BATCH: Final = 4096
 MIN_MEMBERSHIP: Final = 2 * DAY  # people who joined more recently are not paired yet
+RUN_AGO: Final = 30 * HOUR  # the auto-pairing run that published the waiting proposals
+LOOKAHEAD: Final = 64  # free listeners tried for a shared language when no candidate has one
 DEMO_CAPACITY: Final = 3
 _POPCOUNT: Final = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
@@ -413,11 +420,18 @@ def _links(ids: I64, pairs: Any, columns: I64) -> Bools:
     return matrix
 
 
+def _common_language(people: People, a: Any, b: Any) -> Bools:
+    """Whether rows ``a`` and ``b`` (equally shaped, or one a single row) share a language:
+    the matching engine's hard constraint (``peerpath.matching.constraints.share_a_language``)
+    on the seeder's arrays."""
+    return np.asarray((people.languages[a] & people.languages[b]).any(-1), dtype=bool)
+
+
 def _affinity(people: People, spec: Bools, mentors: I64, mentees: I64) -> npt.NDArray[Any]:
     """A rough 0..7 match score of equally shaped arrays of rows: shared topics (mentor
     specialties vs mentee topics), a shared language, overlapping hours."""
     shared = (spec[mentors] & people.topics[mentees]).sum(-1)
-    lang = (people.languages[mentors] & people.languages[mentees]).any(-1)
+    lang = _common_language(people, mentors, mentees)
     hours = _POPCOUNT[people.avail[mentors] & people.avail[mentees]].sum(-1, dtype=np.int64)
     score: npt.NDArray[Any] = (
         3.0 * np.minimum(shared, 3) / 3 + 2.0 * lang + 2.0 * np.minimum(hours, 8) / 8
@@ -428,9 +442,10 @@ def _affinity(people: People, spec: Bools, mentors: I64, mentees: I64) -> npt.ND
 def _assign(
     rng: np.random.Generator, people: People, spec: Bools, slots: I64, pool: I64, free: Bools
 ) -> I64:
-    """For each slot (a mentor row, repeated per free place) a mentee row still ``free``:
-    the best of a few random candidates by affinity, else any free one; -1 when none is
-    left. Marks the chosen rows taken in ``free``."""
+    """For each slot (a mentor row, repeated per free place) a mentee row still ``free``
+    who shares a language with the mentor: the best of a few random candidates by affinity,
+    else one of the next free ones; -1 when none is found. Marks the chosen rows taken in
+    ``free``."""
     out = np.full(len(slots), -1, dtype=np.int64)
     if not len(slots) or not len(pool):
         return out
@@ -443,15 +458,21 @@ def _assign(
         order = np.argsort(-score, axis=1, kind="stable")
         ranked.extend(np.take_along_axis(cand[part], order, axis=1).tolist())
     fallback = pool[rng.permutation(len(pool))].tolist()
+    langs = people.languages
     at = 0
     for s, candidates in enumerate(ranked):
-        chosen = next((c for c in candidates if free[c]), -1)
-        while chosen < 0 and at < len(fallback):
-            if free[fallback[at]]:
-                chosen = fallback[at]
-            at += 1
+        mentor = int(slots[s])
+
+        def speaks(row: int, mentor: int = mentor) -> bool:
+            return bool(free[row] and (langs[mentor] & langs[row]).any())
+
+        chosen = next((c for c in candidates if speaks(c)), -1)
         if chosen < 0:
-            break
+            while at < len(fallback) and not free[fallback[at]]:
+                at += 1  # taken for good: never looked at again
+            chosen = next((c for c in fallback[at : at + LOOKAHEAD] if speaks(c)), -1)
+        if chosen < 0:
+            continue
         free[chosen] = False
         out[s] = chosen
     return out
@@ -519,6 +540,7 @@ class _Seeder:
         self.p = people
         self.cfg = cfg
         self.a = plan.anchor_s
+        self.run_at = self.a - RUN_AGO
         self.rng = np.random.default_rng([plan.seed, _STREAM_MENTORING])
         n = len(people)
         self.spec = np.zeros((n, len(plan.catalogue.topic_ids)), dtype=bool)
@@ -676,12 +698,13 @@ class _Seeder:
             return
         current = {p.mentee: p for p in self.pairs if p.status in _CURRENT}
         reasons = rng.choice(len(_END_REASONS), n, p=[w for _, w in _END_REASONS])
-        ms = mentors[rng.integers(0, len(mentors), n)].tolist()
-        es = pool[rng.integers(0, len(pool), n)].tolist()
-        for m, e, r in zip(ms, es, reasons.tolist(), strict=True):
+        ms = mentors[rng.integers(0, len(mentors), n)]
+        es = pool[rng.integers(0, len(pool), n)]
+        speak = _common_language(self.p, ms, es).tolist()
+        for m, e, r, ok in zip(ms.tolist(), es.tolist(), reasons.tolist(), speak, strict=True):
             reason = _END_REASONS[r][0]
             now_with = current.get(e)
-            if e in self.busy_until or (now_with is not None and now_with.mentor == m):
+            if not ok or e in self.busy_until or (now_with is not None and now_with.mentor == m):
                 continue
             if reason == EndReason.LEFT_PROGRAM and now_with is not None:
                 reason = EndReason.COMPLETED
@@ -748,13 +771,18 @@ class _Seeder:
         chosen = mentors[(room > 0) & (rng.random(len(mentors)) < PROPOSAL_SHARE)]
         mentees = _assign(rng, self.p, self.spec, chosen, pool, self.free)
         for m, e in zip(chosen.tolist(), mentees.tolist(), strict=True):
-            if e < 0 or (m, e) in self.ended_pairs:
+            if e < 0:
                 continue
-            self.propose(m, e, self.a - int(self.uniform(0.2, 5) * DAY))
+            if (m, e) in self.ended_pairs:
+                self.free[e] = True
+                continue
+            self.propose(m, e)
 
-    def propose(self, m: int, e: int, created: int) -> None:
-        created = max(created, self.start_after(m, e), self.busy_until.get(e, 0) + HOUR)
-        if created >= self.a:
+    def propose(self, m: int, e: int) -> None:
+        """A proposal of the auto-pairing run (published ``RUN_AGO`` before the anchor), if
+        both could be paired then."""
+        created = self.run_at
+        if max(self.start_after(m, e), self.busy_until.get(e, 0) + HOUR) > created:
             self.free[e] = True
             return
         pair = Pair(
@@ -784,6 +812,9 @@ class _Seeder:
             accepting = mentors[self.capacity[mentors] > self.load[mentors]]
             if not len(accepting):
                 return
+            accepting = accepting[_common_language(self.p, accepting, e)]
+            if not len(accepting):
+                continue
             k = min(len(accepting), int(rng.choice([1, 2, 3], p=[0.45, 0.35, 0.2])))
             picks = accepting[rng.choice(len(accepting), min(len(accepting), 8), replace=False)]
             score = _affinity(self.p, self.spec, picks, np.full(len(picks), e))
@@ -829,6 +860,27 @@ class _Seeder:
         )
         self.free[e] = False
         self.ever_paired[e] = True
+
+    def pools_at(self, at: int) -> tuple[int, int]:
+        """(listeners waiting, mentors with room) just before a matching run at ``at``, as
+        ``services.matching.run_matching`` counts them: listeners (not mentors, joined by
+        then, not opted out) without a mentorship current then; mentors whose capacity
+        exceeds their mentorships current then. Current at ``at`` = created before it and
+        not ended by then (a run's own proposals are created at ``at``: not before it)."""
+        n = len(self.p)
+        load = np.zeros(n, dtype=np.int64)
+        busy = np.zeros(n, dtype=bool)
+        for pair in self.pairs:
+            if pair.created < at and (pair.ended is None or pair.ended > at):
+                load[pair.mentor] += 1
+                busy[pair.mentee] = True
+        left = np.zeros(n, dtype=bool)
+        for pair in self.pairs:
+            if pair.reason == EndReason.LEFT_PROGRAM and pair.ended is not None:
+                left[pair.mentee] |= pair.ended <= at
+        waiting = ~self.p.mentor & (self.p.joined <= at) & ~busy & ~left
+        rows = self.mentor_rows[self.p.joined[self.mentor_rows] <= at]
+        return int(waiting.sum()), int((self.capacity[rows] > load[rows]).sum())
 
     # -- the demo logins --
 
@@ -877,6 +929,7 @@ class _Seeder:
         each with a different same-band listener, best matches first."""
         band = self.free & (self.p.adult == self.p.adult[mentor])
         pool = np.flatnonzero(band)
+        pool = pool[_common_language(self.p, mentor, pool)]
         if len(pool):
             score = _affinity(self.p, self.spec, np.full(len(pool), mentor), pool)
             pool = pool[np.argsort(-score, kind="stable")]
@@ -907,7 +960,7 @@ class _Seeder:
         if picks:
             e = picks.pop(0)
             self.free[e] = False
-            self.propose(mentor, e, self.a - 30 * HOUR)
+            self.propose(mentor, e)
 
     # -- everything else --
 
@@ -1434,7 +1487,7 @@ class _Writer:
         if not proposed:
             return
         run_id = _next_id(MatchRun)
-        at = min(p.created for _, p in proposed)
+        at = self.s.run_at
         cfg = self.s.cfg
         weights = {
             "topic": cfg.weight_topic,
@@ -1443,9 +1496,7 @@ class _Writer:
             "text": cfg.weight_text,
             "load": cfg.weight_load,
         }
-        s = self.s
-        unmatched = int((s.free & ~self.p.mentor & ~self.p.demo).sum()) + len(proposed)
-        with_room = int((s.capacity[s.mentor_rows] > s.load[s.mentor_rows]).sum())
+        unmatched, with_room = self.s.pools_at(at)
         self.w.insert(
             MatchRun,
             {
@@ -1455,7 +1506,7 @@ class _Writer:
                 "started_by_id": [None],
                 "status": [MatchRunStatus.PUBLISHED.value],
                 "n_mentees": [unmatched],
-                "n_mentors": [with_room + len(proposed)],
+                "n_mentors": [with_room],
                 "n_proposals": [len(proposed)],
                 "total_score": [round(sum(p.score or 0.0 for _, p in proposed), 1)],
                 "seconds": [round(0.05 + 1e-5 * unmatched, 3)],

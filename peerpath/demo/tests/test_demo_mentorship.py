@@ -8,11 +8,13 @@ from collections import Counter, defaultdict
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.test import Client
 from django.utils import timezone
 
 from peerpath.accounts.models import AccountType, User
 from peerpath.accounts.roles import Role
+from peerpath.accounts.tests.factories import UserFactory
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.demo.generator import Size, seed_demo
 from peerpath.mentorship.models import (
@@ -26,6 +28,7 @@ from peerpath.mentorship.models import (
     MentorRequest,
     Mentorship,
     MentorshipSettings,
+    MentorshipSource,
     MentorshipStatus,
     Message,
     RequestStatus,
@@ -306,6 +309,63 @@ def _snapshot():
         sorted(Message.objects.values_list("sender__username", "created_at", "body")),
         Conversation.objects.count(),
     )
+
+
+def test_the_seeded_run_is_what_the_matching_rules_produce(seeded):
+    # given the auto-pairing run that published the proposals waiting for mentors
+    run = MatchRun.objects.get()
+    at = run.created_at
+    proposals = list(run.proposals.select_related("mentorship"))
+    # then every proposal is one of its pairs, published at the run, and shares a language
+    assert proposals
+    assert run.n_proposals == len(proposals)
+    for p in proposals:
+        assert p.mentorship is not None
+        assert p.mentorship.created_at == at
+        assert p.mentorship.status == MentorshipStatus.PROPOSED
+        assert common_reads.share_a_language(p.mentee_id, p.mentor_id)
+    # nobody the demo ever paired by matching (nor by request, nor asked) lacks a common
+    # language with their mentor
+    pairs = [
+        *Mentorship.objects.values_list("mentee_id", "mentor_id", "source"),
+        *RequestTarget.objects.values_list("request__mentee_id", "mentor_id", "status"),
+    ]
+    assert any(source == MentorshipSource.MATCHING for _, _, source in pairs)
+    for mentee_id, mentor_id, what in pairs:
+        assert common_reads.share_a_language(mentee_id, mentor_id), (mentee_id, mentor_id, what)
+
+    # and its pool is counted as run_matching counts it, over the world just before it:
+    # mentors with room only (not full, not paused), listeners without a current mentorship
+    def current(qs):
+        return qs.filter(created_at__lt=at).filter(Q(ended_at__isnull=True) | Q(ended_at__gt=at))
+
+    mentors = common_reads.mentors(at).filter(date_joined__lte=at).select_related("mentor_profile")
+    room = [
+        m.mentor_profile.capacity > current(Mentorship.objects.filter(mentor=m)).count()
+        for m in mentors
+    ]
+    assert run.n_mentors == sum(room)
+    assert 0 < run.n_mentors < len(room)  # some are full or paused
+    waiting = (
+        User.objects.filter(
+            is_active=True,
+            account_type=AccountType.LISTENER,
+            teen_from__lte=at,
+            date_joined__lte=at,
+        )
+        .not_suspended(at)
+        .exclude(pk__in=User.objects.with_role(Role.MENTOR).values("pk"))
+        .exclude(pk__in=current(Mentorship.objects.all()).values("mentee_id"))
+        .exclude(mentee_profile__opted_out_at__lte=at)
+    )
+    assert run.n_mentees == waiting.count()
+
+    # and the run page says so
+    staff = UserFactory.create(roles=[Role.STAFF])
+    client = Client()
+    client.force_login(staff)
+    page = client.get(f"/mentorships/staff/matching/{run.pk}/").content.decode()
+    assert f"{run.n_mentees} listeners waiting, {run.n_mentors} mentors with room" in page
 
 
 def test_same_seed_writes_the_same_mentoring_data(db):
