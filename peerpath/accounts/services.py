@@ -15,10 +15,10 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from peerpath.accounts import policies
+from peerpath.accounts import policies, role_groups
 from peerpath.accounts.ageband import ADULT_AGE, MIN_AGE, AgeBand, age_band, turns_age_at
 from peerpath.accounts.models import AccountType, Block, Language, Profile, Topic, User
-from peerpath.accounts.roles import Role
+from peerpath.accounts.roles import LADDER_ROLES, Role
 from peerpath.accounts.validators import validate_timezone
 from peerpath.core.errors import Refused
 from peerpath.safety import services as safety
@@ -263,6 +263,10 @@ def ensure_role_groups() -> dict[Role, Group]:
     return {role: Group.objects.get_or_create(name=role.value)[0] for role in Role}
 
 
+class LadderRoleError(ValueError):
+    """A ladder role (``roles.LADDER_ROLES``) was given or taken outside the ladder."""
+
+
 @transaction.atomic
 def set_role_members(
     *,
@@ -270,53 +274,19 @@ def set_role_members(
     add: Iterable[User | int] = (),
     remove: Iterable[User | int] = (),
 ) -> None:
-    """The one writer of role groups: the staff-granted roles (``Role``) and the group a
-    ladder role carries while it is held (``Achievement.group_name``, the batch and award
-    changes). Set-based: one person (a staff grant, the admin, one award) or a whole ladder
-    run costs the same few queries.
+    """Give and take a staff-granted role (``Role``: Staff, Mentor, Safeguarding team…),
+    set-based (``role_groups.write_members``): one person or many cost the same few queries.
 
-    Adding a holder or removing a non-holder changes nothing. The Staff role keeps
-    ``is_staff`` in step (a superuser keeps it). ``User`` instances passed in forget their
-    cached roles; ids are for callers that hold no instances (the batch).
-    """
-    adding, removing = _user_ids(add), _user_ids(remove)
-    if adding.keys() & removing.keys():
-        raise ValueError("Nobody can be added to and removed from a role at once.")
-    if not adding and not removing:
-        return
-    group, _ = Group.objects.get_or_create(name=str(role))
-    through = User.groups.through
-    if adding:
-        through.objects.bulk_create(
-            [through(user_id=pk, group_id=group.pk) for pk in adding], ignore_conflicts=True
+    The ladder's roles (``roles.LADDER_ROLES``: Moderator, Ambassador) are refused with
+    ``LadderRoleError``: each is held only with its dated ladder award, so it is given with
+    ``progression.services.awards.grant_by_staff`` and taken with ``revoke_award``."""
+    if role in LADDER_ROLES:
+        raise LadderRoleError(
+            f"{role} is a ladder role: give it with "
+            "progression.services.awards.grant_by_staff and take it with revoke_award, so it "
+            "is held as an award with its date (accounts.services refuses it)."
         )
-    if removing:
-        through.objects.filter(group_id=group.pk, user_id__in=list(removing)).delete()
-    if role == Role.STAFF:
-        if adding:
-            User.objects.filter(pk__in=list(adding), is_staff=False).update(is_staff=True)
-        if removing:
-            User.objects.filter(pk__in=list(removing), is_staff=True, is_superuser=False).update(
-                is_staff=False
-            )
-    for instances, staff in ((adding, True), (removing, False)):
-        for user in instances.values():
-            if user is None:
-                continue
-            user.__dict__.pop("_role_names", None)
-            if role == Role.STAFF and (staff or not user.is_superuser):
-                user.is_staff = staff
-
-
-def _user_ids(people: Iterable[User | int]) -> dict[int, User | None]:
-    """Primary keys of ``people``, each with its instance when one was given."""
-    out: dict[int, User | None] = {}
-    for person in people:
-        if isinstance(person, User):
-            out[person.pk] = person
-        else:
-            out.setdefault(int(person), None)
-    return out
+    role_groups.write_members(role=role, add=add, remove=remove)
 
 
 def grant_role(*, user: User, role: Role) -> None:

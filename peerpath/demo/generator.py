@@ -18,7 +18,9 @@ Why this module looks the way it does:
   side of the date line they live.
 * **Real product paths for the logins people use.** The nine fixed demo accounts go through
   ``accounts.services.create_account`` (and ``grant_role``), so they are exactly what sign-up
-  would make. Generated members bypass the service: that is the point of a bulk seeder.
+  would make. Generated members bypass the service: that is the point of a bulk seeder. The
+  ladder's roles never do: generated Moderators and Ambassadors get their dated award through
+  ``progression.services.awards.grant_many_by_staff`` (``grant_ladder_roles``).
 
 Table and column names come from each model's ``_meta``; rows are written as if the events
 had been recorded live (``recorded_at == occurred_at``).
@@ -47,10 +49,12 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from peerpath.accounts import policies, services
 from peerpath.accounts.ageband import ADULT_AGE, MIN_AGE, turns_age_at
 from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
-from peerpath.accounts.roles import Role
+from peerpath.accounts.roles import LADDER_ROLES, Role
 from peerpath.accounts.validators import HOURS_PER_WEEK
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.core.bulk import BulkInserter, Epoch, date_strings
+from peerpath.progression.selectors.awards import achievements_by_group
+from peerpath.progression.services.awards import grant_many_by_staff
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -83,6 +87,11 @@ OLDEST_AGE: Final = 70
 _STREAM_USERS: Final = 1
 _STREAM_EVENTS: Final = 2
 _STREAM_DEMO: Final = 3
+_STREAM_LADDER_GRANTS: Final = 12  # seeded as [seed, stream, chunk]: apart from other modules'
+# A generated Moderator or Ambassador was appointed by staff after being a listener (and an
+# adult) for this long, when they had been one that long by the anchor.
+APPOINTED_AFTER_DAYS: Final = 28
+LADDER_GRANT_REASON: Final = "Appointed by staff (demo community)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +405,10 @@ class UserChunk:
     availability: list[str]
     topic_pairs: tuple[I64, I64]  # (profile/user id, topic id)
     language_pairs: tuple[I64, I64]  # (profile/user id, language id)
-    role_pairs: tuple[I64, I64]  # (user id, group id)
+    role_pairs: tuple[I64, I64]  # (user id, group id): staff-granted roles, not the ladder's
+    # The ladder's roles (accounts.roles.LADDER_ROLES) are awards, granted after the chunk is
+    # written (``grant_ladder_roles``): per role, (user ids, epoch seconds of the grant).
+    ladder_grants: Mapping[Role, tuple[I64, I64]]
     mentors: int
     events: EventBatch = field(repr=False)
 
@@ -697,15 +709,18 @@ def generate_chunk(plan: Plan, chunk: int, first_id: int, count: int, taken: set
 
     language_pairs = _languages(rng, ids, zone_idx, cat.language_ids)
 
-    role_users: list[I64] = []
-    role_groups: list[I64] = []
-    for role, mask in (
-        (Role.MENTOR, mentor),
-        (Role.MODERATOR, moderator),
-        (Role.AMBASSADOR, ambassador),
-    ):
-        role_users.append(ids[mask])
-        role_groups.append(np.full(int(mask.sum()), cat.role_group_ids[role], np.int64))
+    mentor_group = np.full(int(mentor.sum()), cat.role_group_ids[Role.MENTOR], np.int64)
+    # Appointment days from their own stream, so the columns above keep their draws.
+    grant_rng = _rng(plan.seed, _STREAM_LADDER_GRANTS, chunk)
+    ladder_grants: dict[Role, tuple[I64, I64]] = {}
+    for role, mask in ((Role.MODERATOR, moderator), (Role.AMBASSADOR, ambassador)):
+        eligible = np.maximum(joined, adult_from)[mask]
+        earliest = np.minimum(eligible + APPOINTED_AFTER_DAYS * DAY, anchor_s - DAY)
+        earliest = np.maximum(earliest, eligible + 3600)
+        latest = np.maximum(anchor_s - DAY, earliest)
+        share = grant_rng.random(int(mask.sum()))
+        at = earliest + (share * (latest - earliest)).astype(np.int64)
+        ladder_grants[role] = (ids[mask], np.minimum(at, anchor_s - 60).astype(np.int64))
 
     group = np.full(n, GROUP_MEMBER, np.int64)
     group[is_listener] = GROUP_LISTENER
@@ -736,7 +751,8 @@ def generate_chunk(plan: Plan, chunk: int, first_id: int, count: int, taken: set
         availability=availability,
         topic_pairs=topic_pairs,
         language_pairs=language_pairs,
-        role_pairs=(np.concatenate(role_users), np.concatenate(role_groups)),
+        role_pairs=(ids[mentor], mentor_group),
+        ladder_grants=ladder_grants,
         mentors=int(mentor.sum()),
         events=events,
     )
@@ -1101,6 +1117,37 @@ def create_demo_logins(plan: Plan, writer: BulkWriter, *, bypass_reserved: bool)
 # --- Orchestration ------------------------------------------------------------------------
 
 
+def grant_ladder_roles(
+    grants: Mapping[Role, Sequence[tuple[I64, I64]]], *, by_username: str = "demo-staff"
+) -> int:
+    """Generated Moderators and Ambassadors hold their ladder award (Chatroom Moderator,
+    Group Support Ambassador) from the day they were appointed, given by ``by_username``
+    through the ladder's own service (``grant_many_by_staff``: award, audit row, certificate
+    and group, one call per role at any size). Nobody is told: the appointments are past.
+    Returns the number of awards."""
+    staff = User.objects.get(username=by_username)
+    carried = achievements_by_group()
+    granted = 0
+    for role, parts in grants.items():
+        user_ids = np.concatenate([p[0] for p in parts]) if parts else np.empty(0, np.int64)
+        if not len(user_ids):
+            continue
+        at = np.concatenate([p[1] for p in parts])
+        granted += len(
+            grant_many_by_staff(
+                achievement=carried[role],
+                grants=[
+                    (uid, dt.datetime.fromtimestamp(t, dt.UTC))
+                    for uid, t in zip(user_ids.tolist(), at.tolist(), strict=True)
+                ],
+                by=staff,
+                reason=LADDER_GRANT_REASON,
+                tell=False,
+            )
+        )
+    return granted
+
+
 def demo_exists() -> bool:
     """The demo logins are written last, so demo-member marks a complete seed."""
     return bool(User.objects.filter(username="demo-member").exists())
@@ -1152,6 +1199,7 @@ def seed_demo(
     taken |= policies.DEMO_USERNAMES | {n.lower() for n in settings.PEERPATH_RESERVED_USERNAMES}
     first_id = (User.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
     users = events = teens = listeners = mentors = active = 0
+    ladder_grants: dict[Role, list[tuple[I64, I64]]] = {role: [] for role in LADDER_ROLES}
     with sqlite_bulk_load(
         connection, _loaded_tables(), defer_indexes=size.users >= DEFER_INDEXES_FROM_USERS
     ):
@@ -1163,11 +1211,15 @@ def seed_demo(
             teens += int(chunk.is_teen.sum())
             listeners += int(chunk.is_listener.sum())
             mentors += chunk.mentors
+            for role, grant in chunk.ladder_grants.items():
+                ladder_grants[role].append(grant)
             if progress:
                 progress(f"  {users:,} users, {events:,} events")
         with transaction.atomic():
             writer.reset_sequences()
             events += create_demo_logins(plan, writer, bypass_reserved=bypass_reserved)
+            # The ladder's roles once demo-staff, who appointed them, exists.
+            grant_ladder_roles(ladder_grants)
             # Mentoring pairs the demo logins too, so it runs after them, and in their
             # transaction: demo-member still means a finished seed.
             from peerpath.demo.mentorship import seed_mentoring

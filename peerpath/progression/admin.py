@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
-from peerpath.accounts import services as account_services
+from peerpath.accounts import role_groups
 from peerpath.accounts.admin import UserAdmin, UserChangeForm
 from peerpath.accounts.models import User
 from peerpath.core.errors import Refused
@@ -294,7 +294,7 @@ class LadderUserAdmin(UserAdmin):
                 user=user, achievement=ladder_roles[group.name], state=AwardState.ACTIVE
             ).first()
             if award is None:  # a group without its award (held before the ladder knew it)
-                account_services.set_role_members(role=group.name, remove=[user])
+                role_groups.set_ladder_role_members(role=group.name, remove=[user])
                 continue
             revoke_award(award=award, actor=actor, reason=reason)
 

@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from peerpath.accounts.roles import LADDER_ROLES
 from peerpath.activity.models import ActivityKind
 from peerpath.progression import rules
 from peerpath.progression.models import (
@@ -138,8 +139,22 @@ def validate_definitions(
     Returns the rules by slug. Raises ``ValidationError`` naming the achievement and field.
     """
     built: dict[str, rules.Rule] = {}
+    carried: dict[str, str] = {}
     for entry in entries:
         slug = entry["slug"]
+        group = entry.get("group_name") or ""
+        if group and group not in LADDER_ROLES:
+            raise ValidationError(
+                {
+                    "group_name": f"{slug}: {group!r} is not a ladder role; the roles the "
+                    f"ladder gives are {', '.join(sorted(LADDER_ROLES))} "
+                    "(accounts.roles.LADDER_ROLES)."
+                }
+            )
+        if group and carried.setdefault(group, slug) != slug:
+            raise ValidationError(
+                {"group_name": f"{slug}: {group} is already carried by {carried[group]}."}
+            )
         try:
             criteria = rules.parse(entry["criteria"], vocab)
         except rules.CriteriaError as exc:

@@ -11,7 +11,10 @@ from django.utils import timezone
 
 from peerpath.accounts import services
 from peerpath.accounts.models import AccountType, Language, User
-from peerpath.accounts.roles import Role
+from peerpath.accounts.roles import LADDER_ROLES, Role
+from peerpath.progression.models import AwardSource
+from peerpath.progression.selectors.awards import achievements_by_group
+from peerpath.progression.services.awards import grant_award
 
 PASSWORD = "correct-horse-battery"
 
@@ -46,7 +49,15 @@ class UserFactory(factory.Factory):  # type: ignore[misc]
         english = Language.objects.filter(code="en")
         user = services.create_account(languages=english, **kwargs)
         for role in roles:
-            services.grant_role(user=user, role=role)
+            if role in LADDER_ROLES:  # held with its dated award, as the ladder gives it
+                grant_award(
+                    user=user,
+                    achievement=achievements_by_group()[role],
+                    source=AwardSource.STAFF,
+                    reasons="Given by a test.",
+                )
+            else:
+                services.grant_role(user=user, role=role)
         return user
 
     @classmethod

@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from peerpath.accounts import services
+from peerpath.accounts import role_groups, services
 from peerpath.accounts.ageband import AgeBand, turns_age_at
 from peerpath.accounts.models import AccountType, Language, Profile, Topic, User
-from peerpath.accounts.roles import Role
+from peerpath.accounts.roles import LADDER_ROLES, Role
 from peerpath.accounts.tests.factories import UserFactory, years_ago
 
 pytestmark = pytest.mark.django_db
@@ -180,20 +180,20 @@ def test_grant_and_revoke_roles():
 
 
 def test_set_role_members_adds_and_removes_many_in_a_few_queries(django_assert_max_num_queries):
-    # given: three holders of the Moderator role and three who are not
+    # given: three holders of the Mentor role and three who are not
     people = [UserFactory.create() for _ in range(6)]
     holders, others = people[:3], people[3:]
-    services.set_role_members(role=Role.MODERATOR, add=holders)
-    assert all(p.has_role(Role.MODERATOR) for p in holders)  # cached roles were dropped
-    # when: one call swaps them, by id (as the ladder batch does) and twice over (idempotent)
+    services.set_role_members(role=Role.MENTOR, add=holders)
+    assert all(p.has_role(Role.MENTOR) for p in holders)  # cached roles were dropped
+    # when: one call swaps them, by id and twice over (idempotent)
     with django_assert_max_num_queries(6):
         services.set_role_members(
-            role=Role.MODERATOR, add=[p.pk for p in others], remove=[p.pk for p in holders]
+            role=Role.MENTOR, add=[p.pk for p in others], remove=[p.pk for p in holders]
         )
-    services.set_role_members(role=Role.MODERATOR, add=[p.pk for p in others])
+    services.set_role_members(role=Role.MENTOR, add=[p.pk for p in others])
     # then
-    moderators = set(User.objects.with_role(Role.MODERATOR).values_list("pk", flat=True))
-    assert moderators == {p.pk for p in others}
+    mentors = set(User.objects.with_role(Role.MENTOR).values_list("pk", flat=True))
+    assert mentors == {p.pk for p in others}
 
 
 def test_set_role_members_keeps_is_staff_in_step_and_spares_superusers():
@@ -207,12 +207,36 @@ def test_set_role_members_keeps_is_staff_in_step_and_spares_superusers():
     assert User.objects.get(pk=boss.pk).is_staff  # a superuser stays staff
 
 
-def test_set_role_members_serves_a_ladder_group_and_refuses_a_contradiction():
+def test_set_role_members_serves_any_other_group_and_refuses_a_contradiction():
     person = UserFactory.create()
     services.set_role_members(role="Mock chat assessor", add=[person])
     assert person.role_names == {"Mock chat assessor"}
     with pytest.raises(ValueError, match="added to and removed"):
         services.set_role_members(role=Role.MENTOR, add=[person], remove=[person.pk])
+
+
+@pytest.mark.parametrize("role", sorted(LADDER_ROLES))
+def test_accounts_refuses_a_ladder_role_and_names_the_ladders_service(role):
+    # given: a listener who holds the role through the ladder (the factory grants the award)
+    holder = UserFactory.create(listener=True, roles=[role])
+    person = UserFactory.create(listener=True)
+    # when / then: giving or taking it here fails loudly, naming the service to use
+    with pytest.raises(services.LadderRoleError, match="grant_by_staff"):
+        services.grant_role(user=person, role=role)
+    with pytest.raises(services.LadderRoleError, match="revoke_award"):
+        services.revoke_role(user=holder, role=role)
+    with pytest.raises(services.LadderRoleError, match=str(role)):
+        services.set_role_members(role=str(role), add=[person.pk])
+    # and nothing changed
+    assert set(User.objects.with_role(role).values_list("pk", flat=True)) == {holder.pk}
+
+
+def test_the_ladder_door_serves_ladder_roles_only():
+    person = UserFactory.create(listener=True)
+    with pytest.raises(ValueError, match="not a ladder role"):
+        role_groups.set_ladder_role_members(role=Role.MENTOR, add=[person])
+    role_groups.set_ladder_role_members(role=Role.MODERATOR, add=[person])
+    assert person.has_role(Role.MODERATOR)
 
 
 def test_age_band_queryset_is_exact_at_the_boundary():

@@ -21,6 +21,8 @@ from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.core import bulk
 from peerpath.demo import generator
 from peerpath.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, Size, seed_demo
+from peerpath.progression.models import Award, AwardLog, AwardSource, AwardState
+from peerpath.progression.tests.helpers import PATH, item_html
 
 # Today's midnight, like the command: a fixed date would age the demo teens out of their
 # band as the years pass. Determinism only needs both runs to share the anchor.
@@ -288,3 +290,34 @@ def test_bulk_load_outside_a_transaction_restores_indexes_and_pragmas(monkeypatc
         cursor.execute("PRAGMA foreign_keys")
         assert cursor.fetchone()[0] == 1
     connection.check_constraints()
+
+
+def test_generated_moderators_and_ambassadors_hold_dated_ladder_awards(db, monkeypatch, client):
+    # given: more of them than the realistic shares give a tiny community (same draws)
+    monkeypatch.setattr(generator, "MODERATOR_SHARE_OF_ADULT_LISTENERS", 0.3)
+    monkeypatch.setattr(generator, "AMBASSADOR_SHARE_OF_ADULT_LISTENERS", 0.3)
+    # when
+    seed_demo(TINY, seed=7, anchor=ANCHOR, mentoring=False)
+    # then: every holder of a ladder role holds its award, from a day before the anchor,
+    # appointed by demo-staff (the group and the award are one thing)
+    staff = User.objects.get(username="demo-staff")
+    for role, slug in ((Role.MODERATOR, "chatroom-moderator"), (Role.AMBASSADOR, "ambassador")):
+        holders = {u.pk: u for u in User.objects.with_role(role)}
+        assert len(holders) >= 2, role
+        awards = Award.objects.filter(achievement__slug=slug, state=AwardState.ACTIVE)
+        assert {a.user_id for a in awards} == set(holders), role
+        for award in awards:
+            person = holders[award.user_id]
+            assert award.source == AwardSource.STAFF
+            assert person.date_joined < award.granted_at < ANCHOR
+            assert person.adult_from < award.granted_at
+            log = AwardLog.objects.get(user=person, achievement=award.achievement)
+            assert (log.actor, log.at) == (staff, award.granted_at)
+    assert len({a.granted_at.date() for a in Award.objects.all()}) > 1  # their own days
+    # and /path/ shows a generated moderator the role held, since the day of the grant
+    award = Award.objects.filter(achievement__slug="chatroom-moderator").first()
+    assert award is not None
+    client.force_login(award.user)
+    card = item_html(client.get(PATH), "chatroom-moderator")
+    assert 'data-testid="status">Held' in card
+    assert 'data-testid="status">Not yet' not in card

@@ -413,12 +413,19 @@ def holds(user: User, slug: str) -> bool:
 
 
 def has_completed_training(user: User, training_id: int) -> bool:
-    return ActivityEvent.objects.filter(
-        user=user,
-        kind=ActivityKind.TRAINING_COMPLETED,
-        ref_type=TRAINING_REF,
-        ref_id=training_id,
-    ).exists()
+    return bool(completed_training([user.pk], training_id))
+
+
+def completed_training(user_ids: Sequence[int], training_id: int) -> set[int]:
+    """Who of ``user_ids`` has completed the training (one query however many)."""
+    return set(
+        ActivityEvent.objects.filter(
+            user_id__in=list(user_ids),
+            kind=ActivityKind.TRAINING_COMPLETED,
+            ref_type=TRAINING_REF,
+            ref_id=training_id,
+        ).values_list("user_id", flat=True)
+    )
 
 
 def award_history(user: User, *, limit: int = 50) -> list[AwardLog]:

@@ -1,8 +1,8 @@
 """Writes of awards one at a time: grants (``grant_award``, which also issues the certificate
 and keeps the role's staff group in step; by hand through ``grant_by_staff``, on approval
-through ``services.applications``), staff revocations (``revoke_award``), and the training
-completions other apps report. The batch
-(``services/batch.py``) writes the same tables in bulk.
+through ``services.applications``; many staff grants at once through
+``grant_many_by_staff``), staff revocations (``revoke_award``), and the training completions
+other apps report. The batch (``services/batch.py``) writes the same tables in bulk.
 
 Every change to an award writes an ``AwardLog`` row with its reasons.
 """
@@ -10,11 +10,12 @@ Every change to an award writes an ``AwardLog`` row with its reasons.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from django.db import transaction
 from django.utils import timezone
 
-from peerpath.accounts import services as account_services
+from peerpath.accounts import role_groups
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityKind
 from peerpath.activity.services import Ref, record_activity
@@ -33,7 +34,11 @@ from peerpath.progression.models import (
     Training,
     certificate_ids,
 )
-from peerpath.progression.selectors.awards import display_name, has_completed_training
+from peerpath.progression.selectors.awards import (
+    completed_training,
+    display_name,
+    has_completed_training,
+)
 from peerpath.progression.services import notices
 
 
@@ -43,7 +48,7 @@ def _sync_group(award: Award) -> None:
     if not name:
         return
     held = award.state == AwardState.ACTIVE
-    account_services.set_role_members(
+    role_groups.set_ladder_role_members(
         role=name, add=[award.user] if held else [], remove=[] if held else [award.user]
     )
 
@@ -105,6 +110,15 @@ def grant_award(
     return award
 
 
+def _staff_grant_reason(by: User, reason: str) -> str:
+    """What every staff grant checks first: staff only (403), and a reason the holder reads."""
+    Refused.unless(policies.can_manage_awards(by), status=403)
+    reason = reason.strip()
+    if not reason:
+        raise Refused("Say why you grant it; the holder sees it in their history.")
+    return reason
+
+
 @transaction.atomic
 def grant_by_staff(
     *,
@@ -116,14 +130,12 @@ def grant_by_staff(
     track: str = "",
 ) -> Award:
     """Staff give someone an achievement by hand: the one way a staff-granted role that the
-    ladder knows (``Achievement.group_name``: Moderator, Ambassador) is given. It is a held
-    award like any other (source ``staff``; its tenure counts from ``at``), with its audit row,
-    certificate and staff group; the batch never takes it away by criteria."""
-    Refused.unless(policies.can_manage_awards(by), status=403)
+    ladder knows (``Achievement.group_name``, ``accounts.roles.LADDER_ROLES``: Moderator,
+    Ambassador) is given. It is a held award like any other (source ``staff``; its tenure
+    counts from ``at``), with its audit row, certificate and staff group; the batch never
+    takes it away by criteria. Many at once: ``grant_many_by_staff``."""
+    reason = _staff_grant_reason(by, reason)
     Refused.unless(policies.can_hold(user, achievement))
-    reason = reason.strip()
-    if not reason:
-        raise Refused("Say why you grant it; the holder sees it in their history.")
     award = grant_award(
         user=user,
         achievement=achievement,
@@ -138,6 +150,101 @@ def grant_by_staff(
         [notices.changed(user.pk, name, "granted", kind=achievement.kind, why=f"Staff: {reason}")]
     )
     return award
+
+
+@transaction.atomic
+def grant_many_by_staff(
+    *,
+    achievement: Achievement,
+    grants: Sequence[tuple[int, dt.datetime]],
+    by: User,
+    reason: str,
+    tell: bool = True,
+) -> list[Award]:
+    """``grant_by_staff`` for many people at once, each ``(user id, granted at)``: a bulk
+    variant because volume needs one (the demo seeder hands Moderator and Ambassador to
+    thousands of generated people at its large size, and ``grant_by_staff`` costs about a
+    dozen queries and a notice per person); here the cost is a fixed handful of queries.
+
+    The same rules and rows: staff only with a reason, every person in the role's audience
+    (else nothing is written and the refusal names them), a held award (source ``staff``,
+    tenure from its own date), its ``AwardLog`` row, its certificate, the obligation's
+    deadline, the role's group, and (``tell``) one notice each in one send. Only for people
+    with no award of it yet (409 otherwise): a re-grant after a lapse or a revocation is
+    ``grant_by_staff``'s."""
+    reason = _staff_grant_reason(by, reason)
+    when = dict(grants)
+    if len(when) != len(grants):
+        raise Refused("Each person can be granted it once.")
+    people = {u.pk: u for u in User.objects.filter(pk__in=list(when))}
+    if missing := sorted(set(when) - set(people)):
+        raise Refused(f"No such people: {missing[:5]}.", status=404)
+    for person in people.values():
+        Refused.unless(policies.can_hold(person, achievement))
+    have = Award.objects.filter(achievement=achievement, user_id__in=list(when))
+    if have.exists():
+        raise Conflict(
+            f"{have.count()} of them have an award of {achievement.name} already: "
+            "grant it again with grant_by_staff."
+        )
+    training, days = achievement.obligation_training_id, achievement.obligation_days
+    trained = completed_training(list(when), training) if training and days else set()
+    order = sorted(when)
+    awards = Award.objects.bulk_create(
+        [
+            Award(
+                user_id=pk,
+                achievement=achievement,
+                state=AwardState.ACTIVE,
+                source=AwardSource.STAFF,
+                granted_at=when[pk],
+                changed_at=when[pk],
+                obligation_due=(
+                    when[pk] + dt.timedelta(days=days)
+                    if training and days and pk not in trained
+                    else None
+                ),
+            )
+            for pk in order
+        ]
+    )
+    AwardLog.objects.bulk_create(
+        [
+            AwardLog(
+                user_id=pk,
+                achievement=achievement,
+                action=AwardAction.GRANTED,
+                at=when[pk],
+                reasons=reason,
+                actor=by,
+            )
+            for pk in order
+        ]
+    )
+    if achievement.certificate:
+        Certificate.objects.bulk_create(
+            [
+                Certificate(id=cid, award=award, issued_at=award.granted_at)
+                for cid, award in zip(certificate_ids(len(awards)), awards, strict=True)
+            ]
+        )
+    if achievement.group_name:
+        role_groups.set_ladder_role_members(role=achievement.group_name, add=order)
+    if tell:
+        why = f"Staff: {reason}"
+        notices.send(
+            [
+                notices.changed(
+                    pk,
+                    display_name(achievement, people[pk]),
+                    "granted",
+                    kind=achievement.kind,
+                    why=why,
+                )
+                for pk in order
+            ]
+        )
+    return awards
 
 
 @transaction.atomic

@@ -23,7 +23,7 @@ from django.db import connection, transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from peerpath.accounts import services as account_services
+from peerpath.accounts import role_groups
 from peerpath.accounts.models import User
 from peerpath.activity.models import ActivityEvent, ActivityKind
 from peerpath.core.bulk import BulkInserter, datetime_strings
@@ -479,7 +479,7 @@ def _issue_certificates(writer: BulkInserter, achievement: Achievement, now: dt.
 def _sync_groups(achievement: Achievement, d: awarding.Decisions, facts: rules.Facts) -> None:
     now_held = (d.after.state == awarding.ACTIVE) & (d.before.state != awarding.ACTIVE)
     lost = (d.after.state != awarding.ACTIVE) & (d.before.state == awarding.ACTIVE)
-    account_services.set_role_members(
+    role_groups.set_ladder_role_members(
         role=achievement.group_name,
         add=facts.user_ids[now_held].tolist(),
         remove=facts.user_ids[lost].tolist(),

@@ -11,18 +11,21 @@ import importlib
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.utils import timezone
 
 from peerpath.accounts.models import User
-from peerpath.accounts.roles import Role
+from peerpath.accounts.roles import LADDER_ROLES, Role
 from peerpath.accounts.tests.factories import UserFactory
 from peerpath.accounts.tests.test_admin import change_url, form_data
-from peerpath.core.errors import Refused
-from peerpath.progression.models import Award, AwardLog, AwardSource, AwardState
-from peerpath.progression.selectors.awards import path_for
+from peerpath.core.errors import Conflict, Refused
+from peerpath.notifications.models import Notification
+from peerpath.progression import ladder
+from peerpath.progression.models import Achievement, Award, AwardLog, AwardSource, AwardState
+from peerpath.progression.selectors.awards import achievements_by_group, path_for
 from peerpath.progression.services import batch
-from peerpath.progression.services.awards import grant_by_staff
+from peerpath.progression.services.awards import grant_by_staff, grant_many_by_staff
 from peerpath.progression.tests.helpers import (
     PATH,
     achievement,
@@ -135,7 +138,9 @@ def test_people_holding_a_ladder_group_before_get_their_award_once() -> None:
     migration = importlib.import_module(
         "peerpath.progression.migrations.0002_staff_roles_are_awards"
     )
-    old_mod = UserFactory.create(username="old-mod", roles=[Role.MODERATOR])
+    old_mod = UserFactory.create(username="old-mod")
+    # in the group without an award: only data from before the ladder can be like this
+    old_mod.groups.add(Group.objects.get(name=Role.MODERATOR.value))
     UserFactory.create(username="just-mentor", roles=[Role.MENTOR])
     migration.staff_roles_to_awards(django_apps, None)
     migration.staff_roles_to_awards(django_apps, None)  # a second run adds nothing
@@ -147,3 +152,84 @@ def test_people_holding_a_ladder_group_before_get_their_award_once() -> None:
     )
     assert award.certificate.valid
     assert AwardLog.objects.filter(user=old_mod, action="granted").count() == 1
+
+
+def test_the_ladder_roles_accounts_refuses_are_exactly_the_ones_the_ladder_carries() -> None:
+    assert set(achievements_by_group()) == set(LADDER_ROLES)
+
+
+def test_the_ladder_refuses_a_group_that_is_not_a_ladder_role() -> None:
+    entries = [
+        ladder.entry_of(a) for a in Achievement.objects.select_related("obligation_training")
+    ]
+    names = [(e["slug"], e["name"]) for e in entries]
+    vocab = ladder.vocabulary(achievements=names)
+    mentor = next(e for e in entries if e["slug"] == "group-support-mentor")
+    mentor["group_name"] = Role.MENTOR.value
+    with pytest.raises(ValidationError, match="not a ladder role"):
+        ladder.validate_definitions(entries, vocab)
+    mentor["group_name"] = Role.MODERATOR.value
+    with pytest.raises(ValidationError, match="already carried by chatroom-moderator"):
+        ladder.validate_definitions(entries, vocab)
+
+
+def test_a_factory_ladder_role_is_a_held_award_with_its_group() -> None:
+    mo = UserFactory.create(username="fa-mod", listener=True, roles=[Role.MODERATOR])
+    award = award_of(mo, "chatroom-moderator")
+    assert award is not None
+    assert (award.state, award.source) == (AwardState.ACTIVE, AwardSource.STAFF)
+    assert mo.has_role(Role.MODERATOR)
+
+
+def test_grant_many_by_staff_gives_dated_awards_in_a_fixed_number_of_queries(
+    login, django_assert_max_num_queries
+) -> None:
+    # given: staff and five adult listeners, each granted on their own day
+    staff = staff_user()
+    now = timezone.now().replace(microsecond=0)
+    people = [listener(f"many-mod-{i}") for i in range(5)]
+    grants = [(p.pk, now - dt.timedelta(days=10 + i)) for i, p in enumerate(people)]
+    moderator = achievement("chatroom-moderator")
+    # when: one call, whatever the number of people (grant_by_staff: about 12 each)
+    with django_assert_max_num_queries(16):
+        awards = grant_many_by_staff(
+            achievement=moderator,
+            grants=grants,
+            by=staff,
+            reason="Moderators of the partner forum.",
+        )
+    # then: each holds a dated staff award with its audit row, certificate, group and notice
+    assert len(awards) == 5
+    for person, (_, at) in zip(people, grants, strict=True):
+        award = award_of(person, "chatroom-moderator")
+        assert award is not None
+        assert (award.state, award.source, award.granted_at) == ("active", "staff", at)
+        assert award.certificate.valid
+        log = AwardLog.objects.get(user=person, action="granted")
+        assert (log.actor, log.at, log.reasons) == (staff, at, "Moderators of the partner forum.")
+        assert person.has_role(Role.MODERATOR)
+    assert Notification.objects.filter(recipient__in=people, category="progression").count() == 5
+    # the tenure counts from the grant: 10 days for the first
+    response = login(people[0]).get(PATH)
+    assert 'data-testid="status">Held' in item_html(response, "chatroom-moderator")
+    assert "10 of 56 days as Chatroom Moderator" in item_html(response, "group-support-mentor")
+
+
+def test_grant_many_by_staff_writes_nothing_when_one_is_refused() -> None:
+    staff = staff_user()
+    now = timezone.now()
+    adult, teen = listener("ada-adult"), listener("tia-teen", teen=True)
+    ambassador = achievement("ambassador")
+    grants = [(adult.pk, now), (teen.pk, now)]
+    with pytest.raises(Refused, match="for adults"):
+        grant_many_by_staff(achievement=ambassador, grants=grants, by=staff, reason="x")
+    with pytest.raises(Refused, match="Say why"):
+        grant_many_by_staff(achievement=ambassador, grants=grants[:1], by=staff, reason=" ")
+    with pytest.raises(Refused):
+        grant_many_by_staff(achievement=ambassador, grants=grants[:1], by=adult, reason="x")
+    assert not Award.objects.exists()
+    assert not adult.has_role(Role.AMBASSADOR)
+    grant_many_by_staff(achievement=ambassador, grants=grants[:1], by=staff, reason="x")
+    with pytest.raises(Conflict, match="already"):
+        grant_many_by_staff(achievement=ambassador, grants=grants[:1], by=staff, reason="x")
+    assert Award.objects.count() == 1
