@@ -315,9 +315,9 @@ def test_generated_moderators_and_ambassadors_hold_dated_ladder_awards(db, monke
             assert (log.actor, log.at) == (staff, award.granted_at)
     assert len({a.granted_at.date() for a in Award.objects.all()}) > 1  # their own days
     # and /path/ shows a generated moderator the role held, since the day of the grant
-    award = Award.objects.filter(achievement__slug="chatroom-moderator").first()
-    assert award is not None
-    client.force_login(award.user)
+    moderator = Award.objects.filter(achievement__slug="chatroom-moderator").first()
+    assert moderator is not None
+    client.force_login(moderator.user)
     card = item_html(client.get(PATH), "chatroom-moderator")
     assert 'data-testid="status">Held' in card
     assert 'data-testid="status">Not yet' not in card
