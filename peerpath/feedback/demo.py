@@ -6,7 +6,9 @@ three (below k, so the page shows the threshold message). Responses the demo's h
 Rows are written directly, keeping the services' rules by construction: every author took
 part in a session the listener hosted (or is their mentee), same band, one per author.
 Deterministic for a seed and anchor; idempotent (a listener at the target is skipped).
-Every batch of k waiting responses is released at the anchor, as the site does."""
+Every batch of k waiting responses is released at the anchor, as the site does, and only
+then counts as a review (``release_feedback`` records it): demo-mentor's seven are reviews,
+demo-listener's three wait, on ``/feedback/`` and on the dashboard alike."""
 
 from __future__ import annotations
 
@@ -19,9 +21,8 @@ import numpy as np
 from django.db import transaction
 
 from peerpath.accounts.models import User
-from peerpath.activity.models import ActivityEvent
 from peerpath.feedback.models import ContextKind, Feedback
-from peerpath.feedback.services import FEEDBACK_REF, release_feedback, review_kind
+from peerpath.feedback.services import release_feedback
 from peerpath.mentorship.models import Mentorship
 from peerpath.rooms.models import Participation, RoomSession
 
@@ -120,25 +121,9 @@ def seed_feedback(*, seed: int, anchor: dt.datetime) -> Summary:
             )
         if not rows:
             continue
-        created = Feedback.objects.bulk_create(rows)
-        events = []
-        for fb in created:
-            kind = review_kind(fb.rating)
-            if kind is not None:
-                events.append(
-                    ActivityEvent(
-                        user=listener,
-                        kind=kind,
-                        occurred_at=fb.created_at,
-                        ref_type=FEEDBACK_REF,
-                        ref_id=fb.pk,
-                    )
-                )
-        from peerpath.activity.services import record_activities_bulk
-
-        record_activities_bulk(events)
-        written += len(created)
+        written += len(Feedback.objects.bulk_create(rows))
         listeners += 1
-    # Shown in batches of k, like responses given on the site (the history's ones too).
+    # Shown in batches of k, like responses given on the site (the history's ones too); a
+    # response counts as a review (the dashboard, the ladder) from its release only.
     release_feedback(now=anchor)
     return Summary(written, listeners, time.perf_counter() - started)

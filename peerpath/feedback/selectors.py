@@ -123,11 +123,16 @@ class Aggregate:
         return max(0, self.k - self.waiting)
 
 
-def waiting_by_listener(*, k: int, listener_id: int | None = None) -> dict[int, int]:
-    """Listeners with at least ``k`` responses waiting (due a release), and how many."""
+def waiting_by_listener(
+    *, k: int, listener_id: int | None = None, until: dt.datetime | None = None
+) -> dict[int, int]:
+    """Listeners with at least ``k`` responses waiting (due a release), and how many; with
+    ``until``, only responses given by then (a replayed past releases what existed)."""
     rows = Feedback.objects.waiting()
     if listener_id is not None:
         rows = rows.filter(listener_id=listener_id)
+    if until is not None:
+        rows = rows.filter(created_at__lte=until)
     return dict(
         rows.values_list("listener_id")
         .annotate(n=Count("id"))

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.accounts.models import User
-from peerpath.activity.models import ActivityKind
-from peerpath.activity.services import Ref, record_activity
+from peerpath.activity.models import ActivityEvent, ActivityKind
+from peerpath.activity.services import record_activities_bulk
 from peerpath.core.errors import Conflict, Forbidden, NotFound, Refused
 from peerpath.core.text import clean_text
 from peerpath.feedback import policies, selectors
@@ -45,7 +45,8 @@ def _rating(value: Any) -> int:
 
 
 def review_kind(rating: int) -> ActivityKind | None:
-    """4-5 count as positive reviews for the ladder, 1-2 as negative, 3 as neither."""
+    """4-5 count as positive reviews for the ladder, 1-2 as negative, 3 as neither. A review
+    counts from its release (``release_feedback`` records it), not from its submission."""
     if rating >= 4:
         return ActivityKind.REVIEW_POSITIVE
     if rating <= 2:
@@ -62,9 +63,10 @@ def give_feedback(
     comment: Any = "",
     now: dt.datetime | None = None,
 ) -> FeedbackGiven:
-    """Store one feedback for a listener the author chatted with, and record the review for
-    the ladder. Refused (nothing saved): suspended 403, other band or missing 404, oneself or
-    never chatted 403, a second one within the window 409, bad rating or comment 400.
+    """Store one feedback for a listener the author chatted with; it waits for a batch of k
+    (``release_feedback``), and only then counts as a review. Refused (nothing saved):
+    suspended 403, other band or missing 404, oneself or never chatted 403, a second one
+    within the window 409, bad rating or comment 400.
 
     The comment is screened: a hit goes to the staff queue (the listener reads comments
     anonymously and is no responder for their author)."""
@@ -99,11 +101,6 @@ def give_feedback(
     )
     feedback.full_clean()
     feedback.save()
-    kind = review_kind(rating)
-    if kind is not None:
-        record_activity(
-            user=listener, kind=kind, occurred_at=now, ref=Ref(FEEDBACK_REF, feedback.pk)
-        )
     if release_feedback(now=now, listener_id=listener.pk, k=settings.k):
         listener_id, first = listener.pk, not selectors.released_before(listener, now)
         transaction.on_commit(lambda: _tell_feedback_released(listener_id, first=first))
@@ -119,15 +116,33 @@ def give_feedback(
 def release_feedback(
     *, now: dt.datetime | None = None, listener_id: int | None = None, k: int | None = None
 ) -> dict[int, int]:
-    """Release the waiting responses of every listener (or of one) who has at least ``k``
-    (the anonymity threshold) waiting: they become readable together, so none can be told
-    apart as the newest author's. Returns {listener id: responses released}. Idempotent:
-    a second call releases nothing until k more have arrived."""
+    """Release the waiting responses (given by ``now``) of every listener (or of one) who has
+    at least ``k`` (the anonymity threshold) waiting: they become readable together, so none
+    can be told apart as the newest author's. Returns {listener id: responses released}.
+    Idempotent: a second call releases nothing until k more have arrived.
+
+    The one place a response becomes a review: each released 4-5 (1-2) is recorded then as a
+    positive (negative) review, dated at the release, so the ladder and the dashboard count
+    exactly what ``/feedback/`` shows, and never a rating still waiting (its progress would
+    tell the listener how the newest author rated them)."""
     now = now or timezone.now()
     k = FeedbackSettings.load().k if k is None else k
-    due = selectors.waiting_by_listener(k=k, listener_id=listener_id)
-    if due:
-        Feedback.objects.waiting().filter(listener_id__in=list(due)).update(released_at=now)
+    due = selectors.waiting_by_listener(k=k, listener_id=listener_id, until=now)
+    if not due:
+        return due
+    rows = list(
+        Feedback.objects.waiting()
+        .filter(listener_id__in=list(due), created_at__lte=now)
+        .values_list("pk", "listener_id", "rating")
+    )
+    Feedback.objects.filter(pk__in=[pk for pk, _, _ in rows]).update(released_at=now)
+    record_activities_bulk(
+        ActivityEvent(
+            user_id=listener, kind=kind, occurred_at=now, ref_type=FEEDBACK_REF, ref_id=pk
+        )
+        for pk, listener, rating in rows
+        if (kind := review_kind(rating)) is not None
+    )
     return due
 
 

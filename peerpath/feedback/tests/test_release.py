@@ -5,8 +5,11 @@ response becomes visible only when at least k new ones have arrived since the la
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from peerpath.feedback import selectors, services
@@ -14,6 +17,8 @@ from peerpath.feedback.models import Feedback, FeedbackSettings
 from peerpath.feedback.tests.helpers import mentee_who_chatted, mentor_with_feedback
 from peerpath.feedback.tests.helpers import session_participant as participant
 from peerpath.notifications.models import Notification
+from peerpath.progression import facts
+from peerpath.progression.ladder import load_rules
 
 pytestmark = pytest.mark.django_db
 
@@ -79,3 +84,45 @@ def test_pending_batches_are_released_for_everyone_at_once():
     assert released == {mentor.pk: 4}
     assert selectors.aggregate_for(mentor).count == 4
     assert services.release_feedback(now=now) == {}
+
+
+def _dashboard_positive(client: Client) -> int:
+    body = client.get(reverse("home")).content.decode()
+    found = re.search(r"<td>Positive review received</td><td>(\d+)</td>", body)
+    return int(found.group(1)) if found else 0
+
+
+def _page_positive(client: Client) -> int:
+    body = client.get(reverse("feedback:mine")).content.decode()
+    found = re.search(r"<dt>Positive reviews \(4–5\)</dt><dd>(\d+)</dd>", body)
+    return int(found.group(1)) if found else 0
+
+
+def _ladder_positive(mentor) -> int:
+    loaded, _ = facts.load(load_rules(), now=timezone.now(), user_ids=[mentor.pk])
+    return int(loaded.counts[("review_positive", None)][0])
+
+
+def test_the_dashboard_and_the_ladder_count_the_reviews_the_feedback_page_shows():
+    # given: four responses, three of them positive, waiting for a batch of five
+    mentor, _ = mentor_with_feedback(4)  # ratings 5, 4, 3, 5
+    client = Client()
+    client.force_login(mentor)
+    # then: nothing is shown yet, and nothing counts yet (the page says how many more)
+    assert _page_positive(client) == _dashboard_positive(client) == _ladder_positive(mentor) == 0
+    # when: the fifth arrives, a positive one, and releases the batch
+    services.give_feedback(author=participant(mentor), listener=mentor, rating=4)
+    # then: the page, the dashboard and the ladder agree on the four positive ones
+    assert _page_positive(client) == _dashboard_positive(client) == _ladder_positive(mentor) == 4
+    # and a new positive one waits on all three
+    services.give_feedback(author=mentee_who_chatted(mentor), listener=mentor, rating=5)
+    assert _page_positive(client) == _dashboard_positive(client) == _ladder_positive(mentor) == 4
+
+
+def test_a_release_as_of_a_past_moment_releases_only_what_was_given_by_then():
+    mentor, _ = mentor_with_feedback(4)
+    FeedbackSettings.objects.update_or_create(pk=1, defaults={"k": 4})
+    first = Feedback.objects.order_by("created_at").first()
+    assert first is not None
+    assert services.release_feedback(now=first.created_at) == {}
+    assert services.release_feedback() == {mentor.pk: 4}

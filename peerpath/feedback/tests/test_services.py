@@ -133,7 +133,6 @@ def test_one_feedback_per_listener_per_48_hours_with_time_travel():
         )
     assert "already" in exc.value.message
     assert feedback_count() == 1
-    assert ActivityEvent.objects.filter(user=mentor).count() == 1
     # and once 48 hours have passed, it is allowed again
     services.give_feedback(author=mentee, listener=mentor, rating=4, now=now)
     assert feedback_count() == 2
@@ -151,11 +150,15 @@ def test_the_window_is_configurable():
     assert feedback_count() == 2
 
 
-def test_positive_reviews_are_recorded_once_for_the_ladder():
+def test_positive_reviews_are_recorded_once_for_the_ladder_when_released():
     mentor = make_mentor(capacity=10)
     authors = [mentee_who_chatted(mentor)] + [session_participant(mentor) for _ in range(4)]
     for author, rating in zip(authors, [5, 4, 3, 2, 1], strict=True):
         services.give_feedback(author=author, listener=mentor, rating=rating)
+    # the fifth (k = 5) released the batch: each review dated at the release
+    released_at = Feedback.objects.filter(listener=mentor).values_list("released_at", flat=True)
+    assert {e.occurred_at for e in ActivityEvent.objects.filter(user=mentor)} == set(released_at)
+    services.release_feedback(now=timezone.now())  # a second release records nothing
     counts = activity_counts_for_user(mentor)
     assert counts[ActivityKind.REVIEW_POSITIVE] == 2
     assert counts[ActivityKind.REVIEW_NEGATIVE] == 2
@@ -168,8 +171,11 @@ def test_positive_reviews_are_recorded_once_for_the_ladder():
 
 
 def test_a_neutral_rating_records_nothing():
+    FeedbackSettings.objects.update_or_create(pk=1, defaults={"k": 2})
     mentor = make_mentor()
     services.give_feedback(author=mentee_who_chatted(mentor), listener=mentor, rating=3)
+    services.give_feedback(author=session_participant(mentor), listener=mentor, rating=3)
+    assert selectors.aggregate_for(mentor).count == 2
     assert not ActivityEvent.objects.filter(user=mentor).exists()
 
 
