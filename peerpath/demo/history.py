@@ -53,7 +53,7 @@ from peerpath.demo.generator import (
     EventBatch,
 )
 from peerpath.feedback.models import ContextKind, Feedback
-from peerpath.feedback.services import FEEDBACK_REF, review_kind
+from peerpath.feedback.services import release_feedback
 from peerpath.progression import facts as facts_mod
 from peerpath.progression import ladder, ladder_roles, rules
 from peerpath.progression.models import Achievement, Application, BuddyPair, Training
@@ -183,12 +183,14 @@ LISTENER_RATES: Final = {
 HELP_GUIDES_MAX: Final = 60
 MOCK_CHAT_DAY: Final = 45  # days after joining
 ONBOARDING_DAY: Final = 30
-# Support sessions two demo logins hosted (days before the anchor, with feedback?):
-# demo-listener has three responses (below the feedback page's threshold), demo-mentor six
-# (the feedback demo adds their mentee's: enough to read them).
+# Support sessions two demo logins hosted (days before the anchor, responses given): a
+# response counts as a review only once released in a batch of k (5) responses, as
+# give_feedback releases them. demo-listener: five released about 144 days ago (their
+# reviews for Listener Level 1), three waiting for two more; demo-mentor: five released six
+# weeks ago (the feedback demo adds their mentee's).
 LOGIN_SESSIONS: Final = {
-    "demo-listener": ((200, True), (172, False), (144, True), (116, False), (88, True)),
-    "demo-mentor": tuple((d, d % 14 == 0 and d > 28) for d in range(98, 14, -7)),
+    "demo-listener": ((200, 2), (172, 0), (144, 3), (116, 0), (88, 3)),
+    "demo-mentor": tuple((d, int(d % 14 == 0 and d > 28)) for d in range(98, 14, -7)),
 }
 LISTENER_MOCK_CHAT_DAYS: Final = 35
 SESSION_MINUTES: Final = 45
@@ -421,10 +423,13 @@ def _sessions(
     anchor: dt.datetime,
     summary: HistorySummary,
     said: list[RoomMessage],
+    given: list[tuple[dt.datetime, int]],
 ) -> None:
     """Support sessions a demo login hosted, with participants (group chats for them), the
-    host's ``session_hosted`` and feedback from some participants (the login's reviews):
-    the rows the rooms and feedback services would have written."""
+    host's ``session_hosted`` and feedback from some participants: the rows the rooms and
+    feedback services would have written. Each response's (time, listener) goes to
+    ``given``: the replay releases the waiting responses then, as ``give_feedback`` does
+    (a response becomes a review only when released)."""
     career = person.career
     band = career.band
     room = _session_room(band)
@@ -436,14 +441,14 @@ def _sessions(
         first = person.joined + dt.timedelta(days=14)
         days = int((anchor - first).days // 7)
         plan = [
-            (first + dt.timedelta(days=7 * k), bool(rng.random() < FEEDBACK_SHARE))
+            (first + dt.timedelta(days=7 * k), int(rng.random() < FEEDBACK_SHARE))
             for k in range(days)
         ]
     pool = _participant_pool(band, anchor, {person.user.pk})
     joined = np.array([u.date_joined.timestamp() for u in pool])
     used: set[int] = set()  # feedback authors so far: one response each
     events: list[ActivityEvent] = []
-    for n, (day, with_feedback) in enumerate(plan):
+    for n, (day, responses) in enumerate(plan):
         starts = day.replace(hour=18, minute=0, second=0, microsecond=0)
         here = int(np.searchsorted(joined, starts.timestamp()))  # the pool is by join date
         if starts >= anchor - RECENT or here < PARTICIPANTS:
@@ -499,35 +504,22 @@ def _sessions(
                 )
             )
         fresh = [row for row in came if row not in used]
-        if not with_feedback or not fresh:
-            continue
-        used.add(fresh[0])
-        author = pool[fresh[0]]
-        rating = int(rng.choice([5, 5, 5, 4, 4]))
-        fb = Feedback.objects.create(
-            listener=person.user,
-            author=author,
-            rating=rating,
-            comment=FEEDBACK_COMMENTS[n % len(FEEDBACK_COMMENTS)],
-            context_kind=ContextKind.SESSION,
-            context_id=session.pk,
-            created_at=min(
-                ends + dt.timedelta(hours=1 + int(rng.integers(0, 30))),
-                anchor - dt.timedelta(minutes=5),
-            ),
-        )
-        summary.feedback += 1
-        kind = review_kind(rating)
-        if kind is not None:
-            events.append(
-                ActivityEvent(
-                    user=person.user,
-                    kind=kind,
-                    occurred_at=fb.created_at,
-                    ref_type=FEEDBACK_REF,
-                    ref_id=fb.pk,
-                )
+        for k, row in enumerate(fresh[:responses]):
+            used.add(row)
+            fb = Feedback.objects.create(
+                listener=person.user,
+                author=pool[row],
+                rating=int(rng.choice([5, 5, 5, 4, 4])),
+                comment=FEEDBACK_COMMENTS[(n + 4 * k) % len(FEEDBACK_COMMENTS)],
+                context_kind=ContextKind.SESSION,
+                context_id=session.pk,
+                created_at=min(
+                    ends + dt.timedelta(hours=1 + int(rng.integers(0, 30))),
+                    anchor - dt.timedelta(minutes=5),
+                ),
             )
+            summary.feedback += 1
+            given.append((fb.created_at, person.user.pk))
     record_activities_bulk(events)
 
 
@@ -664,6 +656,12 @@ def _train(user: User, slug: str) -> None:
     awards.record_training_completed(user=user, training=training, at=now)
 
 
+def _release_feedback(listener_id: int) -> None:
+    """A response was just given: release the listener's waiting ones if k are waiting
+    (what ``give_feedback`` does after saving one)."""
+    release_feedback(now=timezone.now(), listener_id=listener_id)
+
+
 def _mock_chat(assessor: User, listener: User, held_on: dt.date) -> None:
     mock_chats.record_mock_chat(
         assessor=assessor,
@@ -765,15 +763,16 @@ def seed_history(
     rng = np.random.default_rng([seed, _STREAM_HISTORY])
     people = _pick_people(rng, anchor)
     summary.careers = {p.career.who: p.user.username for p in people}
+    given: list[tuple[dt.datetime, int]] = []
     with transaction.atomic():
         _write_plain(people, rng, anchor)
         said: list[RoomMessage] = []
         for person in people:
             if person.career.login and person.career.leader:
-                _sessions(rng, person, anchor, summary, said)
+                _sessions(rng, person, anchor, summary, said, given)
         for login in User.objects.filter(username__in=list(LOGIN_SESSIONS)).order_by("pk"):
             host = Person(Career(login.username, "adult", 0), login, login.date_joined)
-            _sessions(rng, host, anchor, summary, said)
+            _sessions(rng, host, anchor, summary, said, given)
         # Message ids follow time order, as live posting writes them.
         RoomMessage.objects.bulk_create(sorted(said, key=lambda m: m.created_at))
     # A nudge experiment over the last year (its outcome chats count on the ladder too).
@@ -781,6 +780,8 @@ def seed_history(
 
     summary.experiment = seed_experiment(seed=seed, anchor=anchor).line()
     replay = Replay(anchor=anchor, staff=staff, summary=summary, rng=rng)
+    for at, listener_id in given:
+        replay.later(at, functools.partial(_release_feedback, listener_id))
     _schedule_listener_steps(replay, people)
     _buddy_days(replay)
     rule_set = {r.slug: r for r in ladder.load_rules()}

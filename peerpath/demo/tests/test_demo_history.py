@@ -192,8 +192,10 @@ def test_spotlights_and_dashboards_agree_with_their_pages(seeded):
         counts = {kind.value: n for kind, n in activity_counts_for_user(user).items()}
         passed = assessments_for(user).filter(passed=True).count()
         assert counts.get(ActivityKind.MOCK_CHAT_PASSED, 0) == passed, login.username
-        positive = Feedback.objects.filter(listener=user, rating__gte=4).count()
-        negative = Feedback.objects.filter(listener=user, rating__lte=2).count()
+        # a response is a review once released (what /feedback/ shows), never before
+        released = Feedback.objects.released().filter(listener=user)
+        positive = released.filter(rating__gte=4).count()
+        negative = released.filter(rating__lte=2).count()
         assert counts.get(ActivityKind.REVIEW_POSITIVE, 0) == positive, login.username
         assert counts.get(ActivityKind.REVIEW_NEGATIVE, 0) == negative, login.username
         unbacked = ActivityEvent.objects.filter(
@@ -202,10 +204,15 @@ def test_spotlights_and_dashboards_agree_with_their_pages(seeded):
             ref_type="",
         )
         assert not unbacked.exists(), login.username
-    # demo-listener passed a mock chat with demo-mentor, and has three responses.
+    # demo-listener passed a mock chat with demo-mentor; five responses were released
+    # together months ago (their reviews), three wait for two more.
     assert assessments_for(listener).filter(passed=True).count() == 1
     assert assessments_by(_user("demo-mentor")).filter(listener=listener).exists()
-    assert Feedback.objects.filter(listener=listener).count() == 3
+    released = Feedback.objects.released().filter(listener=listener)
+    assert released.count() == 5
+    assert {f.released_at for f in released} == {max(f.created_at for f in released)}
+    assert max(f.created_at for f in released) < ANCHOR - dt.timedelta(days=120)
+    assert Feedback.objects.waiting().filter(listener=listener).count() == 3
     assert (
         Award.objects.filter(
             Q(achievement__slug="listener-level-1") | Q(achievement__slug="room-supporter"),
