@@ -1029,6 +1029,12 @@ def seed_mentoring(
     demo logins already written. Call inside a transaction."""
     started = time.perf_counter()
     cfg = MentorshipSettings.load()
+    # The demo runs matching by hand (demo-staff, /mentorships/staff/matching/): a scheduled run
+    # would fill every mentor with room within hours, and the directory, the spotlights' calls to
+    # action and requests need mentors with room. Staff switch it on in the admin (a config row).
+    if cfg.auto_pairing_enabled:
+        cfg.auto_pairing_enabled = False
+        cfg.save(update_fields=["auto_pairing_enabled"])
     people = _load_people(plan)
     s = _Seeder(plan, people, cfg)
     s.mentor_profiles()

@@ -321,3 +321,13 @@ def test_generated_moderators_and_ambassadors_hold_dated_ladder_awards(db, monke
     card = item_html(client.get(PATH), "chatroom-moderator")
     assert 'data-testid="status">Held' in card
     assert 'data-testid="status">Not yet' not in card
+
+
+def test_the_demo_keeps_mentors_with_room_until_staff_run_matching(seeded):
+    """A scheduled auto-pairing run would fill every mentor with room within hours of
+    `make demo`; the demo seeds it off and the periodic job then leaves the mentors free."""
+    from peerpath.mentorship.models import MentorshipSettings
+    from peerpath.mentorship.services import matching
+
+    assert MentorshipSettings.load().auto_pairing_enabled is False
+    assert matching.auto_pair() is None
