@@ -14,8 +14,10 @@ The detector's parts, each a module of this package: :mod:`.rules` (categories, 
 the rules that combine cues, the hit), :mod:`.text` (how a message is read),
 :mod:`.patterns` (the lexicons' pattern syntax), :mod:`.lexicon` (the TOML files),
 :mod:`.trie` (patterns compiled into one expression per script), :mod:`.combine` (cues into
-reports) and :mod:`.scanner` (a message scanned). This module is the front door:
-:func:`detect` and :func:`preload`.
+reports) and :mod:`.scanner` (a message scanned); :mod:`.model` is a learned second signal
+(a linear model over words, character n-grams and cue kinds, stored as data and trained by
+:mod:`.train`) asked when no rule reports. This module is the front door: :func:`detect`
+and :func:`preload`.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from peerpath.safety.crisis.lexicon import (
     lexicons,
     read_lexicon,
 )
+from peerpath.safety.crisis.model import load_model, model_hit
 from peerpath.safety.crisis.patterns import Alternatives, expand, parse
 from peerpath.safety.crisis.rules import (
     CATEGORIES,
@@ -46,7 +49,7 @@ from peerpath.safety.crisis.rules import (
     CrisisHit,
     Rule,
 )
-from peerpath.safety.crisis.scanner import Scanner, build_scanner
+from peerpath.safety.crisis.scanner import Scan, Scanner, build_scanner
 from peerpath.safety.crisis.text import VIETNAMESE, normalise, prepare, scripts_in, variants
 
 __all__ = [
@@ -71,6 +74,7 @@ __all__ = [
     "parse",
     "preload",
     "read_lexicon",
+    "reading",
 ]
 
 
@@ -104,23 +108,47 @@ def _select(languages: Sequence[str] | None) -> frozenset[str]:
 
 
 def preload() -> None:
-    """Read the lexicons and compile the all-languages expressions now."""
+    """Read the lexicons, compile the all-languages expressions and read the model now."""
     _detector(_all_codes())
+    load_model()
 
 
-def _scans(text: str, detector: _Detector) -> Iterator[CrisisHit | None]:
-    prepared = prepare(text, strip=True)
+def _scans(text: str, prepared: str, stripped: list[str], detector: _Detector) -> Iterator[Scan]:
     scripts = scripts_in(prepared)
-    stripped = variants(prepared)
     if detector.plain is not None:
         for variant in stripped:
-            yield detector.plain.scan(variant, scripts)
+            yield detector.plain.read(variant, scripts)
     if detector.accented is not None:
         accented = stripped
         if not text.isascii() and VIETNAMESE.search(text):
             accented = variants(prepare(text, strip=False))
         for variant in accented:
-            yield detector.accented.scan(variant, scripts)
+            yield detector.accented.read(variant, scripts)
+
+
+def _cue_kinds(text: str, prepared: str, norm: str) -> frozenset[str]:
+    """Every cue kind of every lexicon in a message (the model's gate asks for them)."""
+    detector = _detector(_all_codes())
+    scripts = scripts_in(prepared)
+    kinds: frozenset[str] = frozenset()
+    if detector.plain is not None:
+        kinds |= detector.plain.cue_kinds(norm, scripts)
+    if detector.accented is not None:
+        if not text.isascii() and VIETNAMESE.search(text):
+            norm = variants(prepare(text, strip=False))[0]
+        kinds |= detector.accented.cue_kinds(norm, scripts)
+    return kinds
+
+
+def reading(text: str) -> tuple[str, frozenset[str]]:
+    """What the model reads of a message: its normalised form and the kinds of the strong
+    cues of every lexicon found in it (the scanner looks for them in every message)."""
+    prepared = prepare(text, strip=True)
+    stripped = variants(prepared)
+    strong = frozenset().union(
+        *(scan.strong for scan in _scans(text, prepared, stripped, _detector(_all_codes())))
+    )
+    return stripped[0], strong
 
 
 def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | None:
@@ -128,14 +156,27 @@ def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | 
 
     ``languages=None`` tries every lexicon (messages are often not in the profile's
     language); otherwise only the given codes. Unknown codes are ignored, and when none is
-    known every lexicon is used, so detection is never switched off by accident.
+    known every lexicon is used, so detection is never switched off by accident. When no
+    rule reports and no phrase was cancelled (by a safe idiom or a negation), the model
+    may (:func:`.model.model_hit`: ``term`` "model:0.93"; it reads the strong cues of the
+    lexicons selected, and nothing is reported by it when its file cannot be read).
     """
     if not text or text.isspace():
         return None
+    prepared = prepare(text, strip=True)
+    stripped = variants(prepared)
     best: CrisisHit | None = None
-    for hit in _scans(text, _detector(_select(languages))):
+    cancelled = False
+    strong: set[str] = set()
+    for hit, dropped, kinds in _scans(text, prepared, stripped, _detector(_select(languages))):
+        cancelled |= dropped
+        strong |= kinds
         if hit is not None and (best is None or RANK[hit.severity] > RANK[best.severity]):
             best = hit
             if hit.severity == "high":
                 break
+    if best is None and not cancelled:
+        return model_hit(
+            text, stripped[0], frozenset(strong), lambda: _cue_kinds(text, prepared, stripped[0])
+        )
     return best

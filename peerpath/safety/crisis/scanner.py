@@ -12,7 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 from peerpath.safety.crisis.combine import (
     Signal,
@@ -60,23 +60,31 @@ class Scanner:
 
     def _hit(
         self, text: str, leaf: Leaf, start: int, end: int, hits: _Hits, signals: list[Signal]
-    ) -> None:
+    ) -> bool:
         """Record a phrase match: dropped when a safe idiom overlaps it, a signal of kind
-        "negated" when a negation precedes it, else a hit."""
+        "negated" when a negation precedes it (both: True, the phrase was cancelled), else
+        a hit."""
         phrase = leaf.phrase
         if not isinstance(phrase, Phrase):  # pragma: no cover - cues are scanned apart
             raise TypeError("a phrase leaf holds a phrase")
         if self._is_safe(text, start, end):
-            return
+            return True
         if is_negated(text, start, phrase.language, signals):
             signals.append(Signal("negated", start, end, text[start:end], phrase.language, phrase))
-        else:
-            hits.append((leaf, phrase, start, end))
+            return True
+        hits.append((leaf, phrase, start, end))
+        return False
 
     def scan(self, text: str, scripts: frozenset[str]) -> CrisisHit | None:
         """The most severe report in ``text`` (first on a tie): a phrase that no safe idiom
         overlaps, no negation precedes and no ``unless`` cue vetoes, or a combination of
         cues (:data:`RULES`)."""
+        return self.read(text, scripts).hit
+
+    def read(self, text: str, scripts: frozenset[str]) -> Scan:
+        """:meth:`scan`, whether a phrase was cancelled (a safe idiom overlapped it or a
+        negation preceded it: the model is not asked then) and the strong cue kinds found
+        (the model reads them; see :func:`.detect`)."""
         found: list[tuple[Leaf, int, int]] = []
         for script, (pattern, leaves, _) in itertools.chain(
             self.expressions.items(), self.heads.items()
@@ -97,8 +105,9 @@ class Scanner:
         # Every rule needs a strong cue: weak ones (times, jokes, negations...) are looked
         # for only when a phrase or a strong cue is there (most messages have neither).
         signals = find_cues(self.strong, text, scripts)
+        strong = frozenset(signal.kind for signal in signals)
         if not found and not signals:
-            return None
+            return Scan(None, cancelled=False, strong=strong)
         signals = find_cues(self.weak, text, scripts)  # every cue, language by language
         if any(s.kind in VETOES for s in signals):
             signals = [s for s in signals if s.kind not in VETOES or not inside_cue(s, signals)]
@@ -109,10 +118,11 @@ class Scanner:
             ]
         signals.sort(key=lambda signal: signal.start)
         hits: list[tuple[Leaf, Phrase, int, int]] = []
+        cancelled = False
         for leaf, start, end in found:
-            self._hit(text, leaf, start, end, hits, signals)
+            cancelled |= self._hit(text, leaf, start, end, hits, signals)
         if not hits and not signals:
-            return None
+            return Scan(None, cancelled, strong)
         kinds = {signal.kind for signal in signals}
         best: CrisisHit | None = None
         best_rank = 0
@@ -127,7 +137,27 @@ class Scanner:
             combined = combine(signals, kinds, best_rank)
             if combined is not None:
                 best = combined
-        return best
+        return Scan(best, cancelled, strong)
+
+    def cue_kinds(self, text: str, scripts: frozenset[str]) -> frozenset[str]:
+        """Every cue kind in ``text`` (any language; a veto inside a longer cue of another
+        kind left out), and "safe" when a safe idiom occurs: the model's gate (:mod:`.model`)
+        asks for them only when it would report. Cues alone report nothing here."""
+        signals = find_cues(self.weak, text, scripts)
+        if any(s.kind in VETOES for s in signals):
+            signals = [s for s in signals if s.kind not in VETOES or not inside_cue(s, signals)]
+        kinds = {s.kind for s in signals}
+        if self.safe is not None and self.safe.search(text):
+            kinds.add("safe")
+        return frozenset(kinds)
+
+
+class Scan(NamedTuple):
+    """What :meth:`Scanner.read` found."""
+
+    hit: CrisisHit | None
+    cancelled: bool  # a phrase was dropped by a safe idiom or a negation
+    strong: frozenset[str]  # the kinds of the strong cues found (scanned for every message)
 
 
 def find_cues(
