@@ -16,8 +16,9 @@ the rules that combine cues, the hit), :mod:`.text` (how a message is read),
 :mod:`.trie` (patterns compiled into one expression per script), :mod:`.combine` (cues into
 reports) and :mod:`.scanner` (a message scanned); :mod:`.model` is a learned second signal
 (a linear model over words, character n-grams and cue kinds, stored as data and trained by
-:mod:`.train`) asked when no rule reports. This module is the front door: :func:`detect`
-and :func:`preload`.
+:mod:`.train`) asked when no rule reports; :mod:`.semantic` is a third signal for English
+(a regression over a sentence embedding, :mod:`.embed`) asked when neither reports. This
+module is the front door: :func:`detect` and :func:`preload`.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from peerpath.safety.crisis.lexicon import (
     lexicons,
     read_lexicon,
 )
-from peerpath.safety.crisis.model import load_model, model_hit
+from peerpath.safety.crisis.model import MIN_WORDS, load_model, model_hit, model_score
 from peerpath.safety.crisis.patterns import Alternatives, expand, parse
 from peerpath.safety.crisis.rules import (
     CATEGORIES,
@@ -50,6 +51,7 @@ from peerpath.safety.crisis.rules import (
     Rule,
 )
 from peerpath.safety.crisis.scanner import Scan, Scanner, build_scanner
+from peerpath.safety.crisis.semantic import embed_hit, load_semantic
 from peerpath.safety.crisis.text import VIETNAMESE, normalise, prepare, scripts_in, variants
 
 __all__ = [
@@ -108,9 +110,10 @@ def _select(languages: Sequence[str] | None) -> frozenset[str]:
 
 
 def preload() -> None:
-    """Read the lexicons, compile the all-languages expressions and read the model now."""
+    """Read the lexicons, compile the all-languages expressions and read the models now."""
     _detector(_all_codes())
     load_model()
+    load_semantic()
 
 
 def _scans(text: str, prepared: str, stripped: list[str], detector: _Detector) -> Iterator[Scan]:
@@ -151,7 +154,9 @@ def reading(text: str) -> tuple[str, frozenset[str]]:
     return stripped[0], strong
 
 
-def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | None:
+def detect(
+    text: str, *, languages: Sequence[str] | None = None, embedding: bool = True
+) -> CrisisHit | None:
     """The most severe crisis phrase in ``text``, or ``None``.
 
     ``languages=None`` tries every lexicon (messages are often not in the profile's
@@ -159,7 +164,10 @@ def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | 
     known every lexicon is used, so detection is never switched off by accident. When no
     rule reports and no phrase was cancelled (by a safe idiom or a negation), the model
     may (:func:`.model.model_hit`: ``term`` "model:0.93"; it reads the strong cues of the
-    lexicons selected, and nothing is reported by it when its file cannot be read).
+    lexicons selected, and nothing is reported by it when its file cannot be read); when
+    it does not, the embedding signal may (:func:`.semantic.embed_hit`, English messages of
+    5+ words: ``term`` "embed:0.87"; ``embedding=False`` leaves it out, as its trainer
+    needs).
     """
     if not text or text.isspace():
         return None
@@ -175,8 +183,19 @@ def detect(text: str, *, languages: Sequence[str] | None = None) -> CrisisHit | 
             best = hit
             if hit.severity == "high":
                 break
-    if best is None and not cancelled:
-        return model_hit(
-            text, stripped[0], frozenset(strong), lambda: _cue_kinds(text, prepared, stripped[0])
+    if best is None and not cancelled and len(text.split(maxsplit=MIN_WORDS)) >= MIN_WORDS:
+        kinds = frozenset(strong)
+        scored = model_score(stripped[0], kinds)
+        if scored is None:  # no model: the rules alone (logged once)
+            return None
+        hit = model_hit(
+            text,
+            stripped[0],
+            kinds,
+            lambda: _cue_kinds(text, prepared, stripped[0]),
+            scored=scored,
         )
+        if hit is None and embedding:
+            hit = embed_hit(text, scored)
+        return hit
     return best

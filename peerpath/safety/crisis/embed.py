@@ -1,8 +1,8 @@
 """A sentence embedding in pure NumPy: all-MiniLM-L6-v2, for a semantic crisis signal (issue 17).
 
-An experiment, not wired into :func:`peerpath.safety.crisis.detect`: the rules miss danger
-described indirectly ("i keep writing the note in my head"), and a logistic regression over
-this embedding catches much of it in English (figures in the commit that added this module).
+The rules miss danger described indirectly ("i keep writing the note in my head"), and a
+logistic regression over this embedding catches much of it in English: :mod:`.semantic`
+asks it in :func:`peerpath.safety.crisis.detect` (figures in ``docs/architecture.md``).
 
 :class:`Encoder` is the BERT encoder of sentence-transformers' ``all-MiniLM-L6-v2`` (6
 layers, 384 wide, 12 heads), then mean pooling over the tokens and L2 normalisation: the

@@ -228,20 +228,33 @@ def category_severity() -> dict[str, str]:
     }
 
 
+def model_score(norm: str, strong: frozenset[str]) -> tuple[float, str] | None:
+    """The model's probability and category for a message, or ``None`` without a model."""
+    model = load_model()
+    return None if model is None else model.predict(norm, strong)
+
+
 def model_hit(
-    text: str, norm: str, strong: frozenset[str], cue_kinds: Callable[[], frozenset[str]]
+    text: str,
+    norm: str,
+    strong: frozenset[str],
+    cue_kinds: Callable[[], frozenset[str]],
+    *,
+    scored: tuple[float, str] | None = None,
 ) -> CrisisHit | None:
     """A report by the model alone for a message no rule reported, or ``None``. ``norm``
     is its normalised form, ``strong`` the kinds of the strong cues found in it, and
     ``cue_kinds`` finds every cue kind (asked only when the model would report and no
-    strong cue opened the :func:`gate`). Nothing for a message of fewer than
-    :data:`MIN_WORDS` words, or when the model cannot be read."""
+    strong cue opened the :func:`gate`); ``scored`` is :func:`model_score`'s answer when
+    the caller has it. Nothing for a message of fewer than :data:`MIN_WORDS` words, or
+    when the model cannot be read."""
     if len(text.split(maxsplit=MIN_WORDS)) < MIN_WORDS:
         return None
-    model = load_model()
-    if model is None:
-        return None
-    p, category = model.predict(norm, strong)
+    if scored is None:
+        scored = model_score(norm, strong)
+        if scored is None:
+            return None
+    p, category = scored
     if p < THRESHOLD or not (gate(strong) or gate(cue_kinds())):
         return None
     usual = category_severity().get(category, "medium")

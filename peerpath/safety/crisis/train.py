@@ -1,11 +1,12 @@
 """Train the crisis model (:mod:`.model`) and write ``model.npz``.
 
 ``python -m peerpath.safety.crisis.train [TSV ...] [--out PATH]``: trains on the tuning set
-(``safety/tests/crisis_labelled.tsv``) and any further labelled TSV files given. Numpy only
+(``safety/tests/crisis_labelled.tsv``) and the training set (``crisis_training.tsv``), or on
+the labelled TSV files given. Numpy only
 (logistic regressions fitted by L-BFGS written here), deterministic: the same files give the
-same bytes (the zip entries carry a fixed date). Retrain whenever the tuning set changes:
-``test_model`` compares the first sha256 stored in the file (one per file read, in order)
-with the tuning set's.
+same bytes (the zip entries carry a fixed date). Retrain whenever either set changes:
+``test_model`` compares the sha256 stored in the file (one per file read, in order) with
+theirs.
 """
 
 from __future__ import annotations
@@ -272,10 +273,10 @@ def train(paths: Sequence[Path], out: Path = MODEL_PATH) -> dict[str, Any]:
 
 
 def main(argv: Sequence[str] = ()) -> int:
-    from peerpath.safety.evaluate import LABELLED_SET
+    from peerpath.safety.evaluate import LABELLED_SET, TRAINING_SET
 
     parser = argparse.ArgumentParser(prog="python -m peerpath.safety.crisis.train")
-    parser.add_argument("tsv", nargs="*", type=Path, default=[LABELLED_SET])
+    parser.add_argument("tsv", nargs="*", type=Path, default=[LABELLED_SET, TRAINING_SET])
     parser.add_argument("--out", type=Path, default=MODEL_PATH)
     args = parser.parse_args(list(argv))
     arrays = train(args.tsv, args.out)

@@ -41,10 +41,14 @@ def confident_model(monkeypatch):
     monkeypatch.setattr(type(loaded), "predict", lambda self, norm, kinds: (0.99, "suicide"))
 
 
-def test_committed_model_was_trained_on_the_current_tuning_set():
-    """Changed crisis_labelled.tsv? Run `python -m peerpath.safety.crisis.train`."""
+def test_committed_model_was_trained_on_the_current_tuning_and_training_sets():
+    """Changed crisis_labelled.tsv or crisis_training.tsv? Run
+    `python -m peerpath.safety.crisis.train`."""
     loaded = model.read_model(model.MODEL_PATH)
-    assert loaded.tuning_sha256[0] == train.sha256(evaluate.LABELLED_SET)
+    assert loaded.tuning_sha256 == (
+        train.sha256(evaluate.LABELLED_SET),
+        train.sha256(evaluate.TRAINING_SET),
+    )
     assert model.MODEL_PATH.stat().st_size < 5_000_000
     assert set(loaded.categories) <= set(crisis.CATEGORIES)
     assert loaded.coef.dtype == np.float32
@@ -281,7 +285,8 @@ def _ordinary_lines() -> set[str]:
     """Every label-0 line of the safety tests' labelled sets (the held-out set's too: it was
     measured once with the committed model, 0 of 200 reported by it, never tuned on)."""
     tests = Path(evaluate.__file__).with_name("tests")
-    paths = sorted(tests.glob("*.tsv"))
+    # crisis_heldout7.tsv is measured only by the lead (issue 17): not read here until then.
+    paths = sorted(p for p in tests.glob("*.tsv") if p.name != "crisis_heldout7.tsv")
     return {row.text for path in paths for row in evaluate.read_rows(path) if not row.label}
 
 

@@ -1,0 +1,164 @@
+"""The English embedding signal in detect() (issue 17): the committed regression matches the
+training files, it is asked only where the rules and the n-gram model are silent, for English
+messages of 5+ words that the n-gram model does not score as plain chat, it reports with
+term "embed:0.87" and a category, ordinary text is never reported by it, and detection
+works without the weights."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+
+from peerpath.safety import crisis, evaluate
+from peerpath.safety.crisis import model, semantic, train
+from peerpath.safety.crisis.embed import LinearHead
+from peerpath.safety.tests.test_embed import needs_model
+from peerpath.safety.tests.test_model import MODEL_ONLY, _demo_strings
+
+# No rule and no n-gram model reports this (a line of the training set); the embedding does.
+EMBED_ONLY = "hed be better off raising the baby without me. all i do is make everything worse"
+
+
+@pytest.fixture
+def confident_encoder(monkeypatch):
+    """An embedding signal that reports everything it is asked about (p 0.99)."""
+    asked: list[str] = []
+
+    class Always:
+        head = LinearHead(np.zeros(1, dtype=np.float32), 0.0, 0.5)
+
+        def probability(self, text: str) -> float:
+            asked.append(text)
+            return 0.99
+
+    monkeypatch.setattr(semantic, "load_semantic", lambda: Always())
+    return asked
+
+
+def test_the_committed_regression_was_trained_on_the_current_sets():
+    """Changed crisis_labelled.tsv or crisis_training.tsv? Run
+    `python -m peerpath.safety.crisis.embed_train`."""
+    with np.load(semantic.EMBED_PATH, allow_pickle=False) as data:
+        sources = tuple(str(d) for d in data["sources_sha256"])
+        assert str(data["language"]) == "en"
+        assert data["coef"].shape == (384,)
+    assert sources == (train.sha256(evaluate.LABELLED_SET), train.sha256(evaluate.TRAINING_SET))
+    assert semantic.EMBED_PATH.stat().st_size < 20_000
+
+
+@pytest.mark.parametrize(
+    ("text", "english"),
+    [
+        ("i keep writing the note in my head", True),
+        ("honestly this week has been rough with exams", True),
+        ("me corté el pelo y me encanta", False),
+        ("este examen de fisica me va a matar, me quiero morir jajaja", False),
+        ("sono sul divano con il mio cane stasera", False),
+        ("ich bin so müde heute, die arbeit war lang", False),
+    ],
+)
+def test_reads_as_english(text, english):
+    assert semantic.reads_as_english(text) is english
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i keep writing the note",  # 5 words: asked
+        "everything feels so heavy and i am tired of all of it",
+    ],
+)
+def test_the_encoder_reports_what_nothing_else_does(confident_encoder, monkeypatch, text):
+    monkeypatch.setattr(semantic, "SCREEN", 0.0)
+    hit = crisis.detect(text)
+    assert hit is not None
+    assert (hit.term, hit.severity, hit.language) == ("embed:0.99", "medium", "")
+    assert hit.category in crisis.CATEGORIES
+    assert confident_encoder == [text]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i want to kill myself",  # the rules report it
+        "i want to die of embarrassment after that talk",  # a safe idiom cancelled a phrase
+        "i would never kill myself, i have too much to live for",  # a negation did
+        "note in my head",  # fewer than 5 words
+        "me quiero morir de la vergüenza jajaja",  # not English
+        "este examen de fisica me va a matar, me quiero morir jajaja",
+    ],
+)
+def test_the_encoder_is_not_asked(confident_encoder, monkeypatch, text):
+    monkeypatch.setattr(semantic, "SCREEN", 0.0)
+    hit = crisis.detect(text)
+    assert hit is None or not hit.term.startswith(semantic.EMBED_TERM)
+    assert confident_encoder == []
+
+
+def test_plain_chat_is_screened_by_the_ngram_model(confident_encoder):
+    """A typical English message costs no embedding: the n-gram model scores it far below
+    SCREEN (detect() stays in the microseconds)."""
+    assert crisis.detect(evaluate.TYPICAL_MESSAGE) is None
+    assert confident_encoder == []
+
+
+def test_the_n_gram_model_comes_first(confident_encoder):
+    hit = crisis.detect(MODEL_ONLY)
+    assert hit is not None
+    assert hit.term.startswith(model.MODEL_TERM)
+    assert confident_encoder == []
+
+
+def test_without_the_weights_detect_logs_once_and_goes_on(monkeypatch, tmp_path, caplog):
+    monkeypatch.setenv("PEERPATH_MINILM_DIR", str(tmp_path))
+    monkeypatch.setattr("peerpath.safety.crisis.embed.importlib.util.find_spec", lambda name: None)
+    semantic._load.cache_clear()
+    try:
+        with caplog.at_level(logging.ERROR, logger=semantic.__name__):
+            assert crisis.detect(EMBED_ONLY) is None
+            assert crisis.detect(EMBED_ONLY + " again") is None
+            crisis.preload()
+            assert crisis.detect("i want to kill myself") is not None
+    finally:
+        semantic._load.cache_clear()
+    assert caplog.text.count("unavailable") == 1
+
+
+@needs_model
+def test_an_embed_only_hit():
+    hit = crisis.detect(EMBED_ONLY)
+    assert hit is not None
+    assert hit.term.startswith(semantic.EMBED_TERM)
+    assert hit.category in crisis.CATEGORIES
+    assert crisis.detect(EMBED_ONLY, embedding=False) is None
+
+
+def _embed_reports(texts: set[str]) -> list[tuple[str, str]]:
+    return [
+        (hit.term, text)
+        for text in sorted(texts)
+        if (hit := crisis.detect(text)) is not None and hit.term.startswith(semantic.EMBED_TERM)
+    ]
+
+
+@needs_model
+def test_the_demo_strings_are_not_reported_by_the_embedding():
+    texts = _demo_strings()
+    assert len(texts) > 300
+    assert _embed_reports(texts) == []
+
+
+@needs_model
+def test_no_ordinary_line_of_the_training_sets_is_reported_by_the_embedding():
+    """Label-0 lines of the tuning and training sets (the held-out sets are measured only,
+    never used to set a threshold)."""
+    texts = {
+        row.text
+        for path in (evaluate.LABELLED_SET, evaluate.TRAINING_SET)
+        for row in evaluate.read_rows(path)
+        if not row.label
+    }
+    assert len(texts) > 2000
+    assert _embed_reports(texts) == []
