@@ -34,14 +34,14 @@ from peerpath.safety.evaluate import NO_CATEGORY, read_rows
 
 Bools = npt.NDArray[np.bool_]
 DEFAULT_CS = (1.0, 3.0, 10.0, 30.0)
-# The committed embed_en.npz is written with these. Calibration (leaving each independent
-# set w1, w3, w4, w5 out in turn) chose C=3 and 0.814 (rules + n-gram model + embedding:
-# recall 0.547 -> 0.733, FPR 0.030 -> 0.043); at 0.814 the regression reported 16 of the
-# demo's strings (supportive replies: "That's a lot to carry. Be gentle with yourself today."
-# 0.987) and label-0 lines of the sets, so the threshold is raised above all of them
-# (test_semantic): left-out recall 0.556.
+# The committed embed_en.npz is written with these. Leaving each independent set w1, w3, w4,
+# w5 out in turn (w6, listener replies, always trained on), the lowest threshold within both
+# budgets is 0.820 (rules + n-gram model + embedding: recall 0.532 -> 0.695, FPR 0.030 ->
+# 0.041); at it a label-0 training line scores above (max 0.976, "i got u. keep going"; demo
+# strings max 0.932), so the threshold is the lowest above every demo string and label-0
+# line of the safety tests' sets (test_semantic): left-out recall 0.547.
 CALIBRATED_C = 3.0
-CALIBRATED_THRESHOLD = 0.987
+CALIBRATED_THRESHOLD = 0.976
 
 
 def fit_logistic(

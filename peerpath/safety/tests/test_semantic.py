@@ -66,7 +66,7 @@ def test_reads_as_english(text, english):
 @pytest.mark.parametrize(
     "text",
     [
-        "i keep writing the note",  # 5 words: asked
+        "i keep writing the letter",  # 5 words: asked
         "everything feels so heavy and i am tired of all of it",
     ],
 )
