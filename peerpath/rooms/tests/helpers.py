@@ -18,7 +18,9 @@ from peerpath.safety.models import SafetyAlert
 
 _seq = itertools.count(1)
 
-NOW = timezone.now().replace(microsecond=0) - dt.timedelta(days=3)
+# Noon UTC three days ago: tests add minutes and hours to it and expect the same UTC day
+# (participation is credited per UTC day), whatever the clock says when the suite runs.
+NOW = (timezone.now() - dt.timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0)
 CRISIS = "i want to kill myself"
 
 
