@@ -54,6 +54,19 @@ Round 4 added the words people leave for others and the harm they describe by it
 * immediate danger: ``symptom`` ("can t feel my hands") with ``act`` ("took them all") or
   ``means``.
 
+Round 5 added frames found in sets the rules were never tuned on (``crisis_training.tsv``):
+
+* a ``listener`` cue (a helper's own words: "are you thinking about suicide", "mentor note",
+  "ejemplo del curso", "quand tu dis") vetoes every phrase and rule of its language
+  (:data:`ALWAYS_VETOES`): listeners quote and ask about crisis language all day;
+* immediate danger: ``place`` with ``approach`` ("at the tracks" + "the 11:40 comes through
+  soon") or with ``alone`` ("at the reservoir" + "nobody around");
+* in the lexicons, more of each frame: a person then what they do to the writer ("my
+  stepdad ... grabbed my hair"), harm the writer fears in themselves ("urges to shake the
+  baby"), wishes to stop existing said without the words ("what if i just didn t wake
+  up"), goodbyes and finality ("goodbye world", "the last you ll hear from me"), self-harm
+  acts, relief and relapse ("dug my nails into", "it calms me", "did it anyway").
+
 How cues combine (round 3):
 
 * a rule's cues are all of one language and each at a place of its own: two cues that
@@ -179,7 +192,12 @@ CUE_KINDS: Final = (
     #             my phone and my money", "make me sleep in the garage"
     "symptom",  # effects of an overdose: "so dizzy", "can t feel my hands", "throwing up"
     "substance",  # a streak about a substance, no self-harm: "sober", "drinking again", "vaping"
+    # Round 5: a helper's own words about crisis language (a listener's safe question, a
+    # training note, an example quoted from a course) veto every phrase and rule.
+    "listener",  # "are you thinking about suicide", "mentor note:", "ejemplo del curso"
 )
+# Vetoes of every phrase and rule: a listener asking safely or quoting a course is no crisis.
+ALWAYS_VETOES: Final = frozenset({"listener"})
 WINDOW: Final = 200  # characters: the cues of a combination must lie this close together
 NEAR: Final = 30  # characters: a closer window for rules whose cues are common alone
 
@@ -203,7 +221,8 @@ def _rule(
     unless: str = "future joke game",
     window: int = WINDOW,
 ) -> Rule:
-    return Rule(frozenset(kinds.split()), category, severity, frozenset(unless.split()), window)
+    vetoes = frozenset(unless.split()) | ALWAYS_VETOES
+    return Rule(frozenset(kinds.split()), category, severity, vetoes, window)
 
 
 # Universal (every language's cues combine); the most severe rule that applies wins.
@@ -371,6 +390,10 @@ RULES: Final = (
     # Round 4: an overdose taken, by its effects.
     _rule("symptom act", "immediate_danger", "high", "joke game"),
     _rule("symptom means", "immediate_danger", "high", "joke game"),
+    # Round 5: a dangerous place with a vehicle coming ("at the tracks" + "the 11:40 comes
+    # through soon") or with nobody around ("at the reservoir" + "nobody around").
+    _rule("place approach", "immediate_danger", "high"),
+    _rule("place alone", "immediate_danger", "high"),
     # A negated phrase ("i won t kill myself") next to a sign of danger is still reported.
     _rule("negated means", "negated", "medium", ""),
     _rule("negated place", "negated", "medium", ""),

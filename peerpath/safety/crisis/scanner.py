@@ -24,6 +24,7 @@ from peerpath.safety.crisis.combine import (
 )
 from peerpath.safety.crisis.lexicon import Cue, Lexicon, Phrase
 from peerpath.safety.crisis.rules import (
+    ALWAYS_VETOES,
     COMMON_KINDS,
     NEGATION,
     RANK,
@@ -128,7 +129,7 @@ class Scanner:
         best_rank = 0
         for leaf, phrase, start, end in hits:
             if RANK[phrase.severity] > best_rank and not vetoed(
-                phrase.unless, phrase.language, signals
+                phrase.unless | ALWAYS_VETOES, phrase.language, signals
             ):
                 term = leaf.term(text, start, end)
                 best = CrisisHit(phrase.category, term, phrase.language, phrase.severity)
