@@ -285,11 +285,14 @@ class Encoder:
 
 @dataclass(frozen=True, slots=True)
 class LinearHead:
-    """Logistic regression on the embedding: p(crisis) and the threshold that reports."""
+    """Logistic regression on the embedding (and any features appended to it): p(crisis),
+    the threshold that reports, and ``mix``, the weight of a prior's log-odds in the score
+    (:meth:`probability`'s ``prior``: the n-gram model's probability in :mod:`.semantic`)."""
 
     coef: Floats
     intercept: float
     threshold: float
+    mix: float = 0.0
 
     @classmethod
     def load(cls, path: Path) -> LinearHead:
@@ -298,11 +301,21 @@ class LinearHead:
                 data["coef"].astype(np.float32),
                 float(data["intercept"]),
                 float(data["threshold"]),
+                float(data["mix"]) if "mix" in data else 0.0,
             )
 
-    def probability(self, embeddings: Floats) -> npt.NDArray[np.float64]:
-        z = embeddings.astype(np.float64) @ self.coef.astype(np.float64) + self.intercept
+    def probability(
+        self, inputs: Floats, prior: npt.NDArray[np.float64] | None = None
+    ) -> npt.NDArray[np.float64]:
+        """p per row; with ``prior``, the log-odds are ``(1 - mix)`` the regression's plus
+        ``mix`` the prior's."""
+        z = inputs.astype(np.float64) @ self.coef.astype(np.float64) + self.intercept
+        if prior is not None:
+            p = np.clip(np.asarray(prior, dtype=np.float64), 1e-7, 1 - 1e-7)
+            z = (1.0 - self.mix) * z + self.mix * np.log(p / (1.0 - p))
         return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
-    def reports(self, embeddings: Floats) -> npt.NDArray[np.bool_]:
-        return self.probability(embeddings) >= self.threshold
+    def reports(
+        self, inputs: Floats, prior: npt.NDArray[np.float64] | None = None
+    ) -> npt.NDArray[np.bool_]:
+        return self.probability(inputs, prior) >= self.threshold

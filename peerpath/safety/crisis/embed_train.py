@@ -1,25 +1,35 @@
-"""Train the logistic regression of :mod:`.embed` and write it as ``.npz`` (issue 17).
+"""Train the regression of :mod:`.semantic` and write it as ``.npz`` (issue 17).
 
-``python -m peerpath.safety.crisis.embed_train`` writes the committed ``embed_en.npz`` (the
-English lines of the tuning and training sets, :data:`CALIBRATED_C` and
-:data:`CALIBRATED_THRESHOLD`, each file's sha256). To calibrate:
-``python -m peerpath.safety.crisis.embed_train OUT.npz --train A.tsv B.tsv --calibrate B.tsv``
+``python -m peerpath.safety.crisis.embed_train`` writes the committed ``embed_en.npz``: the
+English lines of the tuning and training sets, :data:`CALIBRATED_C`, :data:`CALIBRATED_MIX`
+and :data:`CALIBRATED_THRESHOLD`, each file's sha256. To calibrate, give the independent sets
+as separate files (``crisis_training.tsv`` is their concatenation) and mark the sets of
+listener, mentor and moderator replies::
 
-Every file is a labelled set in :mod:`peerpath.safety.evaluate`'s format; only its lines in
-``--language`` (English by default) are used. The regression is fitted with balanced class
+    python -m peerpath.safety.crisis.embed_train OUT.npz --train crisis_labelled.tsv W*.tsv \\
+        --calibrate W*.tsv --replies W6.tsv W10.tsv
+
+Every file is a labelled set in :mod:`peerpath.safety.evaluate`'s format; the regression
+reads the lines in ``--language`` (English by default), its inputs are
+:func:`.semantic.inputs` (embedding and voice features). It is fitted with balanced class
 weights and an L2 penalty (the objective of scikit-learn's ``LogisticRegression(C=...,
 class_weight="balanced")``, solved by Newton's method, so NumPy is enough). Its threshold is
-chosen where it matters, on text the rules were not tuned on: each ``--calibrate`` file is
-scored by a regression fitted on the other files, and the threshold is the lowest at which
-"rules OR model" stays within both false-positive budgets on the pooled calibration lines
-(``--fpr-none`` on the negatives of category ``none``, ``--fpr-all`` on every negative). The
-``C`` with the best calibrated recall is kept; the written regression is fitted on every file.
+chosen on text nothing was fitted on: each ``--calibrate`` file is left out in turn, the n-gram
+model (:func:`.train.fit`) and the regression are fitted on the other files, and the whole
+detector (rules, then the n-gram model, then this signal, as :func:`..detect` asks them) reads
+the file's lines. The threshold is the lowest at which, on the pooled calibration lines of
+every language, the detector stays within ``--fpr-all`` of every negative, ``--fpr-none`` of
+the negatives of category ``none`` (plain chat, replies left out) and the learned signals
+report at most ``--fpr-replies`` of the replies (the negatives of the ``--replies`` files; what
+the rules report there is the lexicons' to fix). The ``C`` and ``mix`` with the best recall on
+the English positives are kept; the written regression is fitted on every ``--train`` file.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,21 +37,29 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from peerpath.safety.crisis import detect
-from peerpath.safety.crisis.embed import Encoder, Floats
-from peerpath.safety.crisis.train import sha256
-from peerpath.safety.evaluate import NO_CATEGORY, read_rows
+from peerpath.safety.crisis import _all_codes, _cue_kinds, _detector, _scans, reading
+from peerpath.safety.crisis.embed import Encoder, Floats, LinearHead
+from peerpath.safety.crisis.model import MIN_WORDS, model_hit, read_model
+from peerpath.safety.crisis.semantic import SCREEN, inputs, reads_as_english
+from peerpath.safety.crisis.text import prepare, variants
+from peerpath.safety.crisis.train import fit, sha256, write
+from peerpath.safety.evaluate import NO_CATEGORY, Row, read_rows
 
 Bools = npt.NDArray[np.bool_]
-DEFAULT_CS = (1.0, 3.0, 10.0, 30.0)
-# The committed embed_en.npz is written with these. Leaving each independent set w1, w3, w4,
-# w5 out in turn (w6, listener replies, always trained on), the lowest threshold within both
-# budgets is 0.820 (rules + n-gram model + embedding: recall 0.532 -> 0.695, FPR 0.030 ->
-# 0.041); at it a label-0 training line scores above (max 0.976, "i got u. keep going"; demo
-# strings max 0.932), so the threshold is the lowest above every demo string and label-0
-# line of the safety tests' sets (test_semantic): left-out recall 0.547.
-CALIBRATED_C = 3.0
-CALIBRATED_THRESHOLD = 0.976
+DEFAULT_CS = (0.3, 1.0, 3.0)
+DEFAULT_MIXES = (0.3, 0.5, 0.7)
+# The committed embed_en.npz is written with these. Leaving each independent set out in turn
+# (w1-w5 as the four blocks of crisis_training.tsv, 870 English positives, and the w6
+# replies; the rules as before round 5; n-gram model and regression refitted without the set),
+# the lowest threshold within the budgets is 0.725: English recall 0.739 (the old regression,
+# C=3 at 0.976: 0.546), FPR 0.049, plain chat 0.001, replies 0.021. But at it the detector
+# reports look-alikes that the rules' tests hold to no report (test_detector_generalised,
+# test_detector_v2, test_detector_round5: "i updated my will after the baby was born, feels
+# good to have it all sorted" scores 0.906, "if he touches my fries again i will kill him lol"
+# 0.795), so the threshold is the lowest above them: recall 0.548, FPR 0.044.
+CALIBRATED_C = 1.0
+CALIBRATED_MIX = 0.5
+CALIBRATED_THRESHOLD = 0.91
 
 
 def fit_logistic(
@@ -72,10 +90,6 @@ def fit_logistic(
     return theta[:d], float(theta[d])
 
 
-def probability(x: Floats, coef: npt.NDArray[np.float64], intercept: float) -> Floats:
-    return np.asarray(1.0 / (1.0 + np.exp(-(x.astype(np.float64) @ coef + intercept))), np.float32)
-
-
 def lowest_threshold(
     scores: Floats, *, label: Bools, rules: Bools, negatives: Bools, budget: float
 ) -> float:
@@ -92,76 +106,217 @@ def lowest_threshold(
 
 
 @dataclass(frozen=True, slots=True)
+class Verdict:
+    """What the rules and the n-gram model make of one line, as :func:`..detect` asks them."""
+
+    rules: bool  # a rule reported it
+    model: bool  # the n-gram model did (asked only when no rule reported)
+    asked: bool  # the embedding signal would be asked (English, 5+ words, screened in)
+    p_model: float
+
+
+def verdicts(rows: Sequence[Row], model_path: Path) -> list[Verdict]:
+    """Each line read by the rules and by the n-gram model stored at ``model_path`` (the
+    order of :func:`..detect`: a cancelled phrase or fewer than 5 words stop both models)."""
+    model = read_model(model_path)
+    detector = _detector(_all_codes())
+    found = []
+    for row in rows:
+        text = row.text
+        prepared = prepare(text, strip=True)
+        stripped = variants(prepared)
+        scans = list(_scans(text, prepared, stripped, detector))
+        rules = any(scan.hit is not None for scan in scans)
+        open_ = not rules and not any(scan.cancelled for scan in scans)
+        open_ &= len(text.split(maxsplit=MIN_WORDS)) >= MIN_WORDS
+        strong = frozenset().union(*(scan.strong for scan in scans))
+        p, category = model.predict(stripped[0], strong)
+        hit = open_ and (
+            model_hit(
+                text,
+                stripped[0],
+                strong,
+                lambda: _cue_kinds(text, prepared, stripped[0]),  # noqa: B023 (called now)
+                scored=(p, category),
+            )
+            is not None
+        )
+        asked = open_ and not hit and p >= SCREEN and reads_as_english(text)
+        found.append(Verdict(rules, hit, asked, p))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
 class Lines:
-    """The lines of the training files in one language, embedded, with the rules' verdict."""
+    """The lines of every file: their group (file index), labels and the regression's inputs
+    (zeros for lines the regression never reads: other languages that do not read as
+    English)."""
 
-    group: npt.NDArray[np.int64]  # index of the file each line comes from
+    group: npt.NDArray[np.int64]
     label: Bools
-    none: Bools  # a negative of category "none": plain support talk
-    rules: Bools
+    none: Bools  # a negative of category "none": plain chat
+    reply: Bools  # a negative of a --replies file
+    fitted: Bools  # in --language: the regression is fitted on these
+    read: Bools  # the regression may read it (fitted, or reads as English)
     x: Floats
+    rows: tuple[Row, ...]
 
 
-def read_lines(paths: Sequence[Path], language: str, encoder: Encoder) -> Lines:
-    group, label, none, texts = [], [], [], []
+def read_lines(
+    paths: Sequence[Path], language: str, encoder: Encoder, replies: Sequence[int] = ()
+) -> Lines:
+    rows: list[Row] = []
+    group = []
     for index, path in enumerate(paths):
         for row in read_rows(path):
-            if row.language == language:
-                group.append(index)
-                label.append(row.label)
-                none.append(not row.label and row.category == NO_CATEGORY)
-                texts.append(row.text)
+            rows.append(row)
+            group.append(index)
+    g = np.array(group, dtype=np.int64)
+    label = np.array([r.label for r in rows], dtype=bool)
+    fitted = np.array([r.language == language for r in rows], dtype=bool)
+    read = fitted | np.array([reads_as_english(r.text) for r in rows], dtype=bool)
+    texts = [rows[i].text for i in np.flatnonzero(read)]
+    x = np.zeros((len(rows), 0), dtype=np.float32)
+    if texts:
+        embedded = inputs(encoder.embed(texts), texts)
+        x = np.zeros((len(rows), embedded.shape[1]), dtype=np.float32)
+        x[read] = embedded
     return Lines(
-        np.array(group, dtype=np.int64),
-        np.array(label, dtype=bool),
-        np.array(none, dtype=bool),
-        np.array([detect(t, embedding=False) is not None for t in texts], dtype=bool),
-        encoder.embed(texts),
+        group=g,
+        label=label,
+        none=~label & np.array([r.category == NO_CATEGORY for r in rows], dtype=bool),
+        reply=~label & np.isin(g, list(replies)),
+        fitted=fitted,
+        read=read,
+        x=x,
+        rows=tuple(rows),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Folds:
+    """Each calibration line read by rules and an n-gram model fitted without its file."""
+
+    mask: Bools  # the calibration lines
+    rules: Bools
+    model: Bools
+    asked: Bools
+    p_model: npt.NDArray[np.float64]
+
+
+def left_out(lines: Lines, held: Sequence[int]) -> Folds:
+    """Fit the n-gram model without each held file in turn and read that file with it."""
+    n = len(lines.rows)
+    rules, model, asked = (np.zeros(n, dtype=bool) for _ in range(3))
+    p_model = np.zeros(n)
+    docs = [reading(r.text) for r in lines.rows]
+    with tempfile.TemporaryDirectory() as folder:
+        for g in held:
+            train = np.flatnonzero(lines.group != g)
+            arrays = fit(
+                [docs[i] for i in train],
+                [lines.rows[i].label for i in train],
+                [lines.rows[i].category for i in train],
+            )
+            arrays["tuning_sha256"] = np.array([], dtype=str)
+            path = Path(folder) / f"fold{g}.npz"
+            write(path, arrays)
+            test = np.flatnonzero(lines.group == g)
+            for i, v in zip(test, verdicts([lines.rows[i] for i in test], path), strict=True):
+                rules[i], model[i], asked[i], p_model[i] = v.rules, v.model, v.asked, v.p_model
+    return Folds(np.isin(lines.group, held), rules, model, asked, p_model)
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
     c: float
+    mix: float
     threshold: float
-    recall: float  # of rules OR model on the calibration lines, each scored out of its file
+    recall: float  # of the whole detector on the English positives of the calibration files
+    recall_all: float  # on every positive
     fpr_all: float
     fpr_none: float
+    fpr_replies: float  # replies reported by the learned signals
 
 
 def calibrate(
-    lines: Lines, held: Sequence[int], *, cs: Sequence[float], fpr_none: float, fpr_all: float
+    lines: Lines,
+    folds: Folds,
+    held: Sequence[int],
+    *,
+    cs: Sequence[float],
+    mixes: Sequence[float],
+    budgets: tuple[float, float, float],
+    language: str = "en",
 ) -> Calibration:
-    """The C and threshold with the best recall within both budgets on the ``held`` files
-    (the first C of ``cs`` among equals)."""
-    return max(
-        (_calibration(lines, held, c=c, fpr_none=fpr_none, fpr_all=fpr_all) for c in cs),
-        key=lambda found: found.recall,
-    )
+    """The C, mix and threshold with the best English recall within the ``budgets`` (every
+    negative, plain chat, replies) on the ``held`` files (the first among equals)."""
+    found = []
+    for c in cs:
+        fits = {}
+        for g in held:
+            train = (lines.group != g) & lines.fitted
+            fits[g] = fit_logistic(lines.x[train], lines.label[train], c=c)
+        for mix in mixes:
+            mixed = np.zeros(len(lines.rows), dtype=np.float32)
+            for g, (coef, intercept) in fits.items():
+                test = np.flatnonzero((lines.group == g) & folds.asked)
+                head = LinearHead(coef.astype(np.float32), intercept, 0.5, mix)
+                mixed[test] = head.probability(lines.x[test], folds.p_model[test])
+            found.append(_calibration(lines, folds, mixed, c, mix, budgets, language))
+    return max(found, key=lambda cal: cal.recall)
 
 
 def _calibration(
-    lines: Lines, held: Sequence[int], *, c: float, fpr_none: float, fpr_all: float
+    lines: Lines,
+    folds: Folds,
+    mixed: Floats,
+    c: float,
+    mix: float,
+    budgets: tuple[float, float, float],
+    language: str,
 ) -> Calibration:
-    mask = np.isin(lines.group, held)
-    scores = np.zeros(len(lines.label), dtype=np.float32)
-    for g in held:
-        train, test = lines.group != g, lines.group == g
-        coef, intercept = fit_logistic(lines.x[train], lines.label[train], c=c)
-        scores[test] = probability(lines.x[test], coef, intercept)
-    s, y, r = scores[mask], lines.label[mask], lines.rules[mask]
-    t = max(
-        lowest_threshold(s, label=y, rules=r, negatives=lines.none[mask], budget=fpr_none),
-        lowest_threshold(s, label=y, rules=r, negatives=~y, budget=fpr_all),
+    fpr_all, fpr_none, fpr_replies = budgets
+    m = folds.mask
+    before = folds.rules | folds.model
+    scores = np.where(folds.asked, mixed, np.float32(0.0)).astype(np.float32)
+    negatives = m & ~lines.label
+    threshold = max(
+        lowest_threshold(
+            scores, label=lines.label, rules=before, negatives=negatives, budget=fpr_all
+        ),
+        lowest_threshold(
+            scores,
+            label=lines.label,
+            rules=before,
+            negatives=negatives & lines.none & ~lines.reply,
+            budget=fpr_none,
+        ),
+        # on replies only what the learned signals report counts (the rules' are the lexicons')
+        lowest_threshold(
+            scores,
+            label=lines.label,
+            rules=folds.model,
+            negatives=m & lines.reply,
+            budget=fpr_replies,
+        ),
     )
-    reported = r | (s >= t)
+    reported = before | (folds.asked & (mixed >= threshold))
+    english = np.array([r.language == language for r in lines.rows], dtype=bool)
     return Calibration(
         c,
-        t,
-        float(reported[y].mean()),
-        float(reported[~y].mean()),
-        float(reported[lines.none[mask]].mean()),
+        mix,
+        threshold,
+        _share(reported, m & lines.label & english),
+        _share(reported, m & lines.label),
+        _share(reported, m & ~lines.label),
+        _share(reported, m & lines.none & ~lines.reply),
+        _share(reported & ~folds.rules, m & lines.reply),
     )
+
+
+def _share(reported: Bools, mask: Bools) -> float:
+    return float(reported[mask].mean()) if mask.any() else 0.0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -172,43 +327,61 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path, nargs="?", default=EMBED_PATH)
     parser.add_argument("--train", type=Path, nargs="+", default=[LABELLED_SET, TRAINING_SET])
     parser.add_argument("--calibrate", type=Path, nargs="+", default=[])
+    parser.add_argument("--replies", type=Path, nargs="+", default=[])
     parser.add_argument("--language", default="en")
     parser.add_argument("--C", type=float, nargs="+", default=None, dest="cs")
+    parser.add_argument("--mix", type=float, nargs="+", default=None, dest="mixes")
     parser.add_argument("--threshold", type=float, default=None)
-    parser.add_argument("--fpr-none", type=float, default=0.005)
     parser.add_argument("--fpr-all", type=float, default=0.05)
+    parser.add_argument("--fpr-none", type=float, default=0.01)
+    parser.add_argument("--fpr-replies", type=float, default=0.02)
     args = parser.parse_args(argv)
-    paths = list(dict.fromkeys([*args.train, *args.calibrate]))
-    lines = read_lines(paths, args.language, Encoder.load())
+    paths = list(dict.fromkeys([*args.train, *args.calibrate, *args.replies]))
+    replies = [paths.index(p) for p in dict.fromkeys(args.replies)]
+    lines = read_lines(paths, args.language, Encoder.load(), replies)
     if args.calibrate:
         held = [paths.index(p) for p in dict.fromkeys(args.calibrate)]
-        if len(paths) < 2 or not all((lines.group == g).any() for g in held):
-            parser.error(f"need 2+ files, each calibration file with {args.language} lines")
-        cs = args.cs or list(DEFAULT_CS)
-        cal = calibrate(lines, held, cs=cs, fpr_none=args.fpr_none, fpr_all=args.fpr_all)
-        c, threshold = cal.c, cal.threshold
-        sys.stdout.write(
-            f"C={cal.c}, threshold {cal.threshold:.3f}; calibration (rules OR model, each file "
-            f"scored by a model fitted without it): recall {cal.recall:.3f}, FPR "
-            f"{cal.fpr_all:.3f}, FPR on 'none' {cal.fpr_none:.3f}\n"
+        if len(paths) < 2:
+            parser.error("need 2+ files")
+        folds = left_out(lines, held)
+        cal = calibrate(
+            lines,
+            folds,
+            held,
+            cs=args.cs or list(DEFAULT_CS),
+            mixes=args.mixes or list(DEFAULT_MIXES),
+            budgets=(args.fpr_all, args.fpr_none, args.fpr_replies),
+            language=args.language,
         )
-    else:  # the committed file: C and threshold as calibrated (see the module's docstring)
+        c, mix, threshold = cal.c, cal.mix, cal.threshold
+        sys.stdout.write(
+            f"C={cal.c}, mix {cal.mix}, threshold {cal.threshold:.3f}; the whole detector on "
+            f"the calibration files, each left out of every fit: recall {args.language} "
+            f"{cal.recall:.3f}, all {cal.recall_all:.3f}; FPR {cal.fpr_all:.3f}, on 'none' "
+            f"{cal.fpr_none:.3f}, replies reported by the learned signals {cal.fpr_replies:.3f}\n"
+        )
+    else:  # the committed file: as calibrated (see CALIBRATED_*)
         c = (args.cs or [CALIBRATED_C])[0]
-        threshold = CALIBRATED_THRESHOLD if args.threshold is None else args.threshold
+        mix = (args.mixes or [CALIBRATED_MIX])[0]
+        threshold = CALIBRATED_THRESHOLD
+    if args.threshold is not None:
+        threshold = args.threshold
     fitted = np.isin(lines.group, [paths.index(p) for p in dict.fromkeys(args.train)])
+    fitted &= lines.fitted
     coef, intercept = fit_logistic(lines.x[fitted], lines.label[fitted], c=c)
     np.savez(
         args.out,
         coef=coef.astype(np.float32),
         intercept=np.float64(intercept),
         threshold=np.float64(threshold),
+        mix=np.float64(mix),
         C=np.float64(c),
         language=np.str_(args.language),
         sources_sha256=np.array([sha256(p) for p in dict.fromkeys(args.train)], dtype=str),
     )
     sys.stdout.write(
         f"{args.out}: {int(fitted.sum())} lines ({int(lines.label[fitted].sum())} positive), "
-        f"C={c}, threshold {threshold:.3f}\n"
+        f"C={c}, mix {mix}, threshold {threshold:.3f}\n"
     )
     return 0
 

@@ -1,12 +1,14 @@
 """The English embedding signal in detect() (issue 17): the committed regression matches the
 training files, it is asked only where the rules and the n-gram model are silent, for English
-messages of 5+ words that the n-gram model does not score as plain chat, it reports with
-term "embed:0.87" and a category, ordinary text is never reported by it, and detection
-works without the weights."""
+messages of 5+ words that the n-gram model does not score as plain chat, its score mixes in
+the n-gram model's and reads who speaks to whom, it reports with term "embed:0.87" and a
+category, the demo's text is never reported, the detector keeps its false-positive budgets on
+the safety tests' ordinary lines, and detection works without the weights."""
 
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,7 +17,7 @@ from peerpath.safety import crisis, evaluate
 from peerpath.safety.crisis import model, semantic, train
 from peerpath.safety.crisis.embed import LinearHead
 from peerpath.safety.tests.test_embed import needs_model
-from peerpath.safety.tests.test_model import MODEL_ONLY, _demo_strings
+from peerpath.safety.tests.test_model import MODEL_ONLY, _demo_strings, _ordinary_lines
 
 # No rule and no n-gram model reports this (a line of the training set); the embedding does.
 EMBED_ONLY = "hed be better off raising the baby without me. all i do is make everything worse"
@@ -29,7 +31,7 @@ def confident_encoder(monkeypatch):
     class Always:
         head = LinearHead(np.zeros(1, dtype=np.float32), 0.0, 0.5)
 
-        def probability(self, text: str) -> float:
+        def probability(self, text: str, p_model: float) -> float:
             asked.append(text)
             return 0.99
 
@@ -43,7 +45,8 @@ def test_the_committed_regression_was_trained_on_the_current_sets():
     with np.load(semantic.EMBED_PATH, allow_pickle=False) as data:
         sources = tuple(str(d) for d in data["sources_sha256"])
         assert str(data["language"]) == "en"
-        assert data["coef"].shape == (384,)
+        assert data["coef"].shape == (384 + len(semantic.VOICE),)
+        assert 0 <= float(data["mix"]) < 1
     assert sources == (train.sha256(evaluate.LABELLED_SET), train.sha256(evaluate.TRAINING_SET))
     assert semantic.EMBED_PATH.stat().st_size < 20_000
 
@@ -145,20 +148,75 @@ def _embed_reports(texts: set[str]) -> list[tuple[str, str]]:
 
 @needs_model
 def test_the_demo_strings_are_not_reported_by_the_embedding():
+    """Seeding the demo raises no alert: no text it writes is reported by the embedding."""
     texts = _demo_strings()
     assert len(texts) > 300
     assert _embed_reports(texts) == []
 
 
+# The lines of crisis_training.tsv written as listener, mentor and moderator replies (w6).
+REPLY_LINES = (range(3700, 4400),)
+# The false-positive budgets (issue 17): every label-0 line, plain chat ("none"), and what the
+# learned signals add on replies.
+FPR_ALL, FPR_NONE, FPR_REPLIES = 0.05, 0.01, 0.02
+
+
 @needs_model
-def test_no_ordinary_line_of_the_training_sets_is_reported_by_the_embedding():
-    """Label-0 lines of the tuning and training sets (the held-out sets are measured only,
-    never used to set a threshold)."""
-    texts = {
-        row.text
-        for path in (evaluate.LABELLED_SET, evaluate.TRAINING_SET)
+def test_the_detector_keeps_its_false_positive_budgets_on_ordinary_lines():
+    """Every label-0 line of the safety tests' sets (crisis_heldout7.tsv aside: measured only
+    by the lead): the whole detector reports at most 5 % of them and 1 % of the plain chat;
+    the learned signals report at most 2 % of the replies to someone in crisis."""
+    tests = Path(evaluate.__file__).with_name("tests")
+    rows = [
+        row
+        for path in sorted(tests.glob("*.tsv"))
+        if path.name != evaluate.HELDOUT_SET.name
         for row in evaluate.read_rows(path)
         if not row.label
+    ]
+    assert {row.text for row in rows} == _ordinary_lines()
+    hits = {row.text: crisis.detect(row.text) for row in rows}
+    plain = [row for row in rows if row.category == evaluate.NO_CATEGORY]
+    assert len(rows) > 4000
+    assert _share(hits, rows) <= FPR_ALL
+    assert _share(hits, plain) <= FPR_NONE
+    replies = [
+        row
+        for row in evaluate.read_rows(evaluate.TRAINING_SET)
+        if not row.label and any(row.line in lines for lines in REPLY_LINES)
+    ]
+    assert len(replies) == 700
+    learned = {
+        text: hit
+        for text, hit in ((r.text, crisis.detect(r.text)) for r in replies)
+        if hit is not None and hit.term.startswith((model.MODEL_TERM, semantic.EMBED_TERM))
     }
-    assert len(texts) > 2000
-    assert _embed_reports(texts) == []
+    assert _share(learned, replies) <= FPR_REPLIES
+
+
+def _share(hits, rows) -> float:
+    return sum(hits.get(row.text) is not None for row in rows) / len(rows)
+
+
+def test_the_voice_features_tell_a_reply_from_the_writers_own_words():
+    reply = semantic.voice("you're not a burden. take a breath, okay?")
+    own = semantic.voice("i am a burden to everyone and i am so tired")
+    names = dict(zip(semantic.VOICE, range(len(semantic.VOICE)), strict=True))
+    assert reply[names["opens with an instruction"]] == 1
+    assert reply[names["more second than first person"]] == 1
+    assert reply[names["a question mark"]] == 1
+    assert own[names["first person share"]] == pytest.approx(2 / 11)
+    assert own[names["any second person"]] == 0
+    assert semantic.inputs(np.zeros((1, 384), np.float32), ["i am tired"]).shape == (
+        1,
+        384 + len(semantic.VOICE),
+    )
+
+
+def test_the_score_mixes_the_n_gram_models_log_odds():
+    head = LinearHead(np.zeros(2, dtype=np.float32), 0.0, 0.5, mix=0.5)
+    x = np.array([[1.0, 0.0]], dtype=np.float32)
+    assert head.probability(x)[0] == pytest.approx(0.5)
+    p = 0.9  # the regression says 0.5 (log-odds 0), the prior 0.9: half of logit(0.9)
+    expected = 1 / (1 + np.exp(-0.5 * np.log(p / (1 - p))))
+    assert head.probability(x, np.array([p]))[0] == pytest.approx(expected)
