@@ -48,18 +48,19 @@ from peerpath.safety.evaluate import NO_CATEGORY, Row, read_rows
 Bools = npt.NDArray[np.bool_]
 DEFAULT_CS = (0.3, 1.0, 3.0)
 DEFAULT_MIXES = (0.3, 0.5, 0.7)
-# The committed embed_en.npz is written with these. Leaving each independent set out in turn
-# (w1-w5 as the four blocks of crisis_training.tsv, 870 English positives, and the w6
-# replies; the rules as before round 5; n-gram model and regression refitted without the set),
-# the lowest threshold within the budgets is 0.725: English recall 0.739 (the old regression,
-# C=3 at 0.976: 0.546), FPR 0.049, plain chat 0.001, replies 0.021. But at it the detector
-# reports look-alikes that the rules' tests hold to no report (test_detector_generalised,
-# test_detector_v2, test_detector_round5: "i updated my will after the baby was born, feels
-# good to have it all sorted" scores 0.906, "if he touches my fries again i will kill him lol"
-# 0.795), so the threshold is the lowest above them: recall 0.548, FPR 0.044.
+# The committed embed_en.npz is written with these. Calibrated with the twelve independent
+# sets w7-w18 (7,785 lines, 3,420 positives, 14 languages) in the training set: leaving each
+# English set out in turn (2,356 English positives; n-gram model and regression refitted
+# without it), the lowest threshold within the budgets is 0.674 (English recall 0.829, FPR
+# 0.050, plain chat 0.009, replies 0.013; a nested choice of threshold 0.825). 0.715 is the
+# lowest above every screened demo string (seeding the demo raises no alert): recall 0.801,
+# FPR 0.047. Before w7-w18 (w1-w5 left out, 870 English positives) the same budgets gave
+# 0.725 (recall 0.739). The rules' look-alike tests hold the rules alone to no report; a few
+# of those look-alikes are reported by the learned signals ("i updated my will after the baby
+# was born, feels good to have it all sorted"), which are held to the budgets instead.
 CALIBRATED_C = 1.0
 CALIBRATED_MIX = 0.5
-CALIBRATED_THRESHOLD = 0.91
+CALIBRATED_THRESHOLD = 0.715
 
 
 def fit_logistic(

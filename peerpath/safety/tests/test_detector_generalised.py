@@ -7,6 +7,7 @@ import pytest
 
 from peerpath.safety.crisis import detect, normalise
 from peerpath.safety.crisis.text import scripts_in
+from peerpath.safety.tests.rules_only import rules_hit
 
 
 def _category(text: str) -> str | None:
@@ -133,7 +134,7 @@ def test_indirect_danger_is_reported(text, category):
 
 @pytest.mark.parametrize("text", INDIRECT_ORDINARY)
 def test_ordinary_talk_with_round_two_cues_is_not_reported(text):
-    assert detect(text) is None
+    assert rules_hit(text) is None
 
 
 def test_a_cue_does_not_hide_another_languages_cue_at_the_same_place():
@@ -205,7 +206,7 @@ def test_round_three_english_families_are_reported(text, category):
 
 @pytest.mark.parametrize("text", ROUND3_EN_ORDINARY)
 def test_round_three_english_ordinary_talk_is_not_reported(text):
-    assert detect(text) is None
+    assert rules_hit(text) is None
 
 
 # --- Round 4: words for those left, affairs in order, threats against the writer, habits ---
@@ -258,4 +259,4 @@ def test_round_four_families_are_reported(text, category):
 
 @pytest.mark.parametrize("text", ROUND4_ORDINARY)
 def test_round_four_ordinary_talk_is_not_reported(text):
-    assert detect(text) is None
+    assert rules_hit(text) is None
