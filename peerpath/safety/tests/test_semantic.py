@@ -168,14 +168,15 @@ FPR_ALL, FPR_NONE, FPR_REPLIES = 0.05, 0.01, 0.02
 
 @needs_model
 def test_the_detector_keeps_its_false_positive_budgets_on_ordinary_lines():
-    """Every label-0 line of the safety tests' sets (crisis_heldout7.tsv aside: measured only
-    by the lead): the whole detector reports at most 5 % of them and 1 % of the plain chat;
+    """Every label-0 line of the safety tests' sets (the held-out sets measured only by the
+    lead aside): the whole detector reports at most 5 % of them and 1 % of the plain chat;
     the learned signals report at most 2 % of the replies to someone in crisis."""
     tests = Path(evaluate.__file__).with_name("tests")
+    unread = {path.name for path in evaluate.UNREAD_BY_TESTS}
     rows = [
         row
         for path in sorted(tests.glob("*.tsv"))
-        if path.name != evaluate.HELDOUT_SET.name
+        if path.name not in unread
         for row in evaluate.read_rows(path)
         if not row.label
     ]
